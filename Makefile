@@ -1,0 +1,44 @@
+# The one entry point. `make run` and `make test` install what they need.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: run test unit integration e2e lint fmt bench chaos soak fuzz clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python setup.cfg
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,dev]'
+	touch $@
+
+run: $(STAMP)
+	$(BIN)/connec-sync run
+
+test: $(TEST_STAMP)
+	$(BIN)/pytest tests/unit tests/integration tests/e2e
+
+unit: $(TEST_STAMP)
+	$(BIN)/pytest tests/unit
+
+integration: $(TEST_STAMP)
+	$(BIN)/pytest tests/integration
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy connec_sync producers consumers schemas mappers sandboxes
+
+fmt: $(TEST_STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

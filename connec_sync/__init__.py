@@ -1,0 +1,1 @@
+"""connec-sync: two-way, real-time record sharing between Connec! and a partner app."""

@@ -1,0 +1,48 @@
+"""Serving a WSGI app on loopback in a thread (sandboxes, the all-in-one demo, tests)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from waitress.server import create_server
+
+
+@dataclass
+class RunningServer:
+    """A WSGI server serving from a daemon thread; `url` has the port actually bound."""
+
+    server: Any
+    thread: threading.Thread
+
+    @property
+    def port(self) -> int:
+        return int(self.server.effective_port)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.server.effective_host}:{self.port}"
+
+    def stop(self) -> None:
+        self.server.close()
+        self.thread.join(timeout=5)
+
+
+def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> RunningServer:
+    """Start serving `app`; port 0 picks a free ephemeral port."""
+    server = create_server(app, host=host, port=port, threads=threads, clear_untrusted_proxy_headers=True)
+    thread = threading.Thread(target=server.run, name=f"wsgi-{server.effective_port}", daemon=True)
+    thread.start()
+    return RunningServer(server, thread)
+
+
+def serve_forever(app: Any, host: str, port: int, threads: int = 8) -> None:
+    """Serve in the foreground until interrupted (used by `connec-sync sandbox ...`)."""
+    server = create_server(app, host=host, port=port, threads=threads)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()

@@ -1,0 +1,101 @@
+"""The checks behind Settings: each raises SettingsError naming the key, never echoing a secret."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+
+class SettingsError(Exception):
+    """A setting is unknown, missing or malformed; the message names the key."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"setting {key}: {problem}")
+        self.key = key
+
+
+def known_keys(where: str, raw: Any, allowed: Iterable[str]) -> None:
+    if not isinstance(raw, Mapping):
+        raise SettingsError(where or "(top level)", "must be a table")
+    allowed = set(allowed)
+    for key in raw:
+        if key not in allowed:
+            name = f"{where}.{key}" if where else key
+            raise SettingsError(name, f"unknown key (known: {', '.join(sorted(allowed))})")
+
+
+def coerce(key: str, value: Any, default: Any) -> Any:
+    """Check `value` against the type of the field's default; tuples accept TOML arrays."""
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise SettingsError(key, "must be true or false")
+        return value
+    if isinstance(default, int) and not isinstance(value, bool) and isinstance(value, int):
+        return value
+    if isinstance(default, float) and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(default, str) and isinstance(value, str):
+        return value
+    if isinstance(default, tuple) and isinstance(value, list | tuple):
+        return tuple(value)
+    raise SettingsError(key, f"must be a {type(default).__name__}")
+
+
+def from_env(name: str, value: str) -> Any:
+    """An environment value: numbers and booleans as such, lists comma-separated."""
+    lowered = value.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    if name.endswith(("_SECRETS", "_DELAYS_S")):
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        return [int(item) if item.isdigit() else item for item in items]
+    return value
+
+
+def url(key: str, value: str, schemes: tuple[str, ...]) -> None:
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        raise SettingsError(key, "is not a URL") from None
+    if parts.scheme not in schemes:
+        raise SettingsError(key, f"is not a URL with scheme {' or '.join(schemes)}")
+    if parts.scheme in ("http", "https", "amqp", "amqps", "postgresql", "postgresql+psycopg"):
+        if not parts.hostname and parts.scheme.startswith(("http", "amqp")):
+            raise SettingsError(key, "has no host")
+        try:
+            parts.port  # noqa: B018 - parsing the port is the check
+        except ValueError:
+            raise SettingsError(key, "has a malformed port") from None
+
+
+def positive(key: str, value: float) -> None:
+    if value <= 0:
+        raise SettingsError(key, "must be greater than 0")
+
+
+def port(key: str, value: int) -> None:
+    if not 0 <= value <= 65535:
+        raise SettingsError(key, "must be a port number (0-65535)")
+
+
+def one_of(key: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise SettingsError(key, f"must be one of {', '.join(allowed)}")
+
+
+def webhook_secret(key: str, value: str) -> None:
+    """Standard Webhooks secrets are `whsec_` followed by base64."""
+    if not value.startswith("whsec_"):
+        raise SettingsError(key, "must start with whsec_")
+    try:
+        base64.b64decode(value[len("whsec_") :], validate=True)
+    except (binascii.Error, ValueError):
+        raise SettingsError(key, "is not whsec_ followed by base64") from None

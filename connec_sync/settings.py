@@ -1,0 +1,248 @@
+"""Settings: one TOML file plus CONNEC_SYNC_* environment overrides, read once into a frozen object."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from connec_sync import setting_checks as check
+from connec_sync.setting_checks import SettingsError
+
+#: environment variable naming the settings file
+CONFIG_ENV = "CONNEC_SYNC_CONFIG"
+__all__ = ["Settings", "SettingsError"]
+#: prefix of every environment override
+ENV_PREFIX = "CONNEC_SYNC_"
+#: entity directions an organization may set
+DIRECTIONS = ("both", "to-connec", "to-app", "off")
+#: who wins when both sides changed a record since the last sync
+CONFLICT_POLICIES = ("recent", "connec", "partner")
+
+
+@dataclass(frozen=True)
+class BrokerSettings:
+    url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
+    prefetch: int = 20
+    #: seconds the receiver waits for the broker to confirm a request's records
+    confirm_timeout_s: float = 5.0
+    #: deliveries of one message before the quorum queue dead-letters it (poison guard)
+    delivery_limit: int = 5
+    #: delay tiers for retries, in seconds; one queue per tier
+    retry_delays_s: tuple[int, ...] = (5, 30, 120, 600)
+    #: AMQP heartbeat in seconds
+    heartbeat_s: int = 30
+
+    @property
+    def is_memory(self) -> bool:
+        return self.url.startswith("memory://")
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    url: str = "sqlite:///connec-sync.db"
+
+
+@dataclass(frozen=True)
+class ReceiverSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body_bytes: int = 5_242_880
+    workers: int = 2
+
+
+@dataclass(frozen=True)
+class TenantSettings:
+    api_id: str
+    api_key: str
+
+    def __repr__(self) -> str:  # never print the key
+        return f"TenantSettings(api_id={self.api_id!r}, api_key='***')"
+
+
+@dataclass(frozen=True)
+class ConnecSettings:
+    base_url: str = "https://api-connec.maestrano.com"
+    timeout_s: float = 30.0
+    tenants: Mapping[str, TenantSettings] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PartnerSettings:
+    provider: str = "demoapp"
+    base_url: str = "https://api.demoapp.example"
+    api_token: str = ""
+    webhook_secrets: tuple[str, ...] = ()
+    timeout_s: float = 30.0
+
+    def __repr__(self) -> str:  # never print secrets
+        return (
+            f"PartnerSettings(provider={self.provider!r}, base_url={self.base_url!r}, "
+            f"api_token='***', webhook_secrets=({len(self.webhook_secrets)} hidden))"
+        )
+
+
+@dataclass(frozen=True)
+class OrganizationSettings:
+    tenant: str
+    group_id: str
+    account: str
+    entities: Mapping[str, str] = field(default_factory=dict)
+    enabled: bool = True
+    conflict_winner: str = "recent"
+
+    def direction(self, entity: str) -> str:
+        """The direction set for an entity; an entity not listed is off."""
+        return self.entities.get(entity, "off")
+
+
+@dataclass(frozen=True)
+class Settings:
+    broker: BrokerSettings = field(default_factory=BrokerSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
+    receiver: ReceiverSettings = field(default_factory=ReceiverSettings)
+    connec: ConnecSettings = field(default_factory=ConnecSettings)
+    partner: PartnerSettings = field(default_factory=PartnerSettings)
+    organizations: tuple[OrganizationSettings, ...] = ()
+
+    @classmethod
+    def from_file(
+        cls, path: str | Path | None = None, environ: Mapping[str, str] | None = None
+    ) -> Settings:
+        """Read the file named by `path` or CONNEC_SYNC_CONFIG (none: defaults), then the env."""
+        environ = os.environ if environ is None else environ
+        path = path or environ.get(CONFIG_ENV)
+        raw: dict[str, Any] = {}
+        if path:
+            raw = _read_toml(Path(path))
+        return cls.from_mapping(raw, environ)
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Settings:
+        raw = _apply_environment(_deep_copy(raw), environ or {})
+        check.known_keys("", raw, {f.name for f in fields(cls)})
+        settings = cls(
+            broker=_section(BrokerSettings, "broker", raw.get("broker", {})),
+            store=_section(StoreSettings, "store", raw.get("store", {})),
+            receiver=_section(ReceiverSettings, "receiver", raw.get("receiver", {})),
+            connec=_connec(raw.get("connec", {})),
+            partner=_section(PartnerSettings, "partner", raw.get("partner", {})),
+            organizations=_organizations(raw.get("organizations", [])),
+        )
+        _validate(settings)
+        return settings
+
+    def tenant(self, name: str) -> TenantSettings | None:
+        return self.connec.tenants.get(name)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise SettingsError(CONFIG_ENV, f"file not found: {path}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(CONFIG_ENV, f"{path} is not valid TOML ({error})") from None
+
+
+def _deep_copy(raw: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (_deep_copy(v) if isinstance(v, Mapping) else v) for k, v in raw.items()}
+
+
+def _section(kind: type, name: str, raw: Any) -> Any:
+    if not isinstance(raw, Mapping):
+        raise SettingsError(name, "must be a table")
+    allowed = {f.name: f for f in fields(kind)}
+    check.known_keys(name, raw, set(allowed))
+    values = {}
+    for key, value in raw.items():
+        default = kind.__dataclass_fields__[key].default
+        values[key] = check.coerce(f"{name}.{key}", value, default)
+    return kind(**values)
+
+
+def _connec(raw: Any) -> ConnecSettings:
+    raw = dict(raw) if isinstance(raw, Mapping) else raw
+    tenants_raw = raw.pop("tenants", {}) if isinstance(raw, dict) else {}
+    base = _section(ConnecSettings, "connec", raw)
+    tenants = {}
+    for tenant, creds in tenants_raw.items():
+        key = f"connec.tenants.{tenant}"
+        check.known_keys(key, creds, {"api_id", "api_key"})
+        for required in ("api_id", "api_key"):
+            if not str(creds.get(required, "")).strip():
+                raise SettingsError(f"{key}.{required}", "is required")
+        tenants[tenant] = TenantSettings(str(creds["api_id"]), str(creds["api_key"]))
+    return ConnecSettings(base_url=base.base_url, timeout_s=base.timeout_s, tenants=tenants)
+
+
+def _organizations(raw: Any) -> tuple[OrganizationSettings, ...]:
+    if not isinstance(raw, list):
+        raise SettingsError("organizations", "must be an array of tables ([[organizations]])")
+    result = []
+    for index, entry in enumerate(raw):
+        key = f"organizations[{index}]"
+        allowed = {f.name for f in fields(OrganizationSettings)}
+        check.known_keys(key, entry, allowed)
+        for required in ("tenant", "group_id", "account"):
+            if not str(entry.get(required, "")).strip():
+                raise SettingsError(f"{key}.{required}", "is required")
+        result.append(OrganizationSettings(**{**entry, "entities": dict(entry.get("entities", {}))}))
+    return tuple(result)
+
+
+def _validate(settings: Settings) -> None:
+    check.url("broker.url", settings.broker.url, ("amqp", "amqps", "memory"))
+    check.url("store.url", settings.store.url, ("sqlite", "postgresql", "postgresql+psycopg"))
+    check.url("connec.base_url", settings.connec.base_url, ("http", "https"))
+    check.url("partner.base_url", settings.partner.base_url, ("http", "https"))
+    check.positive("broker.prefetch", settings.broker.prefetch)
+    check.positive("receiver.max_body_bytes", settings.receiver.max_body_bytes)
+    check.port("receiver.port", settings.receiver.port)
+    for index, secret in enumerate(settings.partner.webhook_secrets):
+        check.webhook_secret(f"partner.webhook_secrets[{index}]", secret)
+    for index, org in enumerate(settings.organizations):
+        key = f"organizations[{index}]"
+        if org.tenant not in settings.connec.tenants:
+            raise SettingsError(f"{key}.tenant", f"names no [connec.tenants.{org.tenant}] table")
+        for entity, direction in org.entities.items():
+            check.one_of(f"{key}.entities.{entity}", direction, DIRECTIONS)
+        check.one_of(f"{key}.conflict_winner", org.conflict_winner, CONFLICT_POLICIES)
+
+
+def _apply_environment(raw: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
+    """Fold CONNEC_SYNC_<SECTION>_<KEY> (and ..._CONNEC_TENANTS_<T>_<KEY>) into the raw table."""
+    sections = {f.name: f.type for f in fields(Settings) if f.name != "organizations"}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV:
+            continue
+        rest = name[len(ENV_PREFIX) :].lower()
+        section = next((s for s in sections if rest.startswith(s + "_")), None)
+        if section is None:
+            continue  # not a settings override (e.g. a test crash point)
+        key = rest[len(section) + 1 :]
+        table = raw.setdefault(section, {})
+        if section == "connec" and key.startswith("tenants_"):
+            _tenant_override(table, key[len("tenants_") :], value, name)
+        else:
+            table[key] = check.from_env(name, value)
+    return raw
+
+
+def _tenant_override(connec: dict[str, Any], rest: str, value: str, name: str) -> None:
+    for field_name in ("api_id", "api_key"):
+        if rest.endswith("_" + field_name):
+            tenant_env = rest[: -len(field_name) - 1]
+            tenants = connec.setdefault("tenants", {})
+            tenant = next((t for t in tenants if _env_name(t) == tenant_env), tenant_env)
+            tenants.setdefault(tenant, {})[field_name] = value
+            return
+    raise SettingsError(name, "names no tenant key (expected ..._API_ID or ..._API_KEY)")
+
+
+def _env_name(tenant: str) -> str:
+    return tenant.lower().replace("-", "_")
