@@ -27,6 +27,10 @@ CONFLICT_POLICIES = ("recent", "connec", "partner")
 class BrokerSettings:
     url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
     prefetch: int = 20
+    #: prefix of every exchange and queue name, so deployments can share a broker
+    namespace: str = "connec-sync"
+    #: optional management API base (http://user:pass@host:15672) for unacked counts in status
+    management_url: str = ""
     #: seconds the receiver waits for the broker to confirm a request's records
     confirm_timeout_s: float = 5.0
     #: deliveries of one message before the quorum queue dead-letters it (poison guard)

@@ -1,0 +1,129 @@
+"""kombu, the consumers' side of the broker seam: connections, topology, stats, confirmed publishes.
+
+Works on RabbitMQ (`amqp://`) and on kombu's in-process `memory://` transport, where quorum
+arguments are ignored and retry delays are done in process by the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import kombu
+from amqp.exceptions import NotFound
+
+from connec_sync.broker.topology import QueueSpec, exchanges
+from connec_sync.naming import Names
+from connec_sync.settings import BrokerSettings
+
+
+class BrokerUnavailable(Exception):
+    """The broker cannot be reached or refused the operation."""
+
+
+def connect(settings: BrokerSettings) -> kombu.Connection:
+    """A kombu connection with heartbeats and publisher confirms (confirm per publish)."""
+    options = {} if settings.is_memory else {"confirm_publish": True}
+    return kombu.Connection(
+        settings.url,
+        heartbeat=0 if settings.is_memory else settings.heartbeat_s,
+        transport_options=options,
+        connect_timeout=5,
+    )
+
+
+def _exchange(name: str) -> kombu.Exchange:
+    return kombu.Exchange(name, type="direct", durable=True)
+
+
+def declare(connection: kombu.Connection, names: Names, queues: Iterable[QueueSpec]) -> int:
+    """Declare exchanges, queues and bindings; idempotent. Returns the number of queues."""
+    count = 0
+    with connection.channel() as channel:
+        for name in exchanges(names):
+            _exchange(name).declare(channel=channel)
+        for spec in queues:
+            queue = kombu.Queue(
+                spec.name, durable=True, queue_arguments=spec.arguments, no_declare=False
+            )
+            queue.maybe_bind(channel)
+            queue.queue_declare()
+            for exchange, key in spec.bindings:
+                queue.bind_to(exchange=exchange, routing_key=key)
+            count += 1
+    return count
+
+
+@dataclass(frozen=True)
+class QueueCount:
+    name: str
+    ready: int | None
+    consumers: int | None
+    exists: bool = True
+
+
+def count(connection: kombu.Connection, name: str) -> QueueCount:
+    """Ready messages and consumers of one queue, by a passive declare."""
+    channel = connection.channel()
+    try:
+        ok = channel.queue_declare(queue=name, passive=True)
+        return QueueCount(name, int(ok.message_count), int(ok.consumer_count))
+    except connection.channel_errors:
+        return QueueCount(name, None, None, exists=False)
+    finally:
+        _close_quietly(channel)
+
+
+def delete_queues(connection: kombu.Connection, names: Iterable[str]) -> None:
+    """Remove queues (tests and `topology --delete`); missing ones are fine."""
+    for name in names:
+        channel = connection.channel()
+        try:
+            channel.queue_delete(queue=name)
+        except NotFound:
+            pass
+        finally:
+            _close_quietly(channel)
+
+
+def delete_exchanges(connection: kombu.Connection, names: Iterable[str]) -> None:
+    for name in names:
+        channel = connection.channel()
+        try:
+            channel.exchange_delete(exchange=name)
+        except NotFound:
+            pass
+        finally:
+            _close_quietly(channel)
+
+
+def publish(
+    connection: kombu.Connection,
+    exchange: str,
+    routing_key: str,
+    body: bytes,
+    headers: dict[str, Any] | None = None,
+    message_id: str | None = None,
+) -> None:
+    """Publish one persistent, mandatory message and wait for the broker's confirm."""
+    producer = kombu.Producer(connection.default_channel)
+    producer.publish(
+        body,
+        exchange=exchange,
+        routing_key=routing_key,
+        content_type="application/json",
+        content_encoding="binary",
+        delivery_mode=2,
+        mandatory=True,
+        headers=headers or {},
+        message_id=message_id,
+        retry=False,
+    )
+
+
+def _close_quietly(channel: Any) -> None:
+    try:
+        channel.close()
+    except Exception:  # noqa: BLE001,S110 - a channel the broker already closed is fine
+        pass

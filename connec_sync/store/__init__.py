@@ -1,0 +1,45 @@
+"""The SQL store (the only place that imports SQLAlchemy): organizations, id map, sync runs."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from connec_sync.store.engine import make_engine
+from connec_sync.store.idmap import IdLink, IdMap
+from connec_sync.store.migrations import upgrade
+from connec_sync.store.organizations import Organization, Organizations
+from connec_sync.store.runs import RunAlreadyGoing, SyncRun, SyncRuns
+
+__all__ = ["IdLink", "Organization", "RunAlreadyGoing", "Store", "SyncRun"]
+
+
+class Store:
+    """One handle on the database; `open` creates or upgrades the schema first."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.organizations = Organizations(engine)
+        self.id_map = IdMap(engine)
+        self.runs = SyncRuns(engine)
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            upgrade(conn)
+        return cls(engine)
+
+    def link_configured(self, organizations: tuple) -> None:
+        """Upsert the [[organizations]] of the settings file (done at every process start)."""
+        for org in organizations:
+            self.organizations.upsert(
+                tenant=org.tenant,
+                group_id=org.group_id,
+                account=org.account,
+                entities=dict(org.entities),
+                enabled=org.enabled,
+                conflict_winner=org.conflict_winner,
+            )
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,53 @@
+"""The schema's history: each step upgrades a database one version, in a transaction, keeping its data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Column, Connection, Integer, MetaData, Table, inspect, text
+
+from connec_sync.store import tables
+
+Step = Callable[[Connection], None]
+
+
+def _v1_initial(conn: Connection) -> None:
+    """Organizations, the id map (without leases) and sync runs."""
+    tables.organizations.create(conn)
+    tables.sync_runs.create(conn)
+    v1 = MetaData()
+    Table("organizations", v1, Column("id", Integer, primary_key=True))  # the key id_map refers to
+    tables.id_map_table(v1, leases=False).create(conn)
+
+
+def _v2_record_leases(conn: Connection) -> None:
+    """A lease per id map row, so two replicas never apply one record at the same time."""
+    conn.execute(text("ALTER TABLE id_map ADD COLUMN lease_owner VARCHAR(100)"))
+    kind = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "DATETIME"
+    conn.execute(text(f"ALTER TABLE id_map ADD COLUMN lease_until {kind}"))
+
+
+#: (version, step), oldest first; append, never edit a released step
+MIGRATIONS: tuple[tuple[int, Step], ...] = ((1, _v1_initial), (2, _v2_record_leases))
+LATEST = MIGRATIONS[-1][0]
+
+
+def current_version(conn: Connection) -> int:
+    if not inspect(conn).has_table("schema_version"):
+        return 0
+    return int(conn.execute(text("SELECT MAX(version) FROM schema_version")).scalar() or 0)
+
+
+def upgrade(conn: Connection, target: int = LATEST) -> list[int]:
+    """Apply the steps newer than the database's version up to `target`; returns what ran."""
+    if not inspect(conn).has_table("schema_version"):
+        tables.schema_version.create(conn)
+    done = current_version(conn)
+    applied = []
+    for version, step in MIGRATIONS:
+        if done < version <= target:
+            step(conn)
+            conn.execute(tables.schema_version.delete())
+            conn.execute(tables.schema_version.insert().values(version=version))
+            applied.append(version)
+    return applied

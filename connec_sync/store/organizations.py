@@ -1,0 +1,106 @@
+"""Linked organizations: a Connec! group, its partner account, entity directions, switches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from connec_sync.store import tables
+from connec_sync.store.clock import utcnow
+
+
+@dataclass(frozen=True)
+class Organization:
+    id: int
+    tenant: str
+    group_id: str
+    account: str
+    entities: dict[str, str] = field(default_factory=dict)
+    enabled: bool = True
+    conflict_winner: str = "recent"
+
+    def direction(self, entity: str) -> str:
+        """`both`, `to-app`, `to-connec` or `off`; an entity not listed is off."""
+        return self.entities.get(entity, "off")
+
+    def allows(self, entity: str, direction: str) -> bool:
+        """Whether records of `entity` travel in `direction` (`to-app` or `to-connec`)."""
+        return self.enabled and self.direction(entity) in ("both", direction)
+
+
+class Organizations:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def upsert(
+        self,
+        *,
+        tenant: str,
+        group_id: str,
+        account: str,
+        entities: dict[str, str],
+        enabled: bool = True,
+        conflict_winner: str = "recent",
+    ) -> Organization:
+        """Link a group to an account, or update the link's settings."""
+        values = {"account": account, "entities": dict(entities), "enabled": enabled}
+        values |= {"conflict_winner": conflict_winner, "updated_at": utcnow()}
+        table = tables.organizations
+        with self._engine.begin() as conn:
+            key = (table.c.tenant == tenant) & (table.c.group_id == group_id)
+            found = conn.execute(select(table.c.id).where(key)).scalar()
+            if found is None:
+                row = {"tenant": tenant, "group_id": group_id, "created_at": utcnow(), **values}
+                conn.execute(table.insert().values(**row))
+            else:
+                conn.execute(table.update().where(table.c.id == found).values(**values))
+        linked = self.by_group(tenant, group_id)
+        assert linked is not None
+        return linked
+
+    def update(self, organization_id: int, **changes: Any) -> None:
+        table = tables.organizations
+        with self._engine.begin() as conn:
+            conn.execute(
+                table.update()
+                .where(table.c.id == organization_id)
+                .values(**changes, updated_at=utcnow())
+            )
+
+    def remove(self, organization_id: int) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(tables.organizations.delete().where(tables.organizations.c.id == organization_id))
+
+    def by_group(self, tenant: str, group_id: str) -> Organization | None:
+        table = tables.organizations
+        return self._one((table.c.tenant == tenant) & (table.c.group_id == group_id))
+
+    def by_account(self, account: str) -> Organization | None:
+        return self._one(tables.organizations.c.account == account)
+
+    def by_id(self, organization_id: int) -> Organization | None:
+        return self._one(tables.organizations.c.id == organization_id)
+
+    def all(self) -> list[Organization]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(tables.organizations).order_by(tables.organizations.c.id))
+            return [_organization(row._mapping) for row in rows]
+
+    def _one(self, where: Any) -> Organization | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(tables.organizations).where(where)).first()
+        return _organization(row._mapping) if row else None
+
+
+def _organization(row: Any) -> Organization:
+    return Organization(
+        id=row["id"],
+        tenant=row["tenant"],
+        group_id=row["group_id"],
+        account=row["account"],
+        entities=dict(row["entities"] or {}),
+        enabled=bool(row["enabled"]),
+        conflict_winner=row["conflict_winner"],
+    )

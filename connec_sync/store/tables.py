@@ -1,0 +1,106 @@
+"""The store's tables, as the latest migration leaves them (see migrations.py for the history)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    TypeDecorator,
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC on every backend (SQLite keeps no zone: it is put back on read)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+metadata = MetaData()
+
+schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
+
+organizations = Table(
+    "organizations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("tenant", String(100), nullable=False),
+    Column("group_id", String(200), nullable=False),
+    Column("account", String(200), nullable=False, unique=True),
+    Column("entities", JSON, nullable=False),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("conflict_winner", String(20), nullable=False, default="recent"),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("tenant", "group_id", name="uq_organizations_group"),
+)
+
+def id_map_table(meta: MetaData, *, leases: bool = True) -> Table:
+    """One row per linked record pair; per direction the last applied version and our write's
+    fingerprint. `leases=False` is the table as schema version 1 created it."""
+    lease_columns = (
+        [Column("lease_owner", String(100)), Column("lease_until", UtcDateTime())]
+        if leases
+        else []
+    )
+    return Table(
+        "id_map",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("organization_id", ForeignKey("organizations.id"), nullable=False),
+        Column("entity", String(100), nullable=False),
+        Column("connec_id", String(200)),
+        Column("partner_id", String(200)),
+        Column("name", String(500)),
+        Column("to_app_version", String(64)),
+        Column("to_app_hash", String(64)),
+        Column("to_connec_version", String(64)),
+        Column("to_connec_hash", String(64)),
+        Column("partner_fingerprint", String(64)),
+        Column("connec_fingerprint", String(64)),
+        Column("last_error", Text),
+        Column("inactive", Boolean, nullable=False, default=False),
+        *lease_columns,
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("updated_at", UtcDateTime(), nullable=False),
+        UniqueConstraint("organization_id", "entity", "connec_id", name="uq_id_map_connec"),
+        UniqueConstraint("organization_id", "entity", "partner_id", name="uq_id_map_partner"),
+    )
+
+
+id_map = id_map_table(metadata)
+
+sync_runs = Table(
+    "sync_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("organization_id", ForeignKey("organizations.id"), nullable=False),
+    Column("mode", String(20), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("since", String(64)),
+    Column("counts", JSON, nullable=False),
+    Column("error", Text),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime()),
+)
