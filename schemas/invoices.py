@@ -1,0 +1,72 @@
+"""Invoices in Connec! and in the partner app, with their lines."""
+
+from __future__ import annotations
+
+from marshmallow import validate
+
+from schemas.shapes import (
+    TRANSACTION_TYPE,
+    Shape,
+    choice,
+    day,
+    entity_schemas,
+    ids,
+    money,
+    number,
+    ref_id,
+    text,
+)
+
+#: the document statuses of a Connec! invoice
+STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED", "PAID", "VOIDED")
+
+SCHEMAS = entity_schemas(
+    "Invoice",
+    connec={
+        "type": TRANSACTION_TYPE,
+        "status": choice(*STATUSES),
+        "transaction_number": text(),
+        "transaction_date": day(),
+        "due_date": day(),
+        "public_note": text(),
+        "organization_id": ids(),
+        "person_id": ids(),
+        "amount": Shape({"total_amount": number(), "currency": text()}),
+        "balance": number(),
+        "lines": Shape(
+            {
+                "id": ids(),
+                "item_id": ids(),
+                "description": text(),
+                "quantity": number(),
+                "unit_price": Shape({"net_amount": number(), "tax_rate": number()}),
+                "reduction_percent": number(),
+            },
+            many=True,
+        ),
+    },
+    partner={
+        "number": text(),
+        "kind": choice("sale", "purchase"),
+        "status": choice("draft", "submitted", "authorised", "paid", "void"),
+        "company_id": ref_id(),
+        "contact_id": ref_id(),
+        "issue_date": day(),
+        "due_date": day(),
+        "currency": text(validate=validate.Length(equal=3)),
+        "notes": text(),
+        "lines": Shape(
+            {
+                "id": ref_id(),
+                "product_id": ref_id(),
+                "description": text(),
+                "quantity": number(),
+                "unit_amount": money(),
+                "tax_rate": number(),
+                "discount_percent": number(),
+            },
+            many=True,
+        ),
+    },
+    partner_computed={"total": money(), "balance": money()},
+)
