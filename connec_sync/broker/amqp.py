@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import kombu
+from kombu.exceptions import OperationalError
 from amqp.exceptions import NotFound
 
 from connec_sync.broker.topology import QueueSpec, exchanges
@@ -31,6 +32,17 @@ def connect(settings: BrokerSettings) -> kombu.Connection:
         transport_options=options,
         connect_timeout=5,
     )
+
+
+def open_connection(settings: BrokerSettings) -> kombu.Connection:
+    """A connected kombu connection, or BrokerUnavailable naming the cause."""
+    connection = connect(settings)
+    try:
+        connection.ensure_connection(max_retries=1)
+    except (OSError, OperationalError, *connection.connection_errors) as error:
+        connection.release()
+        raise BrokerUnavailable(f"cannot reach the broker: {error}") from None
+    return connection
 
 
 def _exchange(name: str) -> kombu.Exchange:

@@ -23,12 +23,9 @@ def queue_specs(settings: BrokerSettings) -> list[topology.QueueSpec]:
 def declare_all(settings: BrokerSettings, connection: Any | None = None) -> int:
     """Declare every exchange and queue; idempotent. Returns the number of queues."""
     own = connection is None
-    connection = connection or amqp.connect(settings)
+    connection = connection or amqp.open_connection(settings)
     try:
-        connection.ensure_connection(max_retries=1)
         return amqp.declare(connection, names_for(settings), queue_specs(settings))
-    except connection.connection_errors as error:
-        raise amqp.BrokerUnavailable(f"cannot reach the broker: {error}") from None
     finally:
         if own:
             connection.release()

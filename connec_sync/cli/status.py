@@ -28,13 +28,13 @@ def register(commands: Any) -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    connection = amqp.connect(settings.broker)
     try:
-        connection.ensure_connection(max_retries=1)
-        facts = queue_facts(settings, connection)
-    except connection.connection_errors as error:
-        print(f"connec-sync status: cannot reach the broker: {error}", file=sys.stderr)
+        connection = amqp.open_connection(settings.broker)
+    except amqp.BrokerUnavailable as error:
+        print(f"connec-sync status: {error}", file=sys.stderr)
         return EXIT_UNAVAILABLE
+    try:
+        facts = queue_facts(settings, connection)
     finally:
         connection.release()
     store = Store.open(settings.store.url)

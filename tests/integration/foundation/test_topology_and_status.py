@@ -1,0 +1,91 @@
+"""`topology` is idempotent on the real broker; `status --json` shows every queue's counts."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from connec_sync.broker import amqp
+from connec_sync.broker.setup import names_for, queue_specs
+from connec_sync.settings import BrokerSettings
+
+
+def cli(settings: BrokerSettings, tmp_path, *args: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+    environ = dict(os.environ)
+    environ |= {
+        "CONNEC_SYNC_BROKER_URL": settings.url,
+        "CONNEC_SYNC_BROKER_NAMESPACE": settings.namespace,
+        "CONNEC_SYNC_BROKER_RETRY_DELAYS_S": ",".join(map(str, settings.retry_delays_s)),
+        "CONNEC_SYNC_STORE_URL": f"sqlite:///{tmp_path / 'store.db'}",
+    }
+    environ.pop("CONNEC_SYNC_CONFIG", None)
+    command = [sys.executable, "-m", "connec_sync", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=90, env=environ)
+
+
+def declared(settings: BrokerSettings) -> dict[str, object]:
+    """Queue name -> arguments, as the broker itself reports them."""
+    if shutil.which("rabbitmqctl") is None:  # a remote broker: existence is what we can see
+        connection = amqp.connect(settings)
+        try:
+            return {s.name: amqp.count(connection, s.name).exists for s in queue_specs(settings)}
+        finally:
+            connection.release()
+    listed = subprocess.run(
+        ["rabbitmqctl", "list_queues", "-q", "--formatter", "json", "name", "arguments"],
+        capture_output=True, text=True, timeout=60, check=True,
+    )
+    prefix = settings.namespace + "."
+    return {q["name"]: q["arguments"] for q in json.loads(listed.stdout) if q["name"].startswith(prefix)}
+
+
+def test_topology_run_twice_leaves_the_same_topology(broker_settings: BrokerSettings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    first = cli(broker_settings, tmp_path, "topology")
+    assert first.returncode == 0, first.stderr
+    after_first = declared(broker_settings)
+    second = cli(broker_settings, tmp_path, "topology")
+    assert second.returncode == 0, second.stderr
+    assert declared(broker_settings) == after_first
+    assert set(after_first) == {spec.name for spec in queue_specs(broker_settings)}
+
+
+def test_status_json_lists_every_queue_with_its_counts(broker_settings: BrokerSettings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    assert cli(broker_settings, tmp_path, "topology").returncode == 0
+    connection = amqp.connect(broker_settings)
+    try:
+        names = names_for(broker_settings)
+        route = names.route("people", "to-app")
+        amqp.publish(connection, names.work_exchange, route.routing_key(), b"{}")
+    finally:
+        connection.release()
+    done = cli(broker_settings, tmp_path, "status", "--json")
+    assert done.returncode == 0, done.stderr
+    facts = json.loads(done.stdout)
+    rows = {row["name"]: row for row in facts["queues"]}
+    assert set(rows) == {spec.name for spec in queue_specs(broker_settings)}
+    assert {row["role"] for row in rows.values()} == {"work", "backfill", "retry", "dead"}
+    assert rows[route.work_queue()]["ready"] == 1
+    assert all(row["exists"] and row["consumers"] == 0 for row in rows.values())
+    if facts["unacked_known"]:
+        assert all(row["unacked"] == 0 for row in rows.values())
+    assert "guest:guest" not in done.stdout
+
+
+def test_status_says_when_the_broker_is_unreachable(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    unreachable = BrokerSettings(url="amqp://guest:guest@127.0.0.1:1/%2F", namespace="t-none")
+    done = cli(unreachable, tmp_path, "status")
+    assert done.returncode == 3
+    assert "cannot reach the broker" in done.stderr
+
+
+@pytest.mark.parametrize("command", ["topology"])
+def test_topology_says_when_the_broker_is_unreachable(tmp_path, command: str) -> None:  # type: ignore[no-untyped-def]
+    unreachable = BrokerSettings(url="amqp://guest:guest@127.0.0.1:1/%2F", namespace="t-none")
+    done = cli(unreachable, tmp_path, command)
+    assert done.returncode == 3
+    assert "cannot reach the broker" in done.stderr
