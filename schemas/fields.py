@@ -62,7 +62,7 @@ class IdArray(fields.Field):
             value = _as_entry_list(value)
         if not isinstance(value, list):
             raise self.make_error("invalid")
-        entries: list[dict] = self._entries.deserialize(value, attr, data, **kwargs)
+        entries: list = self._entries.deserialize(value, attr, data, **kwargs)
         return entries
 
     def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
