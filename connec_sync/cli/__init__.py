@@ -14,6 +14,7 @@ from connec_sync.settings import Settings, SettingsError
 COMMAND_MODULES = (
     "topology",
     "status",
+    "migrate",
 )
 
 #: exit status for a configuration error (missing, unknown or malformed setting)
