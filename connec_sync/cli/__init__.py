@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "topology",
     "status",
     "migrate",
+    "orgs",
 )
 
 #: exit status for a configuration error (missing, unknown or malformed setting)
