@@ -1,4 +1,4 @@
-"""Time as both sandboxes write it: ISO-8601 UTC, to the second (Connec!) or microsecond (partner)."""
+"""Time as the sandboxes write it: ISO-8601 UTC, to the second (Connec!) or the microsecond."""
 
 from __future__ import annotations
 

@@ -45,7 +45,9 @@ class Faults:
         self._settings = FaultSettings()
         self._throttled_until = 0.0
 
-    def set(self, *, throttle_s: float | None = None, seed: int | None = None, **knobs: Any) -> None:
+    def set(
+        self, *, throttle_s: float | None = None, seed: int | None = None, **knobs: Any
+    ) -> None:
         """Change some knobs; `throttle_s` answers 429 for that many seconds from now."""
         unknown = set(knobs) - KNOB_NAMES
         if unknown:

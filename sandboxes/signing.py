@@ -8,7 +8,7 @@ import hmac
 from collections.abc import Iterable
 
 #: prefix of a Standard Webhooks secret; the rest is the base64 key
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
 
 
 def secret_key(secret: str) -> bytes:

@@ -145,7 +145,9 @@ class WebhookSender:
                 due.append(heapq.heappop(self._queue).message)
             if due:
                 return due
-            wakes = [s.due for s in self._queue[:1]] + ([self._window_ends] if self._buffers else [])
+            wakes = [s.due for s in self._queue[:1]] + (
+                [self._window_ends] if self._buffers else []
+            )
             self._cond.wait(max(0.0, min(wakes) - now) if wakes else None)
         return []
 
@@ -180,7 +182,9 @@ class WebhookSender:
 
     def _settle(self, message: _Message, outcome: dict[str, Any], delivered: bool) -> None:
         retries_left = message.attempt <= len(self.retry_schedule_s)
-        outcome["outcome"] = "delivered" if delivered else ("retrying" if retries_left else "gave_up")
+        outcome["outcome"] = (
+            "delivered" if delivered else ("retrying" if retries_left else "gave_up")
+        )
         with self._cond:
             self._attempts.append(outcome)
             if not delivered and retries_left and not self._stopped:

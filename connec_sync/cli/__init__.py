@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "status",
     "migrate",
     "orgs",
+    "sandbox",
 )
 
 #: exit status for a configuration error (missing, unknown or malformed setting)

@@ -11,7 +11,8 @@ from sandboxes.connec.api import BatchResource, CollectionResource, RecordResour
 from sandboxes.connec.control import add_control_routes
 from sandboxes.connec.notifications import CONNEC_RETRY_SCHEDULE_S
 from sandboxes.connec.sandbox import OTHER_APP, ConnecSandbox
-from sandboxes.web import SandboxHandle, build_app as build_base_app, start_server
+from sandboxes.web import SandboxHandle, start_server
+from sandboxes.web import build_app as build_base_app
 
 __all__ = ["CONNEC_RETRY_SCHEDULE_S", "OTHER_APP", "ConnecSandbox", "build_app", "start"]
 

@@ -26,7 +26,9 @@ def render_error(error: SandboxError) -> dict[str, Any]:
     if error.status == 401:
         return {"error": "Invalid credentials"}
     item = {"id": uuid.uuid4().hex, "href": None, "status": str(error.status)}
-    item.update(code=error.code, title=error.code.replace("_", " ").capitalize(), detail=error.message)
+    item.update(
+        code=error.code, title=error.code.replace("_", " ").capitalize(), detail=error.message
+    )
     if error.fields:
         item["field"] = next(iter(error.fields))
     return {"errors": [item]}
@@ -69,26 +71,39 @@ class CollectionResource:
     def __init__(self, state: ConnecState) -> None:
         self.state = state
 
-    def on_get(self, req: falcon.Request, resp: falcon.Response, group_id: str, collection: str) -> None:
+    def on_get(
+        self, req: falcon.Request, resp: falcon.Response, group_id: str, collection: str
+    ) -> None:
         tenant, external = tenant_of(req, self.state), wants_external_ids(req)
         if SPECS.get(collection) and SPECS[collection].singleton:
             resp.media = {collection: self.state.get(tenant, group_id, collection, "", external)}
             return
-        terms, order = parse_filter(req.get_param("$filter")), parse_orderby(req.get_param("$orderby"))
+        terms, order = (
+            parse_filter(req.get_param("$filter")),
+            parse_orderby(req.get_param("$orderby")),
+        )
         top, skip = page_bounds(req.get_param("$top"), req.get_param("$skip"))
-        page, total = self.state.page(tenant, group_id, collection, terms, order, top, skip, external)
+        page, total = self.state.page(
+            tenant, group_id, collection, terms, order, top, skip, external
+        )
         pagination: dict[str, Any] = {"skip": skip, "top": top, "total": total}
         if skip + top < total:
             pagination["next"] = next_page_url(req, top, skip + top)
         resp.media = {collection: page, "pagination": pagination}
 
-    def on_post(self, req: falcon.Request, resp: falcon.Response, group_id: str, collection: str) -> None:
+    def on_post(
+        self, req: falcon.Request, resp: falcon.Response, group_id: str, collection: str
+    ) -> None:
         tenant = tenant_of(req, self.state)
         pushed = unwrap(read_json(req), collection)
-        status, record = self.state.post(tenant, group_id, collection, pushed, wants_external_ids(req))
+        status, record = self.state.post(
+            tenant, group_id, collection, pushed, wants_external_ids(req)
+        )
         resp.status, resp.media = status, {collection: record}
 
-    def on_put(self, req: falcon.Request, resp: falcon.Response, group_id: str, collection: str) -> None:
+    def on_put(
+        self, req: falcon.Request, resp: falcon.Response, group_id: str, collection: str
+    ) -> None:
         if not (SPECS.get(collection) and SPECS[collection].singleton):
             raise falcon.HTTPMethodNotAllowed(["GET", "POST"])
         RecordResource(self.state).on_put(req, resp, group_id, collection, "")
@@ -103,17 +118,31 @@ class RecordResource:
     def __init__(self, state: ConnecState) -> None:
         self.state = state
 
-    def on_get(self, req: falcon.Request, resp: falcon.Response, group_id: str, collection: str,
-               record_id: str) -> None:  # fmt: skip
+    def on_get(
+        self,
+        req: falcon.Request,
+        resp: falcon.Response,
+        group_id: str,
+        collection: str,
+        record_id: str,
+    ) -> None:
         tenant = tenant_of(req, self.state)
         record = self.state.get(tenant, group_id, collection, record_id, wants_external_ids(req))
         resp.media = {collection: record}
 
-    def on_put(self, req: falcon.Request, resp: falcon.Response, group_id: str, collection: str,
-               record_id: str) -> None:  # fmt: skip
+    def on_put(
+        self,
+        req: falcon.Request,
+        resp: falcon.Response,
+        group_id: str,
+        collection: str,
+        record_id: str,
+    ) -> None:
         tenant = tenant_of(req, self.state)
         pushed = unwrap(read_json(req), collection)
-        record = self.state.put(tenant, group_id, collection, record_id, pushed, wants_external_ids(req))
+        record = self.state.put(
+            tenant, group_id, collection, record_id, pushed, wants_external_ids(req)
+        )
         resp.media = {collection: record}
 
 

@@ -31,7 +31,11 @@ class CollectionSpec:
 
 
 _spec = CollectionSpec
-_TRANSACTION: dict[str, Any] = {"references": _INVOICE_REFS, "line_arrays": ("lines",), "default_status": "DRAFT"}
+_TRANSACTION: dict[str, Any] = {
+    "references": _INVOICE_REFS,
+    "line_arrays": ("lines",),
+    "default_status": "DRAFT",
+}
 
 SPECS: dict[str, CollectionSpec] = {
     spec.name: spec

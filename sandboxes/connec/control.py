@@ -88,10 +88,14 @@ class GroupRecords:
     def __init__(self, state: ConnecSandbox) -> None:
         self.state = state
 
-    def on_get(self, req: falcon.Request, resp: falcon.Response, group_id: str, collection: str) -> None:
+    def on_get(
+        self, req: falcon.Request, resp: falcon.Response, group_id: str, collection: str
+    ) -> None:
         resp.media = {collection: self.state.records(group_id, collection)}
 
-    def on_post(self, req: falcon.Request, resp: falcon.Response, group_id: str, collection: str) -> None:
+    def on_post(
+        self, req: falcon.Request, resp: falcon.Response, group_id: str, collection: str
+    ) -> None:
         body = json_object(read_json(req))
         record = json_object(body.get("record", body), "record")
         who = {k: str(body[k]) for k in ("provider", "realm") if body.get(k)}
@@ -105,12 +109,24 @@ class GroupRecord:
     def __init__(self, state: ConnecSandbox) -> None:
         self.state = state
 
-    def on_get(self, req: falcon.Request, resp: falcon.Response, group_id: str, collection: str,
-               record_id: str) -> None:  # fmt: skip
+    def on_get(
+        self,
+        req: falcon.Request,
+        resp: falcon.Response,
+        group_id: str,
+        collection: str,
+        record_id: str,
+    ) -> None:
         resp.media = {collection: self.state.get(None, group_id, collection, record_id)}
 
-    def on_put(self, req: falcon.Request, resp: falcon.Response, group_id: str, collection: str,
-               record_id: str) -> None:  # fmt: skip
+    def on_put(
+        self,
+        req: falcon.Request,
+        resp: falcon.Response,
+        group_id: str,
+        collection: str,
+        record_id: str,
+    ) -> None:
         changes = json_object(read_json(req))
         changes = json_object(changes.get(collection, changes), collection)
         resp.media = {collection: self.state.user_edit(group_id, collection, record_id, changes)}

@@ -1,4 +1,4 @@
-"""The OData-like query parameters of the Connec! sandbox: `$filter`, `$orderby`, `$top`, `$skip`."""
+"""The OData-like query parameters of the Connec! sandbox: $filter, $orderby, $top, $skip."""
 
 from __future__ import annotations
 

@@ -107,7 +107,11 @@ def resolve_references(store: GroupStore, spec: CollectionSpec, pushed: Record) 
 
 
 def merge_lines(
-    current: list[Any], pushed: list[Any], sparse: bool, new_id: Callable[[], str], store: GroupStore
+    current: list[Any],
+    pushed: list[Any],
+    sparse: bool,
+    new_id: Callable[[], str],
+    store: GroupStore,
 ) -> list[Any]:
     """Lines matched by any id entry are merged; new ones get a Connec! id; with
     `sparse: false` the pushed lines are the whole array."""
@@ -199,7 +203,9 @@ def _render_reference(store: GroupStore, target: str, own: str, external: bool) 
     if not external:
         return own
     record = store.collection(target).get(own)
-    return ids.render(record["id"], True) if record else [ids.entry(own, ids.CONNEC, store.channel_id)]
+    return (
+        ids.render(record["id"], True) if record else [ids.entry(own, ids.CONNEC, store.channel_id)]
+    )
 
 
 def spec_for(collection: str) -> CollectionSpec:

@@ -17,14 +17,22 @@ OTHER_APP = "otherapp"
 class ConnecSandbox(ConnecState):
     """Connec! in memory. Every method is thread-safe."""
 
-    def seed(self, group_id: str, collection: str, records: Iterable[Record], *,
-             notify: bool = False) -> list[Record]:  # fmt: skip
+    def seed(
+        self, group_id: str, collection: str, records: Iterable[Record], *, notify: bool = False
+    ) -> list[Record]:
         """Write records as they are (upsert rules apply), by default without notifying;
         a seeded `created_at` / `updated_at` is kept. Returns them rendered with id arrays."""
         return [self.post(None, group_id, collection, dict(r), notify=notify)[1] for r in records]
 
-    def write_as_app(self, group_id: str, collection: str, record: Record, *,
-                     provider: str = OTHER_APP, realm: str = "other-realm") -> tuple[int, Record]:  # fmt: skip
+    def write_as_app(
+        self,
+        group_id: str,
+        collection: str,
+        record: Record,
+        *,
+        provider: str = OTHER_APP,
+        realm: str = "other-realm",
+    ) -> tuple[int, Record]:
         """A change made in another app linked to the group: its `id` (if a plain string) is
         that app's id; answers like a POST (201 created, 200 updated) and notifies."""
         pushed = dict(record)
@@ -40,10 +48,14 @@ class ConnecSandbox(ConnecState):
         return self.query(None, group_id, collection, external)
 
     def record(self, group_id: str, collection: str, connec_id: str) -> Record | None:
-        found = [r for r in self.records(group_id, collection) if ids.connec_id(r["id"]) == connec_id]
+        found = [
+            r for r in self.records(group_id, collection) if ids.connec_id(r["id"]) == connec_id
+        ]
         return found[0] if found else None
 
-    def find(self, group_id: str, collection: str, provider: str, realm: str, app_id: str) -> Record | None:
+    def find(
+        self, group_id: str, collection: str, provider: str, realm: str, app_id: str
+    ) -> Record | None:
         """The record linked to an app's id, rendered with id arrays; None if not linked."""
         with self._lock:
             store, spec = self._group(group_id, None), spec_for(collection)
@@ -64,7 +76,9 @@ class ConnecSandbox(ConnecState):
         for store in self.groups():
             records = {name: self.records(store.group_id, name) for name in list(store.records)}
             groups[store.group_id] = {
-                "tenant": store.tenant, "channel_id": store.channel_id, "records": records,
-            }  # fmt: skip
+                "tenant": store.tenant,
+                "channel_id": store.channel_id,
+                "records": records,
+            }
         subscriptions = [s.describe() for s in self.subscriptions]
         return {"groups": groups, "subscriptions": subscriptions, "faults": self.faults.snapshot()}

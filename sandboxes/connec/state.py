@@ -20,6 +20,7 @@ from sandboxes.request_log import RequestLog
 from sandboxes.web import SandboxError
 from sandboxes.webhooks import DEFAULT_WINDOW_S, WebhookSender
 
+
 class ConnecState:
     """An in-memory Connec!: `tenants` maps a tenant name to the app's (api id, api key)."""
 
@@ -38,9 +39,12 @@ class ConnecState:
         self.faults = Faults(seed)
         self.request_log = RequestLog()
         self.sender = WebhookSender(
-            self.faults, retry_schedule_s=retry_schedule_s, window_s=window_s,
-            timeout_s=timeout_s, name="connec-notifications",
-        )  # fmt: skip
+            self.faults,
+            retry_schedule_s=retry_schedule_s,
+            window_s=window_s,
+            timeout_s=timeout_s,
+            name="connec-notifications",
+        )
         self.subscriptions: list[AppSubscription] = []
         self._lock = threading.RLock()
         self._seed = seed
@@ -60,7 +64,9 @@ class ConnecState:
             self._groups[group_id] = GroupStore(group_id, tenant, channel)
             return channel
 
-    def subscribe_app(self, url: str, tenant: str, credentials: tuple[str, str] | None = None) -> None:
+    def subscribe_app(
+        self, url: str, tenant: str, credentials: tuple[str, str] | None = None
+    ) -> None:
         """Notify `url` of every change in the tenant's groups, with Basic auth (by default the
         tenant's credentials)."""
         api_id, api_key = credentials or self.tenants[tenant]
@@ -70,7 +76,9 @@ class ConnecState:
     def subscribe_receiver(self, base_url: str) -> None:
         """Subscribe a connec-sync receiver for every tenant at its conventional path."""
         for tenant in self.tenants:
-            self.subscribe_app(f"{base_url.rstrip('/')}/maestrano/connec/notifications/{tenant}", tenant)
+            self.subscribe_app(
+                f"{base_url.rstrip('/')}/maestrano/connec/notifications/{tenant}", tenant
+            )
 
     # -- the API (what the HTTP layer calls; `tenant=None` skips the tenant check) -------
     def authenticate(self, api_id: str, api_key: str) -> str | None:
@@ -90,18 +98,34 @@ class ConnecState:
             store, spec = self._group(group_id, tenant), spec_for(collection)
             return [render(store, spec, r, external) for r in store.collection(collection).values()]
 
-    def page(self, tenant: str | None, group_id: str, collection: str, terms: list[Term],
-             order: list[tuple[str, bool]], top: int, skip: int,
-             external: bool = True) -> tuple[list[Record], int]:  # fmt: skip
+    def page(
+        self,
+        tenant: str | None,
+        group_id: str,
+        collection: str,
+        terms: list[Term],
+        order: list[tuple[str, bool]],
+        top: int,
+        skip: int,
+        external: bool = True,
+    ) -> tuple[list[Record], int]:
         """One page of the records matching every `$filter` term, and how many match in all."""
         with self._lock:
             store, spec = self._group(group_id, tenant), spec_for(collection)
-            found = [r for r in store.collection(collection).values() if all(t.matches(r) for t in terms)]
+            found = [
+                r for r in store.collection(collection).values() if all(t.matches(r) for t in terms)
+            ]
             found = sort_records(found, order) if order else found
             return [render(store, spec, r, external) for r in found[skip : skip + top]], len(found)
 
-    def get(self, tenant: str | None, group_id: str, collection: str, connec_id: str,
-            external: bool = True) -> Record:  # fmt: skip
+    def get(
+        self,
+        tenant: str | None,
+        group_id: str,
+        collection: str,
+        connec_id: str,
+        external: bool = True,
+    ) -> Record:
         with self._lock:
             store, spec = self._group(group_id, tenant), spec_for(collection)
             if spec.singleton:
@@ -111,8 +135,15 @@ class ConnecState:
                 raise SandboxError(404, "not_found", f"no {collection} record {connec_id}")
             return render(store, spec, record, external)
 
-    def post(self, tenant: str | None, group_id: str, collection: str, pushed: Record,
-             external: bool = True, notify: bool = True) -> tuple[int, Record]:  # fmt: skip
+    def post(
+        self,
+        tenant: str | None,
+        group_id: str,
+        collection: str,
+        pushed: Record,
+        external: bool = True,
+        notify: bool = True,
+    ) -> tuple[int, Record]:
         """Create, or upsert by external id / Connec! id / `opts.matching_fields`: 201 or 200."""
         with self._lock:
             store, spec = self._group(group_id, tenant), spec_for(collection)
@@ -122,17 +153,31 @@ class ConnecState:
             pushed_ids = ids.normalise(pushed.get("id"), store.channel_id)
             current = store.find_linked(collection, pushed_ids)
             if current is None:
-                current = store.find_matching(collection, pushed, list(opts.get("matching_fields") or []))
+                current = store.find_matching(
+                    collection, pushed, list(opts.get("matching_fields") or [])
+                )
             status = 200 if current else 201
             record = self._write(store, collection, pushed, current, opts, notify)
             return status, render(store, spec, record, external)
 
-    def put(self, tenant: str | None, group_id: str, collection: str, connec_id: str,
-            pushed: Record, external: bool = True, notify: bool = True) -> Record:  # fmt: skip
+    def put(
+        self,
+        tenant: str | None,
+        group_id: str,
+        collection: str,
+        connec_id: str,
+        pushed: Record,
+        external: bool = True,
+        notify: bool = True,
+    ) -> Record:
         """Partial update of a known record (the link-back PUT among others); 404 if unknown."""
         with self._lock:
             store, spec = self._group(group_id, tenant), spec_for(collection)
-            current = self._company(store) if spec.singleton else store.collection(collection).get(connec_id)
+            current = (
+                self._company(store)
+                if spec.singleton
+                else store.collection(collection).get(connec_id)
+            )
             if current is None:
                 raise SandboxError(404, "not_found", f"no {collection} record {connec_id}")
             opts = pushed.get("opts") if isinstance(pushed.get("opts"), dict) else {}
@@ -140,8 +185,15 @@ class ConnecState:
             return render(store, spec, record, external)
 
     # -- writes -------------------------------------------------------------------------
-    def _write(self, store: GroupStore, collection: str, pushed: Record, current: Record | None,
-               opts: Mapping[str, Any], notify: bool) -> Record:  # fmt: skip
+    def _write(
+        self,
+        store: GroupStore,
+        collection: str,
+        pushed: Record,
+        current: Record | None,
+        opts: Mapping[str, Any],
+        notify: bool,
+    ) -> Record:
         spec = spec_for(collection)
         base = current or self._blank(store, collection)
         sparse = opts.get("sparse", True) is not False
@@ -163,10 +215,13 @@ class ConnecState:
         spec, now = spec_for(collection), iso_seconds(self.clock())
         return {
             "id": [ids.entry(self._new_id(), ids.CONNEC, store.channel_id)],
-            "group_id": store.group_id, "channel_id": store.channel_id,
-            "resource_type": collection, "status": spec.default_status,
-            "created_at": now, "updated_at": now,
-        }  # fmt: skip
+            "group_id": store.group_id,
+            "channel_id": store.channel_id,
+            "resource_type": collection,
+            "status": spec.default_status,
+            "created_at": now,
+            "updated_at": now,
+        }
 
     def _company(self, store: GroupStore) -> Record:
         companies = store.collection("company")

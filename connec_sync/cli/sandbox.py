@@ -1,0 +1,121 @@
+"""`connec-sync sandbox connec|partner`: serve one of the two outside systems in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from connec_sync import logs
+from connec_sync.http_server import serve_forever
+from connec_sync.settings import Settings
+from sandboxes import connec, partner
+
+#: credentials used when the settings name no tenant / no partner token
+FALLBACK_TENANT = ("default", "sandbox-api-id", "sandbox-api-key")
+FALLBACK_TOKEN = "sandbox-token"  # noqa: S105 (the sandbox's public default)
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("sandbox", help="serve a stateful Connec! or partner sandbox")
+    kinds = parser.add_subparsers(dest="sandbox", metavar="SANDBOX", required=True)
+    connec_parser = kinds.add_parser("connec", help="the Connec! sandbox (default port 8081)")
+    _common(
+        connec_parser,
+        8081,
+        "receiver base URL to notify at /maestrano/connec/notifications/{tenant}",
+    )
+    connec_parser.add_argument(
+        "--group",
+        action="append",
+        default=[],
+        metavar="GROUP:TENANT",
+        help="add a group (repeatable; groups in the settings are added too)",
+    )
+    connec_parser.set_defaults(handler=run_connec)
+    partner_parser = kinds.add_parser("partner", help="the partner sandbox (default port 8082)")
+    _common(partner_parser, 8082, "receiver base URL to send signed events to at /app/events")
+    partner_parser.add_argument(
+        "--account",
+        action="append",
+        default=[],
+        help="add an account (repeatable; accounts in the settings too)",
+    )
+    partner_parser.add_argument(
+        "--events-for-api-writes",
+        action="store_true",
+        help="also emit events for writes made through the API",
+    )
+    partner_parser.set_defaults(handler=run_partner)
+
+
+def _common(parser: argparse.ArgumentParser, port: int, notify_help: str) -> None:
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=port)
+    parser.add_argument("--notify", metavar="URL", help=notify_help)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the fault knobs and ids")
+    parser.add_argument("--window", type=float, default=0.2, help="webhook buffer window (s)")
+
+
+def run_connec(settings: Settings, args: argparse.Namespace) -> int:
+    log = logs.get_logger("sandbox")
+    tenants = {name: (t.api_id, t.api_key) for name, t in settings.connec.tenants.items()}
+    if not tenants:
+        name, api_id, api_key = FALLBACK_TENANT
+        tenants = {name: (api_id, api_key)}
+        log.warning("sandbox_tenant_defaulted", tenant=name, api_id=api_id, api_key=api_key)
+    state = connec.ConnecSandbox(tenants, seed=args.seed, window_s=args.window)
+    groups = [(o.group_id, o.tenant) for o in settings.organizations]
+    groups += [
+        tuple(spec.split(":", 1)) if ":" in spec else (spec, next(iter(tenants)))
+        for spec in args.group
+    ]
+    for group_id, tenant in groups:
+        state.add_group(group_id, tenant)
+    if args.notify:
+        state.subscribe_receiver(args.notify)
+    log.info(
+        "sandbox_started",
+        sandbox="connec",
+        url=f"http://{args.host}:{args.port}",
+        groups=[g for g, _ in groups],
+        notify=args.notify,
+    )
+    return _serve(connec.build_app(state), state, args)
+
+
+def run_partner(settings: Settings, args: argparse.Namespace) -> int:
+    log = logs.get_logger("sandbox")
+    token = settings.partner.api_token or FALLBACK_TOKEN
+    if not settings.partner.api_token:
+        log.warning("sandbox_token_defaulted", token=token)
+    accounts = [o.account for o in settings.organizations] + list(args.account)
+    state = partner.PartnerSandbox(
+        (token,),
+        accounts=accounts,
+        seed=args.seed,
+        window_s=args.window,
+        events_for_api_writes=args.events_for_api_writes,
+    )
+    if args.notify:
+        if not settings.partner.webhook_secrets:
+            log.error("sandbox_secret_missing", setting="partner.webhook_secrets")
+            return 2
+        state.subscribe(
+            f"{args.notify.rstrip('/')}/app/events", settings.partner.webhook_secrets[0]
+        )
+    log.info(
+        "sandbox_started",
+        sandbox="partner",
+        url=f"http://{args.host}:{args.port}",
+        accounts=accounts,
+        notify=args.notify,
+    )
+    return _serve(partner.build_app(state), state, args)
+
+
+def _serve(app: Any, state: Any, args: argparse.Namespace) -> int:
+    try:
+        serve_forever(app, args.host, args.port)
+    finally:
+        state.close()
+    return 0

@@ -1,0 +1,94 @@
+"""The partner sandbox's REST API: `/v1/accounts/{account}/{resource}[/{id}]`, bearer auth."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+import falcon
+
+from sandboxes.partner.state import PartnerState
+from sandboxes.web import SandboxError, json_object, read_json
+
+
+def render_error(error: SandboxError) -> dict[str, Any]:
+    """`{"error": {"code", "message", "fields"}}`."""
+    body: dict[str, Any] = {"code": error.code, "message": error.message}
+    if error.fields:
+        body["fields"] = error.fields
+    return {"error": body}
+
+
+def authorize(req: falcon.Request, state: PartnerState) -> None:
+    scheme, _, token = (req.get_header("Authorization") or "").partition(" ")
+    if not (hmac.compare_digest(scheme.lower(), "bearer") and state.authorized(token.strip())):
+        raise SandboxError(401, "unauthorized", "missing or invalid bearer token")
+
+
+class ResourceCollection:
+    def __init__(self, state: PartnerState) -> None:
+        self.state = state
+
+    def on_get(
+        self, req: falcon.Request, resp: falcon.Response, account: str, resource: str
+    ) -> None:
+        authorize(req, self.state)
+        data, cursor = self.state.list_page(
+            account,
+            resource,
+            req.get_param("updated_since"),
+            req.get_param("cursor"),
+            req.get_param("limit"),
+        )
+        resp.media = {"data": data, "next_cursor": cursor}
+
+    def on_post(
+        self, req: falcon.Request, resp: falcon.Response, account: str, resource: str
+    ) -> None:
+        authorize(req, self.state)
+        body = json_object(read_json(req))
+        key = req.get_header("Idempotency-Key")
+        record, replayed = self.state.create(account, resource, body, key)
+        resp.status, resp.media = 201, record
+        if replayed:
+            resp.set_header("Idempotent-Replayed", "true")
+
+
+class ResourceRecord:
+    def __init__(self, state: PartnerState) -> None:
+        self.state = state
+
+    def on_get(
+        self,
+        req: falcon.Request,
+        resp: falcon.Response,
+        account: str,
+        resource: str,
+        record_id: str,
+    ) -> None:
+        authorize(req, self.state)
+        resp.media = self.state.get(account, resource, record_id)
+
+    def on_patch(
+        self,
+        req: falcon.Request,
+        resp: falcon.Response,
+        account: str,
+        resource: str,
+        record_id: str,
+    ) -> None:
+        authorize(req, self.state)
+        body = json_object(read_json(req))
+        resp.media = self.state.patch(account, resource, record_id, body)
+
+    def on_delete(
+        self,
+        req: falcon.Request,
+        resp: falcon.Response,
+        account: str,
+        resource: str,
+        record_id: str,
+    ) -> None:
+        authorize(req, self.state)
+        self.state.delete(account, resource, record_id)
+        resp.status = falcon.HTTP_204
