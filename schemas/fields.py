@@ -44,8 +44,9 @@ class _StrictEntry(Schema):
 class IdArray(fields.Field):
     """A record id or a reference: an array of `{id, provider, realm}` entries.
 
-    Tolerant (the default): a plain string or number, or one entry object, is accepted; a plain id
-    is a Connec! id (`provider: "connec"`, realm unknown). Strict: an array of complete entries.
+    Tolerant (the default): a plain string or number, one entry object, or a list mixing plain ids
+    and entries is accepted; a plain id is a Connec! id (`provider: "connec"`, realm unknown).
+    Strict: an array of complete entries.
     Either way the result is a list of `{"id": str, "provider": str, "realm": str | None}`.
     """
 
@@ -73,10 +74,17 @@ def _as_entry_list(value: Any) -> Any:
     if isinstance(value, bool):
         return value
     if isinstance(value, str | int):
-        return [{"id": value, "provider": CONNEC_PROVIDER}]
+        return [_as_entry(value)]
     if isinstance(value, dict):
         return [value]
+    if isinstance(value, list):
+        return [_as_entry(each) for each in value]
     return value
+
+
+def _as_entry(value: Any) -> Any:
+    plain = isinstance(value, str | int) and not isinstance(value, bool)
+    return {"id": value, "provider": CONNEC_PROVIDER} if plain else value
 
 
 class Money(fields.Float):
