@@ -6,6 +6,7 @@ arguments are ignored and retry delays are done in process by the caller.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,7 @@ import kombu
 from kombu.exceptions import OperationalError
 from amqp.exceptions import NotFound
 
+from connec_sync.broker.publishing import OutgoingMessage, PublishFailed
 from connec_sync.broker.topology import QueueSpec, exchanges
 from connec_sync.naming import Names
 from connec_sync.settings import BrokerSettings
@@ -139,3 +141,33 @@ def _close_quietly(channel: Any) -> None:
         channel.close()
     except Exception:  # noqa: BLE001,S110 - a channel the broker already closed is fine
         pass
+
+
+class KombuPublisher:
+    """The Publisher of a `memory://` (single-process) deployment: one confirmed publish per
+    message through kombu. Not durable, and in-process only; RabbitMQ uses ConfirmingPublisher."""
+
+    def __init__(self, settings: BrokerSettings) -> None:
+        self._connection = connect(settings)
+        self._lock = threading.Lock()
+
+    def publish_batch(self, messages: list[OutgoingMessage]) -> None:
+        with self._lock:
+            try:
+                for message in messages:
+                    publish(
+                        self._connection,
+                        message.exchange,
+                        message.routing_key,
+                        message.body,
+                        headers=message.headers,
+                        message_id=message.message_id,
+                    )
+            except Exception as error:  # noqa: BLE001 - any transport failure is a failed batch
+                raise PublishFailed("disconnected", repr(error)) from error
+
+    def is_ready(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._connection.release()

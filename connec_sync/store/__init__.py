@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from connec_sync.store.deliveries import Deliveries
 from connec_sync.store.engine import make_engine
 from connec_sync.store.idmap import IdLink, IdMap
 from connec_sync.store.migrations import upgrade
@@ -21,6 +22,7 @@ class Store:
         self.organizations = Organizations(engine)
         self.id_map = IdMap(engine)
         self.runs = SyncRuns(engine)
+        self.deliveries = Deliveries(engine)
 
     @classmethod
     def open(cls, url: str) -> Store:

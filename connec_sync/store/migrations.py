@@ -27,8 +27,17 @@ def _v2_record_leases(conn: Connection) -> None:
     conn.execute(text(f"ALTER TABLE id_map ADD COLUMN lease_until {kind}"))
 
 
+def _v3_webhook_deliveries(conn: Connection) -> None:
+    """Partner webhook ids already published, so a repeated delivery is not published again."""
+    tables.webhook_deliveries.create(conn)
+
+
 #: (version, step), oldest first; append, never edit a released step
-MIGRATIONS: tuple[tuple[int, Step], ...] = ((1, _v1_initial), (2, _v2_record_leases))
+MIGRATIONS: tuple[tuple[int, Step], ...] = (
+    (1, _v1_initial),
+    (2, _v2_record_leases),
+    (3, _v3_webhook_deliveries),
+)
 LATEST = MIGRATIONS[-1][0]
 
 

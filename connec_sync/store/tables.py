@@ -104,3 +104,11 @@ sync_runs = Table(
     Column("started_at", UtcDateTime(), nullable=False),
     Column("finished_at", UtcDateTime()),
 )
+
+#: partner webhook ids already published (Standard Webhooks `webhook-id`), kept for the retry horizon
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("received_at", UtcDateTime(), nullable=False, index=True),
+)

@@ -1,0 +1,110 @@
+"""Connec! webhook notifications: normalise collection keys, split into one envelope per record.
+
+Pure: the linked organization of a group comes from the `find_organization` callable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from connec_sync.naming import TO_APP
+from mappers.registry import COLLECTIONS
+from producers.envelopes import record_envelope
+
+#: reasons a record is ignored (a metrics label: keep the set small and fixed)
+UNKNOWN_COLLECTION, NO_GROUP, GROUP_NOT_LINKED, DIRECTION_OFF = (
+    "unknown_collection",
+    "no_group",
+    "group_not_linked",
+    "direction_off",
+)
+#: singular (or odd) names Connec! may use for a collection
+_IRREGULAR = {"person": "people", "company": "company"}
+
+
+class InvalidNotification(ValueError):
+    """The body is not a notification; the message names the problem (answered 400)."""
+
+
+class LinkedOrganization(Protocol):
+    account: str
+
+    def allows(self, entity: str, direction: str) -> bool: ...
+
+
+FindOrganization = Callable[[str, str], LinkedOrganization | None]
+
+
+@dataclass
+class Split:
+    """The envelopes to publish, and the records left out, counted by reason."""
+
+    envelopes: list[dict[str, Any]] = field(default_factory=list)
+    ignored: Counter[str] = field(default_factory=Counter)
+
+
+def collection_name(key: str) -> str:
+    """`Person` -> `people`, `TaxCode` -> `tax_codes`, `invoice` -> `invoices`, `people` stays."""
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key.strip()).lower().replace("-", "_")
+    head, _, last = snake.rpartition("_")
+    return f"{head}_{_plural(last)}" if head else _plural(last)
+
+
+def _plural(word: str) -> str:
+    if word in _IRREGULAR or word in _IRREGULAR.values():
+        return _IRREGULAR.get(word, word)
+    if word.endswith("s"):
+        return word
+    if word.endswith("y") and word[-2:-1] not in tuple("aeiou"):
+        return word[:-1] + "ies"
+    return word + ("es" if word.endswith(("ch", "sh", "x")) else "s")
+
+
+def split_notification(body: Any, tenant: str, find_organization: FindOrganization) -> Split:
+    """One envelope per record of a handled collection whose group is linked and sends to the app."""
+    if not isinstance(body, dict):
+        raise InvalidNotification("the body must be a JSON object keyed by collection")
+    split = Split()
+    for key, records in body.items():
+        collection = collection_name(key)
+        if collection not in COLLECTIONS:
+            split.ignored[UNKNOWN_COLLECTION] += len(records) if isinstance(records, list) else 1
+            continue
+        if not isinstance(records, list):
+            raise InvalidNotification(f"collection {key!r} must be an array of records")
+        for record in records:
+            _add_record(split, collection, record, tenant, find_organization)
+    return split
+
+
+def _add_record(
+    split: Split, collection: str, record: Any, tenant: str, find_organization: FindOrganization
+) -> None:
+    group_id = record.get("group_id") if isinstance(record, dict) else None
+    if not isinstance(group_id, str) or not group_id:
+        split.ignored[NO_GROUP] += 1
+        return
+    organization = find_organization(tenant, group_id)
+    if organization is None:
+        split.ignored[GROUP_NOT_LINKED] += 1
+    elif not organization.allows(collection, TO_APP):
+        split.ignored[DIRECTION_OFF] += 1
+    else:
+        split.envelopes.append(
+            record_envelope(
+                source="connec",
+                entity=collection,
+                record=record,
+                action="upsert",
+                origin="webhook",
+                tenant=tenant,
+                group_id=group_id,
+                account=organization.account,
+                updated_at=record.get("updated_at"),
+            )
+        )
+

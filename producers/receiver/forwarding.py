@@ -1,0 +1,52 @@
+"""Envelopes to the broker: one batch per request, every record confirmed, or 503."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import Any
+
+import falcon
+
+from connec_sync import logs
+from connec_sync.broker.publishing import OutgoingMessage, Publisher, PublishFailed
+from connec_sync.naming import Names
+from producers.receiver.metrics import ReceiverMetrics
+from schemas.envelope import encode
+
+#: seconds a sender is asked to wait before retrying after a 503
+RETRY_AFTER_S = 5
+
+log = logs.get_logger(__name__)
+
+
+def outgoing(names: Names, envelope: dict[str, Any]) -> OutgoingMessage:
+    """The message of one envelope, on its (entity, direction) route's live lane."""
+    route = names.route(envelope["entity"], envelope["direction"])
+    return OutgoingMessage(names.work_exchange, route.routing_key(), encode(envelope), envelope["message_id"])
+
+
+class Forwarder:
+    def __init__(self, publisher: Publisher, names: Names, metrics: ReceiverMetrics) -> None:
+        self._publisher = publisher
+        self._names = names
+        self._metrics = metrics
+
+    def forward(self, envelopes: list[dict[str, Any]]) -> None:
+        """Return once the broker confirmed every envelope; else 503 with Retry-After."""
+        if not envelopes:
+            return
+        messages = [outgoing(self._names, envelope) for envelope in envelopes]
+        started = time.perf_counter()
+        try:
+            self._publisher.publish_batch(messages)
+        except PublishFailed as failure:
+            log.warning("records_not_confirmed", reason=failure.reason, records=len(messages), detail=str(failure))
+            raise falcon.HTTPServiceUnavailable(
+                description=f"the broker did not confirm the records ({failure.reason}); retry later",
+                retry_after=RETRY_AFTER_S,
+            ) from None
+        self._metrics.publish_seconds.observe(time.perf_counter() - started)
+        routes = Counter((envelope["entity"], envelope["direction"]) for envelope in envelopes)
+        for (entity, direction), count in routes.items():
+            self._metrics.published.labels(entity, direction).inc(count)
