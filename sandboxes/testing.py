@@ -10,6 +10,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import falcon
@@ -17,7 +18,7 @@ import requests
 
 from connec_sync.http_server import RunningServer, serve_in_thread
 from sandboxes import connec, partner
-from sandboxes.web import SandboxHandle
+from sandboxes.web import SandboxHandle, stop_server
 
 #: short buffer window and retry schedule so webhook tests take milliseconds
 TEST_WINDOW_S = 0.05
@@ -107,7 +108,7 @@ class FakeReceiver:
         return self.requests
 
     def stop(self) -> None:
-        self.server.stop()
+        stop_server(self.server)
 
     def _sink(self, req: falcon.Request, resp: falcon.Response, **_: Any) -> None:
         body = req.bounded_stream.read()
@@ -127,3 +128,16 @@ def wait_until(
             return True
         time.sleep(every_s)
     return predicate()
+
+
+class FakeClock:
+    """A clock a test moves by hand: `clock.advance(hours=25)`."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 11, 27, 10, 0, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)

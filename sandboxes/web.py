@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import falcon
+from waitress import wasyncore
 
 from connec_sync.http_server import RunningServer, serve_in_thread
 from sandboxes.clock import iso_micro, utc_now
@@ -213,8 +214,19 @@ class SandboxHandle:
         return self.server.url
 
     def stop(self) -> None:
-        self.server.stop()
+        stop_server(self.server)
         self.state.close()
+
+
+def stop_server(running: RunningServer, timeout_s: float = 5.0) -> None:
+    """Stop a waitress server at once: its loop thread closes every socket (so open keep-alive
+    connections do not hold it for seconds), then its worker threads end."""
+    server = running.server
+    with contextlib.suppress(OSError):  # the trigger is already closed: stopped before
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map, ignore_all=True))
+    running.thread.join(timeout_s)
+    server.task_dispatcher.shutdown(timeout=timeout_s)
+    running.stop()
 
 
 def start_server(state: Sandbox, app: falcon.App, host: str, port: int) -> SandboxHandle:
