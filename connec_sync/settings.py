@@ -35,6 +35,8 @@ class BrokerSettings:
     confirm_timeout_s: float = 5.0
     #: deliveries of one message before the quorum queue dead-letters it (poison guard)
     delivery_limit: int = 5
+    #: tries of one message (the first included) before a transient failure dead-letters it
+    max_attempts: int = 8
     #: delay tiers for retries, in seconds; one queue per tier
     retry_delays_s: tuple[int, ...] = (5, 30, 120, 600)
     #: AMQP heartbeat in seconds

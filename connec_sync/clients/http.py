@@ -1,0 +1,163 @@
+"""What both API clients share: one keep-alive JSON session, error classification, Retry-After,
+the per-process rate gate, and the target request latency histogram."""
+
+from __future__ import annotations
+
+import email.utils
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+from prometheus_client import Histogram
+
+from connec_sync.clients.errors import (
+    PermanentTargetError,
+    RecordNotFound,
+    TransientTargetError,
+)
+
+#: longest pause after a 429 that a request waits out in process; longer ones raise at once
+MAX_IN_PROCESS_WAIT_S = 3.0
+#: pause after a 429 that carries no (readable) Retry-After
+DEFAULT_RATE_LIMIT_PAUSE_S = 5.0
+
+REQUEST_SECONDS = Histogram(
+    "connec_sync_target_request_seconds",
+    "Latency of requests to a target API, by target and answer status",
+    ["target", "status"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds from a Retry-After value (delay-seconds or HTTP date); None if unreadable."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class RateGate:
+    """Per-process pauses keyed by (target, account): after a 429 no request to that key is sent
+    before Retry-After has passed. Short pauses are waited out; longer ones raise
+    TransientTargetError(429, retry_after=remaining) without sending, so the message is retried
+    through a delay tier instead of holding its delivery. Thread-safe."""
+
+    def __init__(
+        self,
+        max_wait_s: float = MAX_IN_PROCESS_WAIT_S,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.max_wait_s = max_wait_s
+        self._clock = clock
+        self._sleep = sleep
+        self._until: dict[tuple[str, str | None], float] = {}
+        self._lock = threading.Lock()
+
+    def pause(self, key: tuple[str, str | None], seconds: float) -> None:
+        """No request to `key` for `seconds` from now (an existing longer pause is kept)."""
+        with self._lock:
+            until = self._clock() + seconds
+            self._until[key] = max(until, self._until.get(key, 0.0))
+
+    def remaining(self, key: tuple[str, str | None]) -> float:
+        with self._lock:
+            return max(0.0, self._until.get(key, 0.0) - self._clock())
+
+    def wait(self, key: tuple[str, str | None]) -> None:
+        """Return when `key` may be sent to; raise TransientTargetError if that is too far off."""
+        while (remaining := self.remaining(key)) > 0:
+            if remaining > self.max_wait_s:
+                detail = f"rate limited by {key[0]}: paused for another {remaining:.1f} s"
+                raise TransientTargetError(429, remaining, detail)
+            self._sleep(remaining)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A successful (2xx) answer: its status and its JSON body (None when empty)."""
+
+    status: int
+    body: Any
+
+
+class JsonSession:
+    """Requests to one target with keep-alive, JSON, a timeout, the rate gate and classification."""
+
+    def __init__(
+        self,
+        target: str,
+        timeout_s: float,
+        gate: RateGate,
+        auth: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.target = target
+        self.timeout_s = timeout_s
+        self.gate = gate
+        self.session = requests.Session()
+        self.session.auth = auth
+        self.session.headers.update({"Accept": "application/json", **(headers or {})})
+
+    def request(self, method: str, url: str, *, account: str | None, **kwargs: Any) -> Answer:
+        """Send one request; raises TransientTargetError, PermanentTargetError or RecordNotFound."""
+        key = (self.target, account)
+        self.gate.wait(key)
+        started = time.monotonic()
+        try:
+            response = self.session.request(method, url, timeout=self.timeout_s, **kwargs)
+        except requests.Timeout as error:
+            self._observe("timeout", started)
+            raise TransientTargetError(None, None, f"timed out: {error}") from None
+        except requests.RequestException as error:
+            self._observe("connection_error", started)
+            raise TransientTargetError(None, None, f"connection failed: {error}") from None
+        self._observe(str(response.status_code), started)
+        return self._classify(response, key)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _observe(self, status: str, started: float) -> None:
+        REQUEST_SECONDS.labels(self.target, status).observe(time.monotonic() - started)
+
+    def _classify(self, response: requests.Response, key: tuple[str, str | None]) -> Answer:
+        status = response.status_code
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if status == 429:
+            pause = DEFAULT_RATE_LIMIT_PAUSE_S if retry_after is None else retry_after
+            self.gate.pause(key, pause)
+            raise TransientTargetError(429, pause, response.text)
+        if status >= 500:
+            raise TransientTargetError(status, retry_after, response.text)
+        if status == 404:
+            raise RecordNotFound(status, response.text)
+        if status >= 300:
+            raise PermanentTargetError(status, response.text)
+        return Answer(status, _json_body(response))
+
+
+def _json_body(response: requests.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        # the write may have applied: retrying is safe because every write is idempotent
+        detail = f"answer {response.status_code} is not JSON: {response.text[:200]}"
+        raise TransientTargetError(response.status_code, None, detail) from None

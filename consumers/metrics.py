@@ -1,0 +1,71 @@
+"""Prometheus metrics of the consumers, per entity and direction (served with --metrics-port).
+
+The target request latency histogram lives with the clients (connec_sync.clients.http)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from prometheus_client import Counter, Histogram, start_http_server
+
+from connec_sync.naming import Route
+from consumers.verdicts import APPLIED, DEAD_LETTERED, RETRIED, SKIPPED, Verdict
+
+_ROUTE = ["entity", "direction"]
+APPLIED_TOTAL = Counter("connec_sync_records_applied_total", "Records applied", _ROUTE)
+SKIPPED_TOTAL = Counter(
+    "connec_sync_records_skipped_total", "Records skipped, by reason", [*_ROUTE, "reason"]
+)
+RETRIED_TOTAL = Counter(
+    "connec_sync_records_retried_total",
+    "Records sent back for a retry, by reason",
+    [*_ROUTE, "reason"],
+)
+DEAD_LETTERED_TOTAL = Counter(
+    "connec_sync_records_dead_lettered_total",
+    "Records dead-lettered, by reason",
+    [*_ROUTE, "reason"],
+)
+#: `since` is `source_change` (the record's updated_at) or `receipt` (the envelope's received_at)
+APPLY_LAG_SECONDS = Histogram(
+    "connec_sync_apply_lag_seconds",
+    "Seconds from a record's change at its source, or from its receipt, to applied",
+    [*_ROUTE, "since"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21600, 86400),
+)
+_COUNTERS = {SKIPPED: SKIPPED_TOTAL, RETRIED: RETRIED_TOTAL, DEAD_LETTERED: DEAD_LETTERED_TOTAL}
+
+
+def count(route: Route, verdict: Verdict, envelope: dict[str, Any] | None) -> None:
+    """Count one settled message; an applied one also observes its lag."""
+    if verdict.outcome == APPLIED:
+        APPLIED_TOTAL.labels(route.entity, route.direction).inc()
+        _observe_lag(route, envelope or {})
+        return
+    counter = _COUNTERS[verdict.outcome]
+    counter.labels(route.entity, route.direction, verdict.reason or "unknown").inc()
+
+
+def _observe_lag(route: Route, envelope: dict[str, Any]) -> None:
+    now = datetime.now(UTC)
+    for since, field in (("source_change", "updated_at"), ("receipt", "received_at")):
+        moment = _parse_time(envelope.get(field))
+        if moment is not None:
+            lag = max(0.0, (now - moment).total_seconds())
+            APPLY_LAG_SECONDS.labels(route.entity, route.direction, since).observe(lag)
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def serve(port: int) -> None:
+    """Serve /metrics on `port` from a daemon thread (every metric of the process)."""
+    start_http_server(port)

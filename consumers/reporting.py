@@ -1,0 +1,63 @@
+"""The one log line per message, and its metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connec_sync import logs
+from consumers import metrics
+from consumers.deliveries import Delivery
+from consumers.outcomes import UNEXPECTED_ERROR
+from consumers.verdicts import DEAD_LETTERED, Verdict
+
+_log = logs.get_logger("consumers")
+
+
+def report(
+    delivery: Delivery, envelope: dict[str, Any] | None, verdict: Verdict, duration_s: float
+) -> None:
+    """Log `record_<outcome>` with the message's facts, and count it.
+
+    `attempts` is the number of tries made so far, this one included (as in x-attempts)."""
+    route = delivery.route
+    fields: dict[str, Any] = {
+        "message_id": delivery.message_id,
+        "entity": route.entity,
+        "direction": route.direction,
+        "lane": delivery.lane,
+        "group_id": (envelope or {}).get("group_id"),
+        "record_id": record_id(envelope),
+        "outcome": verdict.outcome,
+        "reason": verdict.reason,
+        "attempts": (envelope["attempts"] if envelope else 0) + 1,
+        "duration_ms": round(duration_s * 1000, 1),
+        **verdict.details,
+    }
+    if verdict.error is not None and verdict.exception is None:
+        fields["error"] = verdict.error
+    if verdict.delay_s is not None:
+        fields["retry_in_s"] = verdict.delay_s
+    if verdict.exception is not None:
+        fields["exc_info"] = verdict.exception
+    _log_at_level(verdict)(f"record_{verdict.outcome}", **fields)
+    metrics.count(route, verdict, envelope)
+
+
+def _log_at_level(verdict: Verdict) -> Any:
+    if verdict.reason == UNEXPECTED_ERROR or verdict.exception is not None:
+        return _log.error
+    return _log.warning if verdict.outcome == DEAD_LETTERED else _log.info
+
+
+def record_id(envelope: dict[str, Any] | None) -> str | None:
+    """The record's id at its source: the Connec! id of a Connec! record, else the app's id."""
+    if not envelope:
+        return None
+    ids = envelope.get("record", {}).get("id")
+    if isinstance(ids, list):
+        ours = [
+            entry for entry in ids if isinstance(entry, dict) and entry.get("provider") == "connec"
+        ]
+        chosen = (ours or ids or [None])[0]
+        return str(chosen.get("id")) if isinstance(chosen, dict) else None
+    return None if ids is None else str(ids)

@@ -1,0 +1,236 @@
+"""The consumer runtime: one loop per process that takes deliveries from the live and backfill
+lanes of its routes (live first), hands each envelope to the route's handler, settles the verdict
+(ack, retry tier, dead letter, requeue) and logs one line per message.
+
+Entry points: `Worker(broker_settings, {route: handler}).run()` blocks until `stop()` (any
+thread) and reconnects by itself; `run_until_signalled(worker)` adds SIGTERM/SIGINT handling and
+the hard stop deadline (the CLI and subprocess tests use it).
+
+Heartbeats: kombu only sends and checks them when `heartbeat_check()` is called (kombu's own
+ConsumerMixin calls it only when `drain_events` times out, i.e. never while busy); this loop calls
+it at least every HEARTBEAT_CHECK_S between messages. A handler should stay well under twice the
+heartbeat interval (the default 30 s client timeouts do).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from connec_sync import logs
+from connec_sync.broker import amqp
+from connec_sync.broker.setup import declare_all
+from connec_sync.naming import Route
+from connec_sync.settings import BrokerSettings
+from consumers.deliveries import Delivery, Inbox, Subscription
+from consumers.outcomes import UNDECODABLE, Handler
+from consumers.reporting import report
+from consumers.settle import Settler
+from consumers.verdicts import Verdict, dead_letter, judge
+from schemas.envelope import UndecodableMessage, decode
+
+#: longest wait for deliveries in one pass when idle (also bounds how late a stop is noticed)
+POLL_S = 1.0
+#: seconds between heartbeat checks
+HEARTBEAT_CHECK_S = 1.0
+#: after a stop request, seconds spent finishing deliveries already received
+STOP_DRAIN_S = 7.0
+#: after a stop request, seconds before the process exits whatever it is doing (unacked
+#: deliveries go back to their queues), under the 10 s promised
+STOP_DEADLINE_S = 9.5
+#: exit status when the stop deadline forced the exit
+EXIT_STOP_DEADLINE = 75
+#: reconnection backoff: first wait, step, and longest wait, in seconds
+RECONNECT_START_S, RECONNECT_STEP_S, RECONNECT_MAX_S = 1, 1, 5
+
+_log = logs.get_logger("consumers")
+
+
+class StopRequested(Exception):  # control flow, not an error
+    """Raised out of a reconnection wait when the worker is asked to stop."""
+
+
+class Worker:
+    """Consumes the routes of `handlers` with one connection; see the module docstring."""
+
+    def __init__(
+        self,
+        settings: BrokerSettings,
+        handlers: Mapping[Route, Handler],
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self.handlers = dict(handlers)
+        self.rng = rng or random.Random()
+        self.inbox = Inbox()
+        #: set while subscribed (cleared when the connection is lost)
+        self.ready = threading.Event()
+        #: the current broker connection (tests use it to cut the link)
+        self.connection: Any = None
+        self._stopping = threading.Event()
+        self._stop_requested_at = 0.0
+        self._last_heartbeat_check = 0.0
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def stop(self) -> None:
+        """Stop taking messages, finish the ones received, ack them, and return from `run`."""
+        if not self._stopping.is_set():
+            self._stop_requested_at = time.monotonic()
+            self._stopping.set()
+
+    def run(self) -> None:
+        """Consume until `stop()`, reconnecting after every lost connection."""
+        while not self._stopping.is_set():
+            self.connection = connection = amqp.connect(self.settings)
+            lost = (
+                *connection.connection_errors,
+                *connection.channel_errors,
+                amqp.BrokerUnavailable,
+            )
+            try:
+                self._serve(connection)
+            except StopRequested:
+                connection.collect()
+            except lost as error:
+                self.ready.clear()
+                released = self.inbox.clear()
+                _log.warning("broker_connection_lost", error=str(error), released=released)
+                connection.collect()
+        _log.info("consumer_stopped")
+
+    def _serve(self, connection: Any) -> None:
+        connection.ensure_connection(
+            errback=_log_unreachable,
+            max_retries=None,
+            interval_start=RECONNECT_START_S,
+            interval_step=RECONNECT_STEP_S,
+            interval_max=RECONNECT_MAX_S,
+            callback=self._raise_if_stopping,
+        )
+        declare_all(self.settings, connection)
+        subscription = Subscription(
+            connection, list(self.handlers), self.settings.prefetch, self.inbox
+        )
+        subscription.start()
+        settler = Settler(connection, self.settings, self.rng)
+        _log.info(
+            "consumer_subscribed",
+            routes=[f"{r.entity}.{r.direction}" for r in self.handlers],
+            prefetch=self.settings.prefetch,
+            durable=not self.settings.is_memory,
+        )
+        self.ready.set()
+        while not self._stopping.is_set():
+            self._step(connection, settler)
+        self._finish(connection, subscription, settler)
+
+    def _step(self, connection: Any, settler: Settler) -> None:
+        timeout = 0.0
+        if not self.inbox:
+            due = settler.seconds_until_due()
+            timeout = POLL_S if due is None else min(POLL_S, due)
+        self._pump(connection, timeout)
+        self._check_heartbeat(connection)
+        settler.release_due()
+        delivery = self.inbox.take()
+        if delivery is not None:
+            self._process(delivery, settler)
+
+    def _pump(self, connection: Any, timeout: float) -> None:
+        """Read what the broker sent, waiting up to `timeout` for the first frame; deliveries
+        land in the inbox, so a live one that arrived is served before the next backfill one."""
+        try:
+            connection.drain_events(timeout=timeout)
+            while True:
+                connection.drain_events(timeout=0)
+        except TimeoutError:  # socket.timeout
+            pass
+
+    def _check_heartbeat(self, connection: Any) -> None:
+        now = time.monotonic()
+        if now - self._last_heartbeat_check >= HEARTBEAT_CHECK_S:
+            self._last_heartbeat_check = now
+            connection.heartbeat_check()
+
+    def _process(self, delivery: Delivery, settler: Settler) -> None:
+        started = time.monotonic()
+        route = delivery.route
+        with logs.bound(
+            message_id=delivery.message_id, entity=route.entity, direction=route.direction
+        ):
+            envelope, verdict = self._judge(delivery)
+            settled = settler.settle(delivery, envelope, verdict)
+            report(delivery, envelope, settled, time.monotonic() - started)
+
+    def _judge(self, delivery: Delivery) -> tuple[dict[str, Any] | None, Verdict]:
+        try:
+            envelope = decode(delivery.body)
+        except UndecodableMessage as error:
+            return None, dead_letter(UNDECODABLE, str(error))
+        route = delivery.route
+        if (envelope["entity"], envelope["direction"]) != (route.entity, route.direction):
+            where = f"{envelope['entity']} {envelope['direction']}"
+            error = f"an envelope for {where} on {route.work_queue(delivery.lane)}"
+            return envelope, dead_letter(UNDECODABLE, error)
+        with logs.bound(group_id=envelope.get("group_id"), attempts=envelope["attempts"] + 1):
+            return envelope, judge(self.handlers[route], envelope, self.settings.max_attempts)
+
+    def _finish(self, connection: Any, subscription: Subscription, settler: Settler) -> None:
+        subscription.cancel()
+        _log.info("consumer_stopping", received=len(self.inbox))
+        deadline = self._stop_requested_at + STOP_DRAIN_S
+        while self.inbox and time.monotonic() < deadline:
+            self._pump(connection, 0.0)
+            delivery = self.inbox.take()
+            if delivery is not None:
+                self._process(delivery, settler)
+        released = self.inbox.clear()
+        if settler.delays:
+            _log.warning("delayed_retries_dropped", count=len(settler.delays), durable=False)
+        connection.release()
+        _log.info("consumer_drained", released=released)
+
+    def _raise_if_stopping(self) -> None:
+        if self._stopping.is_set():
+            raise StopRequested()
+
+
+def _log_unreachable(error: Exception, interval: float) -> None:
+    _log.warning("broker_unreachable", error=str(error), retry_in_s=interval)
+
+
+def run_until_signalled(worker: Worker) -> int:
+    """Run the worker in this (main) thread; SIGTERM or SIGINT stops it gracefully, and a stop
+    that overruns STOP_DEADLINE_S ends the process with EXIT_STOP_DEADLINE. Returns 0."""
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        _log.info("stop_requested", signal=signal.Signals(signum).name)
+        if not worker.stopping:
+            watchdog = threading.Timer(STOP_DEADLINE_S, _exit_at_deadline)
+            watchdog.daemon = True
+            watchdog.start()
+        worker.stop()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        worker.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
+
+
+def _exit_at_deadline() -> None:
+    _log.error("stop_deadline_passed", deadline_s=STOP_DEADLINE_S)
+    os._exit(EXIT_STOP_DEADLINE)
+
+
+__all__ = ["Worker", "run_until_signalled"]
