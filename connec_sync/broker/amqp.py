@@ -151,6 +151,9 @@ class KombuPublisher:
         self._connection = connect(settings)
         self._lock = threading.Lock()
 
+    def start(self) -> None:
+        self._connection.ensure_connection(max_retries=1)
+
     def publish_batch(self, messages: list[OutgoingMessage]) -> None:
         with self._lock:
             try:

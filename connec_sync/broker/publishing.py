@@ -36,6 +36,9 @@ class OutgoingMessage:
 
 
 class Publisher(Protocol):
+    def start(self) -> None:
+        """Connect ahead of the first publish (publish_batch connects anyway when needed)."""
+
     def publish_batch(self, messages: list[OutgoingMessage]) -> None:
         """Return once the broker confirmed every message; else raise PublishFailed."""
 

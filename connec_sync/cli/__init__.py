@@ -17,6 +17,8 @@ COMMAND_MODULES = (
     "migrate",
     "orgs",
     "sandbox",
+    "receiver",
+    "publish_events",
 )
 
 #: exit status for a configuration error (missing, unknown or malformed setting)

@@ -1,0 +1,68 @@
+"""The receiver under gunicorn: several worker processes, each with its own publisher and store,
+built after the fork; graceful stop on SIGTERM; metrics summed across workers.
+
+Why gunicorn: a pre-fork server gives one Python interpreter (and GIL) per core, restarts a
+crashed worker, and on SIGTERM stops accepting, lets in-flight requests finish within
+`graceful_timeout`, then exits. `gthread` workers keep a few requests per worker in flight
+while they wait for the broker's confirms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from connec_sync import logs
+from connec_sync.settings import Settings
+
+#: threads per worker: requests waiting for confirms do not hold the CPU
+THREADS_PER_WORKER = 8
+#: seconds in-flight requests get after SIGTERM (the whole stop must take under 10 s)
+GRACEFUL_TIMEOUT_S = 8
+#: a worker silent this long is restarted (more than the longest confirm wait)
+WORKER_TIMEOUT_S = 30
+
+#: builds (wsgi app, things to close at worker exit) inside a worker
+AppFactory = Callable[[Settings], tuple[Any, list[Any]]]
+
+
+class ReceiverServer(BaseApplication):  # type: ignore[misc]
+    def __init__(self, settings: Settings, factory: AppFactory, *, host: str, port: int, workers: int) -> None:
+        self._settings = settings
+        self._factory = factory
+        self._options = {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "worker_class": "gthread",
+            "threads": THREADS_PER_WORKER,
+            "graceful_timeout": GRACEFUL_TIMEOUT_S,
+            "timeout": WORKER_TIMEOUT_S,
+            "keepalive": 5,
+            "accesslog": None,
+            "worker_exit": self._on_worker_exit,
+            "child_exit": _on_child_exit,
+        }
+        self._closables: list[Any] = []
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        """Runs in each worker after the fork: its own broker connection and store engine."""
+        app, self._closables = self._factory(self._settings)
+        logs.get_logger(__name__).info("receiver_worker_started")
+        return app
+
+    def _on_worker_exit(self, _server: Any, _worker: Any) -> None:
+        for closable in self._closables:
+            closable.close()
+
+
+def _on_child_exit(_server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess  # imported once PROMETHEUS_MULTIPROC_DIR is set
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,61 @@
+"""The publisher a partner app can embed to send its changes straight to RabbitMQ.
+
+    publisher = PartnerEventPublisher("amqp://user:pass@broker/%2F", account="acct-2243")
+    publisher.publish([{"resource": "contacts", "action": "updated", "record": {...}}])
+    publisher.close()
+
+Events are those of partner-api.md section 5; each becomes one envelope (`schemas/envelope.py`)
+on the work exchange with routing key `<collection>.to-connec`. `publish` returns once the
+broker confirmed every event (persistent, mandatory, windowed confirms) and raises
+PublishFailed otherwise; the connection reconnects by itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connec_sync.broker.confirms import ConfirmingPublisher
+from connec_sync.broker.publishing import OutgoingMessage, PublishFailed
+from connec_sync.naming import DEFAULT_NAMESPACE, Names
+from producers.events import Event, event_envelope, parse_events
+from schemas.envelope import encode
+
+__all__ = ["PartnerEventPublisher", "PublishFailed", "UnknownResource"]
+
+
+class UnknownResource(ValueError):
+    """An event's resource is not one this system shares."""
+
+
+class PartnerEventPublisher:
+    def __init__(
+        self, url: str, account: str, *, namespace: str = DEFAULT_NAMESPACE, confirm_timeout_s: float = 10.0
+    ) -> None:
+        self.account = account
+        self._names = Names(namespace)
+        self._publisher = ConfirmingPublisher(url, confirm_timeout_s=confirm_timeout_s)
+
+    def publish(self, events: list[dict[str, Any]]) -> int:
+        """Publish the events as one confirmed batch; returns how many were published.
+        Raises InvalidEvents (bad shape), UnknownResource, or PublishFailed (retry later)."""
+        batch = parse_events({"account": self.account, "events": events})
+        messages = [self._message(event) for event in batch.events]
+        self._publisher.publish_batch(messages)
+        return len(messages)
+
+    def _message(self, event: Event) -> OutgoingMessage:
+        collection = event.collection
+        if collection is None:
+            raise UnknownResource(f"resource {event.resource!r} is not shared by connec-sync")
+        envelope = event_envelope(event, collection, account=self.account, origin="publisher")
+        route = self._names.route(collection, envelope["direction"])
+        return OutgoingMessage(self._names.work_exchange, route.routing_key(), encode(envelope), envelope["message_id"])
+
+    def close(self) -> None:
+        self._publisher.close()
+
+    def __enter__(self) -> PartnerEventPublisher:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
