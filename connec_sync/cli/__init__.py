@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "sandbox",
     "receiver",
     "publish_events",
+    "consume",
 )
 
 #: exit status for a configuration error (missing, unknown or malformed setting)
