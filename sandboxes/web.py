@@ -85,11 +85,19 @@ class RequestLogMiddleware:
 
     def process_response(self, req: falcon.Request, resp: falcon.Response, *_: Any) -> None:
         headers = {h.lower(): req.get_header(h) for h in LOGGED_HEADERS if req.get_header(h)}
-        entry = {"at": iso_micro(utc_now()), "method": req.method, "path": req.path}
-        entry.update(query=req.query_string, status=resp.status_code, headers=headers)
-        entry.update(body=getattr(req.context, "body", None), answer=resp.media)
-        entry["fault"] = getattr(req.context, "fault", None)
-        self.log.record(entry)
+        self.log.record(
+            {
+                "at": iso_micro(utc_now()),
+                "method": req.method,
+                "path": req.path,
+                "query": req.query_string,
+                "status": resp.status_code,
+                "headers": headers,
+                "body": getattr(req.context, "body", None),
+                "answer": resp.media,
+                "fault": getattr(req.context, "fault", None),
+            }
+        )
 
 
 class FaultMiddleware:
@@ -185,9 +193,11 @@ class ControlCommon:
 
 def build_app(sandbox: Sandbox, render_error: Any) -> falcon.App:
     """A falcon app with the shared middleware, error rendering and control endpoints."""
-    app = falcon.App(
-        middleware=[RequestLogMiddleware(sandbox.request_log), FaultMiddleware(sandbox.faults)]
-    )
+    middleware: list[Any] = [
+        RequestLogMiddleware(sandbox.request_log),
+        FaultMiddleware(sandbox.faults),
+    ]
+    app = falcon.App(middleware=middleware)
     app.req_options.strip_url_path_trailing_slash = True
 
     def handle(req: falcon.Request, resp: falcon.Response, error: SandboxError, _: Any) -> None:

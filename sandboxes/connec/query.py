@@ -96,8 +96,12 @@ def parse_orderby(text: str | None) -> list[tuple[str, bool]]:
 def sort_records(records: list[Record], order: list[tuple[str, bool]]) -> list[Record]:
     """Stable sorts, last key first; missing values sort first."""
     for field, descending in reversed(order):
-        records = sorted(records, key=lambda r, f=field: _sort_key(dig(r, f)), reverse=descending)
+        records = sorted(records, key=_sort_by(field), reverse=descending)
     return records
+
+
+def _sort_by(field: str) -> Callable[[Record], tuple[int, Any]]:
+    return lambda record: _sort_key(dig(record, field))
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:
@@ -111,8 +115,8 @@ def _sort_key(value: Any) -> tuple[int, Any]:
 def page_bounds(top: str | None, skip: str | None) -> tuple[int, int]:
     """(`$top`, `$skip`) as integers: top defaults to 100 and is capped at 1000."""
     try:
-        top_n = DEFAULT_TOP if top in (None, "") else int(top)  # type: ignore[arg-type]
-        skip_n = 0 if skip in (None, "") else int(skip)  # type: ignore[arg-type]
+        top_n = DEFAULT_TOP if top in (None, "") else int(top)
+        skip_n = 0 if skip in (None, "") else int(skip)
     except ValueError:
         raise SandboxError(400, "invalid_paging", "$top and $skip must be integers") from None
     if top_n < 1 or skip_n < 0:

@@ -149,7 +149,7 @@ class ConnecState:
             store, spec = self._group(group_id, tenant), spec_for(collection)
             if spec.singleton:
                 return 200, self.put(tenant, group_id, collection, "", pushed, external, notify)
-            opts = pushed.get("opts") if isinstance(pushed.get("opts"), dict) else {}
+            opts = _opts(pushed)
             pushed_ids = ids.normalise(pushed.get("id"), store.channel_id)
             current = store.find_linked(collection, pushed_ids)
             if current is None:
@@ -180,7 +180,7 @@ class ConnecState:
             )
             if current is None:
                 raise SandboxError(404, "not_found", f"no {collection} record {connec_id}")
-            opts = pushed.get("opts") if isinstance(pushed.get("opts"), dict) else {}
+            opts = _opts(pushed)
             record = self._write(store, collection, pushed, current, opts, notify)
             return render(store, spec, record, external)
 
@@ -255,7 +255,9 @@ class ConnecState:
         tenants, groups and subscriptions stay."""
         with self._lock:
             for store in self._groups.values():
-                store.records.clear(), store.linked.clear(), store.codes.clear()
+                store.records.clear()
+                store.linked.clear()
+                store.codes.clear()
             self._ids = random.Random(self._seed)
         self.request_log.clear()
         self.sender.clear()
@@ -263,6 +265,12 @@ class ConnecState:
 
     def close(self) -> None:
         self.sender.stop()
+
+
+def _opts(pushed: Record) -> dict[str, Any]:
+    """The record's `opts` (`matching_fields`, `sparse`), read as options, not data."""
+    opts = pushed.get("opts")
+    return opts if isinstance(opts, dict) else {}
 
 
 def _same_content(record: Record, current: Record) -> bool:

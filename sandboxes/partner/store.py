@@ -85,7 +85,7 @@ def decode_cursor(cursor: str) -> tuple[str, str]:
 
 def page_limit(raw: str | None) -> int:
     try:
-        limit = DEFAULT_LIMIT if raw in (None, "") else int(raw)  # type: ignore[arg-type]
+        limit = DEFAULT_LIMIT if raw in (None, "") else int(raw)
     except ValueError:
         raise SandboxError(400, "invalid_limit", "limit must be an integer") from None
     if limit < 1:

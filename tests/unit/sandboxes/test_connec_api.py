@@ -70,9 +70,15 @@ def test_matching_fields_merge_into_an_existing_record(connec_sandbox, connec_ht
     connec_sandbox.state.seed(GROUP_ID, "items", [{"name": "Widget", "reference": "W-1"}])
     answer = connec_http.post(
         api(connec_sandbox, "/items"),
-        json={"items": {"id": app_id("p_1"), "name": "Blue widget", "reference": "W-1",
-                        "opts": {"matching_fields": ["reference"]}}},
-    )  # fmt: skip
+        json={
+            "items": {
+                "id": app_id("p_1"),
+                "name": "Blue widget",
+                "reference": "W-1",
+                "opts": {"matching_fields": ["reference"]},
+            }
+        },
+    )
     assert answer.status_code == 200
     [item] = connec_sandbox.state.records(GROUP_ID, "items")
     assert item["name"] == "Blue widget" and {"id": "p_1", **APP} in item["id"]
@@ -236,16 +242,33 @@ def test_orderby_sorts_the_list(connec_sandbox, connec_http):
 
 def test_a_batch_answers_each_op_in_order_and_can_partly_fail(connec_sandbox, connec_http):
     ops = [
-        {"method": "post", "url": f"/api/v2/{GROUP_ID}/people/",
-         "params": {"people": {"id": app_id("c_1"), "first_name": "Cy"}}},
-        {"method": "post", "url": f"/api/v2/{GROUP_ID}/people/",
-         "params": {"people": {"id": app_id("c_2"), "first_name": "Bo",
-                               "organization_id": app_id("co_404")}}},
-        {"method": "put", "url": f"/api/v2/{GROUP_ID}/people/00000000-0000-4000-8000-000000000000",
-         "params": {"people": {"id": app_id("c_3")}}},
-        {"method": "post", "url": f"/api/v2/{GROUP_ID}/people/",
-         "params": {"people": {"id": app_id("c_1"), "last_name": "Park"}}},
-    ]  # fmt: skip
+        {
+            "method": "post",
+            "url": f"/api/v2/{GROUP_ID}/people/",
+            "params": {"people": {"id": app_id("c_1"), "first_name": "Cy"}},
+        },
+        {
+            "method": "post",
+            "url": f"/api/v2/{GROUP_ID}/people/",
+            "params": {
+                "people": {
+                    "id": app_id("c_2"),
+                    "first_name": "Bo",
+                    "organization_id": app_id("co_404"),
+                }
+            },
+        },
+        {
+            "method": "put",
+            "url": f"/api/v2/{GROUP_ID}/people/00000000-0000-4000-8000-000000000000",
+            "params": {"people": {"id": app_id("c_3")}},
+        },
+        {
+            "method": "post",
+            "url": f"/api/v2/{GROUP_ID}/people/",
+            "params": {"people": {"id": app_id("c_1"), "last_name": "Park"}},
+        },
+    ]
     answer = connec_http.post(f"{connec_sandbox.url}/batch", json={"sequential": True, "ops": ops})
     results = answer.json()["results"]
     assert answer.status_code == 200
