@@ -50,6 +50,8 @@ class ReceiverServer(BaseApplication):  # type: ignore[misc]
     def load_config(self) -> None:
         for key, value in self._options.items():
             self.cfg.set(key, value)
+        if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 24: no shared ~/.gunicorn socket
+            self.cfg.set("control_socket_disable", True)
 
     def load(self) -> Any:
         """Runs in each worker after the fork: its own broker connection and store engine."""

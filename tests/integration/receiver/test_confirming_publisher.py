@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+
+from connec_sync.broker import amqp
+from connec_sync.broker.confirms import ConfirmingPublisher
+from connec_sync.broker.publishing import OutgoingMessage, PublishFailed
+from connec_sync.broker.setup import declare_all
+from connec_sync.naming import Names
+from connec_sync.settings import BrokerSettings
+from tests.private_broker import wait_until
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
+
+
+def messages(names: Names, count: int, routing_key: str = "people.to-app") -> list[OutgoingMessage]:
+    return [OutgoingMessage(names.work_exchange, routing_key, b"{}", uuid.uuid4().hex) for _ in range(count)]
+
+
+def ready_count(settings: BrokerSettings, queue: str) -> int:
+    connection = amqp.connect(settings)
+    try:
+        return int(amqp.count(connection, queue).ready or 0)
+    finally:
+        connection.release()
+
+
+def test_batches_from_many_threads_are_all_confirmed_and_stored(broker_settings: BrokerSettings) -> None:
+    declare_all(broker_settings)
+    names = Names(broker_settings.namespace)
+    publisher = ConfirmingPublisher(broker_settings.url)
+    errors: list[Exception] = []
+
+    def send() -> None:
+        try:
+            for _ in range(10):
+                publisher.publish_batch(messages(names, 25))
+        except Exception as error:  # noqa: BLE001 - collected for the assertion
+            errors.append(error)
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    publisher.close()
+    assert errors == []
+    assert ready_count(broker_settings, names.route("people", "to-app").work_queue()) == 6 * 10 * 25
+
+
+def test_one_unroutable_message_fails_its_batch_and_not_the_next(broker_settings: BrokerSettings) -> None:
+    declare_all(broker_settings)
+    names = Names(broker_settings.namespace)
+    publisher = ConfirmingPublisher(broker_settings.url)
+    try:
+        with pytest.raises(PublishFailed) as failed:
+            publisher.publish_batch(messages(names, 3) + messages(names, 1, "nobody.to-app"))
+        assert failed.value.reason == "unroutable"
+        publisher.publish_batch(messages(names, 2))
+    finally:
+        publisher.close()
+
+
+def test_a_missing_exchange_fails_the_batch_and_the_channel_recovers(broker_settings: BrokerSettings) -> None:
+    publisher = ConfirmingPublisher(broker_settings.url)
+    names = Names(broker_settings.namespace)
+    try:
+        with pytest.raises(PublishFailed):
+            publisher.publish_batch(messages(names, 2))  # nothing declared yet
+        declare_all(broker_settings)
+        assert wait_until(publisher.is_ready, timeout=5)  # a new channel replaced the closed one
+        publisher.publish_batch(messages(names, 2))
+    finally:
+        publisher.close()
+
+
+def test_a_closed_publisher_refuses_to_publish_and_closes_twice_quietly(broker_settings: BrokerSettings) -> None:
+    publisher = ConfirmingPublisher(broker_settings.url)
+    assert wait_until(publisher.is_ready, timeout=5)
+    publisher.close()
+    publisher.close()
+    with pytest.raises(PublishFailed, match="closed"):
+        publisher.publish_batch(messages(Names(broker_settings.namespace), 1))
