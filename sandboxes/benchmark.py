@@ -65,12 +65,12 @@ def _request(kind: str, index: int, n: int) -> tuple[str, dict[str, str], bytes]
     headers = {"Content-Type": "application/json"}
     if kind == "connec":
         headers.update({"Authorization": CONNEC_AUTH, "CONNEC-EXTERNAL-IDS": "true"})
-        record = {"id": [{"id": f"c_{index}_{n}", "provider": "demoapp", "realm": "acct-bench"}]}
-        body = {"people": {**record, "first_name": "Ann", "last_name": f"Lee {n}"}}
-        return "/api/v2/cld-bench/people", headers, json.dumps(body).encode()
+        app_id = {"id": f"c_{index}_{n}", "provider": "demoapp", "realm": "acct-bench"}
+        person = {"id": [app_id], "first_name": "Ann", "last_name": f"Lee {n}"}
+        return "/api/v2/cld-bench/people", headers, json.dumps({"people": person}).encode()
     headers["Authorization"] = PARTNER_AUTH
-    body = {"first_name": "Ann", "last_name": f"Lee {n}", "email": "ann@example.com"}
-    return "/v1/accounts/acct-bench/contacts", headers, json.dumps(body).encode()
+    contact = {"first_name": "Ann", "last_name": f"Lee {n}", "email": "ann@example.com"}
+    return "/v1/accounts/acct-bench/contacts", headers, json.dumps(contact).encode()
 
 
 def measure(kind: str, seconds: float, clients: int) -> float:
