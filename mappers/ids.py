@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from schemas.fields import CONNEC_PROVIDER
 
-IdArray = list[dict]
+IdEntries = list[dict]
 
 
 def _never_linked(entity: str, connec_id: str) -> str | None:
@@ -29,7 +29,7 @@ class MappingContext:
     partner_id_for: Callable[[str, str], str | None] = _never_linked
 
 
-def own_partner_id(id_array: IdArray | None, provider: str, realm: str) -> str | None:
+def own_partner_id(id_array: IdEntries | None, provider: str, realm: str) -> str | None:
     """The id of the entry whose provider and realm are ours, or None (not linked)."""
     for entry in id_array or ():
         if entry.get("provider") == provider and entry.get("realm") == realm:
@@ -37,7 +37,7 @@ def own_partner_id(id_array: IdArray | None, provider: str, realm: str) -> str |
     return None
 
 
-def connec_id(id_array: IdArray | None) -> str | None:
+def connec_id(id_array: IdEntries | None) -> str | None:
     """Connec!'s own id (the `provider: "connec"` entry), or None."""
     for entry in id_array or ():
         if entry.get("provider") == CONNEC_PROVIDER:
@@ -45,12 +45,12 @@ def connec_id(id_array: IdArray | None) -> str | None:
     return None
 
 
-def fold(partner_id: str, ctx: MappingContext) -> IdArray:
+def fold(partner_id: str, ctx: MappingContext) -> IdEntries:
     """A partner id as Connec! takes it: `[{"id", "provider", "realm"}]` with ours."""
     return [{"id": str(partner_id), "provider": ctx.provider, "realm": ctx.realm}]
 
 
-def merged(id_array: IdArray | None, partner_id: str | None, ctx: MappingContext) -> IdArray:
+def merged(id_array: IdEntries | None, partner_id: str | None, ctx: MappingContext) -> IdEntries:
     """The id array with our entry set to `partner_id` (other entries kept, in order)."""
     others = [
         entry
