@@ -8,7 +8,7 @@ import json
 import socket
 import time
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 import falcon
 from waitress import wasyncore
@@ -25,6 +25,9 @@ CONTROL_PREFIX = "/_sandbox"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: request headers worth keeping in the request log
 LOGGED_HEADERS = ("CONNEC-EXTERNAL-IDS", "IDEMPOTENCY-KEY", "CONTENT-TYPE")
+
+
+S = TypeVar("S")
 
 
 class SandboxError(Exception):
@@ -75,6 +78,13 @@ def json_object(body: Any, what: str = "the body") -> dict[str, Any]:
     if not isinstance(body, dict):
         raise SandboxError(400, "malformed", f"{what} must be a JSON object")
     return body
+
+
+class StateResource(Generic[S]):
+    """A falcon resource over a sandbox's state object."""
+
+    def __init__(self, state: S) -> None:
+        self.state = state
 
 
 class RequestLogMiddleware:

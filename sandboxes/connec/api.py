@@ -14,7 +14,7 @@ import falcon
 from sandboxes.connec.collections import ALIASES, SPECS
 from sandboxes.connec.query import page_bounds, parse_filter, parse_orderby
 from sandboxes.connec.state import ConnecState
-from sandboxes.web import SandboxError, json_object, read_json
+from sandboxes.web import SandboxError, StateResource, json_object, read_json
 
 #: a batch op's url: `/api/v2/{group}/{collection}[/{id}]`
 _OP_URL = re.compile(r"^/api/v2/([^/]+)/([^/]+?)(?:/([^/]+))?/?$")
@@ -67,10 +67,7 @@ def unwrap(body: Any, collection: str) -> dict[str, Any]:
     raise SandboxError(400, "malformed", f'expected {{"{collection}": {{...}}}}')
 
 
-class CollectionResource:
-    def __init__(self, state: ConnecState) -> None:
-        self.state = state
-
+class CollectionResource(StateResource[ConnecState]):
     def on_get(
         self, req: falcon.Request, resp: falcon.Response, group_id: str, collection: str
     ) -> None:
@@ -114,10 +111,7 @@ def next_page_url(req: falcon.Request, top: int, skip: int) -> str:
     return f"{req.prefix}{req.path}?{urlencode(params, doseq=True)}"
 
 
-class RecordResource:
-    def __init__(self, state: ConnecState) -> None:
-        self.state = state
-
+class RecordResource(StateResource[ConnecState]):
     def on_get(
         self,
         req: falcon.Request,
@@ -146,11 +140,8 @@ class RecordResource:
         resp.media = {collection: record}
 
 
-class BatchResource:
+class BatchResource(StateResource[ConnecState]):
     """`POST /batch`: ops run in order; each answers on its own (a batch can partly fail)."""
-
-    def __init__(self, state: ConnecState) -> None:
-        self.state = state
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         tenant, external = tenant_of(req, self.state), wants_external_ids(req)

@@ -8,7 +8,7 @@ from typing import Any
 import falcon
 
 from sandboxes.connec.sandbox import ConnecSandbox
-from sandboxes.web import SandboxError, json_object, read_json
+from sandboxes.web import SandboxError, StateResource, json_object, read_json
 
 
 def _required(body: dict[str, Any], *names: str) -> list[Any]:
@@ -25,11 +25,8 @@ def _checked(action: Any) -> Any:
         raise SandboxError(400, "invalid", str(error)) from None
 
 
-class Groups:
+class Groups(StateResource[ConnecSandbox]):
     """GET the groups; POST `{"group_id", "tenant", "channel_id"?}` adds one."""
-
-    def __init__(self, state: ConnecSandbox) -> None:
-        self.state = state
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         resp.media = [
@@ -44,11 +41,8 @@ class Groups:
         resp.status, resp.media = 201, {"group_id": group_id, "channel_id": channel}
 
 
-class Subscriptions:
+class Subscriptions(StateResource[ConnecSandbox]):
     """POST `{"url", "tenant", "api_id"?, "api_key"?}` or `{"receiver": base url}`."""
-
-    def __init__(self, state: ConnecSandbox) -> None:
-        self.state = state
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         resp.media = [s.describe() for s in self.state.subscriptions]
@@ -64,11 +58,8 @@ class Subscriptions:
         resp.status, resp.media = 201, [s.describe() for s in self.state.subscriptions]
 
 
-class Seed:
+class Seed(StateResource[ConnecSandbox]):
     """POST `{"group_id", "collection", "records": [...], "notify": false}`."""
-
-    def __init__(self, state: ConnecSandbox) -> None:
-        self.state = state
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = json_object(read_json(req))
@@ -81,12 +72,9 @@ class Seed:
         resp.status, resp.media = 201, {collection: seeded}
 
 
-class GroupRecords:
+class GroupRecords(StateResource[ConnecSandbox]):
     """GET a collection's records; POST `{"record": {...}, "provider"?, "realm"?}` writes it
     as another app (201 created / 200 updated, notified)."""
-
-    def __init__(self, state: ConnecSandbox) -> None:
-        self.state = state
 
     def on_get(
         self, req: falcon.Request, resp: falcon.Response, group_id: str, collection: str
@@ -103,11 +91,8 @@ class GroupRecords:
         resp.status, resp.media = status, {collection: written}
 
 
-class GroupRecord:
+class GroupRecord(StateResource[ConnecSandbox]):
     """GET one record; PUT `{...changes}` is a user editing it in Connec! (notified)."""
-
-    def __init__(self, state: ConnecSandbox) -> None:
-        self.state = state
 
     def on_get(
         self,

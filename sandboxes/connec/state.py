@@ -10,18 +10,17 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sandboxes.base import SandboxBase
 from sandboxes.clock import Clock, iso_seconds, utc_now
 from sandboxes.connec import ids
 from sandboxes.connec.notifications import CONNEC_RETRY_SCHEDULE_S, AppSubscription
 from sandboxes.connec.query import Term, sort_records
 from sandboxes.connec.records import GroupStore, Record, build, missing_required, render, spec_for
-from sandboxes.faults import Faults
-from sandboxes.request_log import RequestLog
 from sandboxes.web import SandboxError
-from sandboxes.webhooks import DEFAULT_WINDOW_S, WebhookSender
+from sandboxes.webhooks import DEFAULT_WINDOW_S
 
 
-class ConnecState:
+class ConnecState(SandboxBase):
     """An in-memory Connec!: `tenants` maps a tenant name to the app's (api id, api key)."""
 
     def __init__(
@@ -36,14 +35,12 @@ class ConnecState:
     ) -> None:
         self.tenants = {name: (str(i), str(k)) for name, (i, k) in tenants.items()}
         self.clock = clock
-        self.faults = Faults(seed)
-        self.request_log = RequestLog()
-        self.sender = WebhookSender(
-            self.faults,
-            retry_schedule_s=retry_schedule_s,
+        super().__init__(
+            seed=seed,
             window_s=window_s,
+            retry_schedule_s=retry_schedule_s,
             timeout_s=timeout_s,
-            name="connec-notifications",
+            sender_name="connec-notifications",
         )
         self.subscriptions: list[AppSubscription] = []
         self._lock = threading.RLock()
@@ -259,12 +256,7 @@ class ConnecState:
                 store.linked.clear()
                 store.codes.clear()
             self._ids = random.Random(self._seed)
-        self.request_log.clear()
-        self.sender.clear()
-        self.faults.reset()
-
-    def close(self) -> None:
-        self.sender.stop()
+        self.forget_activity()
 
 
 def _opts(pushed: Record) -> dict[str, Any]:

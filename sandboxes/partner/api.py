@@ -8,7 +8,7 @@ from typing import Any
 import falcon
 
 from sandboxes.partner.state import PartnerState
-from sandboxes.web import SandboxError, json_object, read_json
+from sandboxes.web import SandboxError, StateResource, json_object, read_json
 
 
 def render_error(error: SandboxError) -> dict[str, Any]:
@@ -25,10 +25,7 @@ def authorize(req: falcon.Request, state: PartnerState) -> None:
         raise SandboxError(401, "unauthorized", "missing or invalid bearer token")
 
 
-class ResourceCollection:
-    def __init__(self, state: PartnerState) -> None:
-        self.state = state
-
+class ResourceCollection(StateResource[PartnerState]):
     def on_get(
         self, req: falcon.Request, resp: falcon.Response, account: str, resource: str
     ) -> None:
@@ -54,10 +51,7 @@ class ResourceCollection:
             resp.set_header("Idempotent-Replayed", "true")
 
 
-class ResourceRecord:
-    def __init__(self, state: PartnerState) -> None:
-        self.state = state
-
+class ResourceRecord(StateResource[PartnerState]):
     def on_get(
         self,
         req: falcon.Request,

@@ -6,14 +6,11 @@ from __future__ import annotations
 import falcon
 
 from sandboxes.partner.sandbox import PartnerSandbox
-from sandboxes.web import SandboxError, json_object, read_json
+from sandboxes.web import SandboxError, StateResource, json_object, read_json
 
 
-class Accounts:
+class Accounts(StateResource[PartnerSandbox]):
     """GET the account ids; POST `{"account"}` adds one."""
-
-    def __init__(self, state: PartnerSandbox) -> None:
-        self.state = state
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         resp.media = [store.account for store in self.state.accounts()]
@@ -26,11 +23,8 @@ class Accounts:
         resp.status, resp.media = 201, {"account": account}
 
 
-class Receivers:
+class Receivers(StateResource[PartnerSandbox]):
     """POST `{"url", "secret"}` (or `"secrets": [...]`): where signed events go."""
-
-    def __init__(self, state: PartnerSandbox) -> None:
-        self.state = state
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         resp.media = [url for url, _ in self.state.receivers]
@@ -44,11 +38,8 @@ class Receivers:
         resp.status, resp.media = 201, [url for url, _ in self.state.receivers]
 
 
-class Seed:
+class Seed(StateResource[PartnerSandbox]):
     """POST `{"account", "resource", "records": [...]}`: created without events."""
-
-    def __init__(self, state: PartnerSandbox) -> None:
-        self.state = state
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = json_object(read_json(req))
@@ -60,11 +51,8 @@ class Seed:
         resp.media = {"data": self.state.seed(body["account"], body["resource"], rows)}
 
 
-class UserRecords:
+class UserRecords(StateResource[PartnerSandbox]):
     """GET the live records; POST creates one as a user (`created` event)."""
-
-    def __init__(self, state: PartnerSandbox) -> None:
-        self.state = state
 
     def on_get(
         self, req: falcon.Request, resp: falcon.Response, account: str, resource: str
@@ -78,11 +66,8 @@ class UserRecords:
         resp.status, resp.media = 201, self.state.user_create(account, resource, body)
 
 
-class UserRecord:
+class UserRecord(StateResource[PartnerSandbox]):
     """GET one record; PATCH is a user's edit (`updated`), DELETE a user's delete (`deleted`)."""
-
-    def __init__(self, state: PartnerSandbox) -> None:
-        self.state = state
 
     def on_get(
         self,

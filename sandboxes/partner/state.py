@@ -11,20 +11,19 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sandboxes.base import SandboxBase
 from sandboxes.clock import Clock, iso_micro, parse_iso, utc_now
-from sandboxes.faults import Faults
 from sandboxes.partner.events import PARTNER_RETRY_SCHEDULE_S, EventSubscription, event
 from sandboxes.partner.resources import RESOURCES, ResourceSpec, clean, clean_rows, validate
 from sandboxes.partner.store import AccountStore, Record, page_limit
-from sandboxes.request_log import RequestLog
 from sandboxes.web import SandboxError
-from sandboxes.webhooks import DEFAULT_WINDOW_S, WebhookSender
+from sandboxes.webhooks import DEFAULT_WINDOW_S
 
 #: longest `Idempotency-Key` accepted
 MAX_IDEMPOTENCY_KEY = 255
 
 
-class PartnerState:
+class PartnerState(SandboxBase):
     """The reference partner app in memory; any of `tokens` opens every account."""
 
     def __init__(
@@ -42,14 +41,12 @@ class PartnerState:
         self.tokens = tuple(tokens)
         self.clock = clock
         self.events_for_api_writes = events_for_api_writes
-        self.faults = Faults(seed)
-        self.request_log = RequestLog()
-        self.sender = WebhookSender(
-            self.faults,
-            retry_schedule_s=retry_schedule_s,
+        super().__init__(
+            seed=seed,
             window_s=window_s,
+            retry_schedule_s=retry_schedule_s,
             timeout_s=timeout_s,
-            name="partner-events",
+            sender_name="partner-events",
         )
         self.receivers: list[tuple[str, tuple[str, ...]]] = []
         self._lock = threading.RLock()
@@ -210,12 +207,7 @@ class PartnerState:
         with self._lock:
             self._accounts = {a: AccountStore(a) for a in self._accounts}
             self._numbers = itertools.count(1)
-        self.request_log.clear()
-        self.sender.clear()
-        self.faults.reset()
-
-    def close(self) -> None:
-        self.sender.stop()
+        self.forget_activity()
 
 
 def _since(updated_since: str | None) -> str | None:
