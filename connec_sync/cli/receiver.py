@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 import tempfile
@@ -16,7 +15,6 @@ from connec_sync.settings import Settings
 from connec_sync.store import Store
 
 EXIT_CONFIG, EXIT_UNAVAILABLE = 2, 3
-MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def register(commands: Any) -> None:
@@ -53,10 +51,12 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    from producers.gunicorn_app import ReceiverServer
+    from producers.receiver.metrics import enable_multiprocess
+
     metrics_dir = tempfile.mkdtemp(prefix="connec-sync-metrics-")
-    os.environ[MULTIPROCESS_ENV] = metrics_dir  # before prometheus_client is first imported
+    enable_multiprocess(metrics_dir)
     try:
-        from producers.gunicorn_app import ReceiverServer
 
         server = ReceiverServer(
             settings,

@@ -70,7 +70,7 @@ def _too_deep() -> falcon.HTTPBadRequest:
 
 
 def _check_depth(document: Any) -> None:
-    stack = [(document, 1)]
+    stack = [(document, 1)] if isinstance(document, dict | list) else []
     while stack:
         value, depth = stack.pop()
         if depth > MAX_DEPTH:

@@ -6,13 +6,22 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, values
 from prometheus_client.multiprocess import MultiProcessCollector
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 #: publish latency buckets, in seconds (a confirm usually takes a few milliseconds)
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+def enable_multiprocess(directory: str) -> None:
+    """Make metrics created from now on (in this process and its forks) write to `directory`.
+
+    prometheus-client picks its value class when first imported, which another command module
+    may already have done: set it again rather than depend on import order."""
+    os.environ[MULTIPROCESS_ENV] = directory
+    values.ValueClass = values.MultiProcessValue()
 
 
 class ReceiverMetrics:

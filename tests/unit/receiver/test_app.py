@@ -96,6 +96,8 @@ def test_a_notification_is_answered_503_with_retry_after_when_the_broker_fails(r
         (b"{not json", "not valid JSON"),
         (b"", "empty"),
         (b"[1, 2]", "JSON object"),
+        (b"null", "JSON object"),
+        (b'"text"', "JSON object"),
         (b'{"people": NaN}', "not valid JSON"),
         (b'{"people": {"group_id": "x"}}', "must be an array"),
         (b"\xff\xfe\x00garbage", "not valid JSON"),

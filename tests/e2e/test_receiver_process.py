@@ -1,0 +1,117 @@
+"""`connec-sync receiver` as operators run it: gunicorn workers, real broker, graceful SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from connec_sync.broker.setup import queue_specs
+from connec_sync.settings import BrokerSettings
+from tests.integration.receiver.conftest import take_all
+from tests.private_broker import free_port, wait_until
+from tests.unit.receiver.support import API_ID, API_KEY, SECRET_NEW, basic, fixture
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
+NOTIFY = "/maestrano/connec/notifications/default"
+
+CONFIG = """
+[broker]
+url = "{url}"
+namespace = "{namespace}"
+retry_delays_s = [1, 2]
+[store]
+url = "sqlite:///{store}"
+[receiver]
+port = {port}
+workers = 2
+[connec.tenants.default]
+api_id = "{api_id}"
+api_key = "{api_key}"
+[partner]
+webhook_secrets = ["{secret}"]
+[[organizations]]
+tenant = "default"
+group_id = "cld-9ax2"
+account = "acct-2243"
+entities = {{organizations = "both", people = "both"}}
+"""
+
+
+@pytest.fixture
+def receiver_process(broker_settings: BrokerSettings, tmp_path: Path) -> Iterator[tuple[subprocess.Popen, str]]:
+    port = free_port()
+    config = tmp_path / "config.toml"
+    config.write_text(
+        CONFIG.format(
+            url=broker_settings.url, namespace=broker_settings.namespace, store=tmp_path / "store.db",
+            port=port, api_id=API_ID, api_key=API_KEY, secret=SECRET_NEW,
+        )
+    )
+    command = [sys.executable, "-m", "connec_sync", "--config", str(config), "receiver"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_until(lambda: _ready(url), timeout=30), "the receiver did not become ready"
+        yield process, url
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+        process.stdout.close()  # type: ignore[union-attr]
+
+
+def _ready(url: str) -> bool:
+    try:
+        return requests.get(url + "/readyz", timeout=1).status_code == 200
+    except requests.ConnectionError:
+        return False
+
+
+def test_the_receiver_process_publishes_notifications_and_stops_gracefully_mid_request(
+    receiver_process: tuple[subprocess.Popen, str], broker_settings: BrokerSettings
+) -> None:
+    process, url = receiver_process
+    answer = requests.post(url + NOTIFY, json=fixture("connec_webhook__mixed_batch.json"), headers={"Authorization": basic()}, timeout=10)
+    assert answer.status_code == 200 and answer.json() == {"published": 2, "ignored": 2}
+    assert "receiver_records_published_total" in requests.get(url + "/metrics", timeout=5).text
+
+    body = json.dumps({"people": [{"id": "late", "group_id": "cld-9ax2"}]}).encode()
+    head, tail = body[: len(body) // 2], body[len(body) // 2 :]
+    in_flight = socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])), timeout=15)
+    in_flight.sendall(_request_head(len(body)) + head)
+    time.sleep(0.3)  # the worker is now reading this request's body
+    stopping_at = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    in_flight.sendall(tail)
+    response = in_flight.recv(65536).decode()
+    in_flight.close()
+    process.wait(timeout=10)
+
+    assert response.startswith("HTTP/1.1 200"), response
+    assert time.monotonic() - stopping_at < 10
+    contents = {spec.name: take_all(broker_settings, spec.name) for spec in queue_specs(broker_settings)}
+    people = contents[f"{broker_settings.namespace}.people.to-app"]
+    assert "late" in [message["record"]["id"] for message in people]
+    assert sum(len(messages) for messages in contents.values()) == 3
+
+
+def _request_head(length: int) -> bytes:
+    lines = [
+        f"POST {NOTIFY} HTTP/1.1",
+        "Host: 127.0.0.1",
+        f"Authorization: {basic()}",
+        "Content-Type: application/json",
+        f"Content-Length: {length}",
+        "Connection: close",
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
