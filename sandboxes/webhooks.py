@@ -114,6 +114,10 @@ class WebhookSender:
             self._queue.clear()
             self._attempts.clear()
 
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
     def stop(self) -> None:
         with self._cond:
             self._stopped = True

@@ -18,34 +18,37 @@ FALLBACK_TOKEN = "sandbox-token"  # noqa: S105 (the sandbox's public default)
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("sandbox", help="serve a stateful Connec! or partner sandbox")
     kinds = parser.add_subparsers(dest="sandbox", metavar="SANDBOX", required=True)
-    connec_parser = kinds.add_parser("connec", help="the Connec! sandbox (default port 8081)")
-    _common(
-        connec_parser,
-        8081,
-        "receiver base URL to notify at /maestrano/connec/notifications/{tenant}",
-    )
-    connec_parser.add_argument(
+    _register_connec(kinds.add_parser("connec", help="the Connec! sandbox (default port 8081)"))
+    _register_partner(kinds.add_parser("partner", help="the partner sandbox (default port 8082)"))
+
+
+def _register_connec(parser: argparse.ArgumentParser) -> None:
+    notify = "receiver base URL to notify at /maestrano/connec/notifications/{tenant}"
+    _common(parser, 8081, notify)
+    parser.add_argument(
         "--group",
         action="append",
         default=[],
         metavar="GROUP:TENANT",
         help="add a group (repeatable; groups in the settings are added too)",
     )
-    connec_parser.set_defaults(handler=run_connec)
-    partner_parser = kinds.add_parser("partner", help="the partner sandbox (default port 8082)")
-    _common(partner_parser, 8082, "receiver base URL to send signed events to at /app/events")
-    partner_parser.add_argument(
+    parser.set_defaults(handler=run_connec)
+
+
+def _register_partner(parser: argparse.ArgumentParser) -> None:
+    _common(parser, 8082, "receiver base URL to send signed events to at /app/events")
+    parser.add_argument(
         "--account",
         action="append",
         default=[],
         help="add an account (repeatable; accounts in the settings too)",
     )
-    partner_parser.add_argument(
+    parser.add_argument(
         "--events-for-api-writes",
         action="store_true",
         help="also emit events for writes made through the API",
     )
-    partner_parser.set_defaults(handler=run_partner)
+    parser.set_defaults(handler=run_partner)
 
 
 def _common(parser: argparse.ArgumentParser, port: int, notify_help: str) -> None:
