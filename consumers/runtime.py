@@ -36,6 +36,8 @@ from schemas.envelope import UndecodableMessage, decode
 
 #: longest wait for deliveries in one pass when idle (also bounds how late a stop is noticed)
 POLL_S = 1.0
+#: the same on memory://, which polls its queues instead of being woken by a socket
+MEMORY_POLL_S = 0.05
 #: seconds between heartbeat checks
 HEARTBEAT_CHECK_S = 1.0
 #: after a stop request, seconds spent finishing deliveries already received
@@ -135,8 +137,9 @@ class Worker:
     def _step(self, connection: Any, settler: Settler) -> None:
         timeout = 0.0
         if not self.inbox:
+            poll = MEMORY_POLL_S if self.settings.is_memory else POLL_S
             due = settler.seconds_until_due()
-            timeout = POLL_S if due is None else min(POLL_S, due)
+            timeout = poll if due is None else min(poll, due)
         self._pump(connection, timeout)
         self._check_heartbeat(connection)
         settler.release_due()
