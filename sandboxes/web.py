@@ -25,6 +25,8 @@ CONTROL_PREFIX = "/_sandbox"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: request headers worth keeping in the request log
 LOGGED_HEADERS = ("CONNEC-EXTERNAL-IDS", "IDEMPOTENCY-KEY", "CONTENT-TYPE")
+#: WSGI environ key set when the connection is to be dropped after the answer is built
+DROP_KEY = "sandbox.drop_connection"
 
 
 S = TypeVar("S")
@@ -134,12 +136,26 @@ class FaultMiddleware:
             return
         if resp.status_code < 400 and self.faults.drop_after_write():
             req.context.fault = "dropped_after_write"
-            drop_connection(req)
+            req.env[DROP_KEY] = True  # done by DropConnections, once the request is logged
 
 
-def drop_connection(req: falcon.Request) -> None:
+class DropConnections:
+    """The app as served: after a write the fault knobs chose to drop (and once it is in the
+    request log), the connection is shut without an answer."""
+
+    def __init__(self, app: falcon.App) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        body = self.app(environ, start_response)
+        if environ.get(DROP_KEY):
+            drop_connection(environ)
+        return body
+
+
+def drop_connection(environ: dict[str, Any]) -> None:
     """Shut the client's socket down so it sees the connection close with no answer."""
-    disconnected = req.env.get("waitress.client_disconnected")
+    disconnected = environ.get("waitress.client_disconnected")
     channel = getattr(disconnected, "__self__", None)
     sock = getattr(channel, "socket", None)
     if sock is None:
@@ -249,5 +265,5 @@ def stop_server(running: RunningServer, timeout_s: float = 5.0) -> None:
     running.stop()
 
 
-def start_server(state: Sandbox, app: falcon.App, host: str, port: int) -> SandboxHandle:
+def start_server(state: Sandbox, app: DropConnections, host: str, port: int) -> SandboxHandle:
     return SandboxHandle(state, serve_in_thread(app, host=host, port=port))

@@ -5,25 +5,23 @@ from __future__ import annotations
 
 from typing import Any
 
-import falcon
-
 from sandboxes.connec.api import BatchResource, CollectionResource, RecordResource, render_error
 from sandboxes.connec.control import add_control_routes
 from sandboxes.connec.notifications import CONNEC_RETRY_SCHEDULE_S
 from sandboxes.connec.sandbox import OTHER_APP, ConnecSandbox
-from sandboxes.web import SandboxHandle, start_server
+from sandboxes.web import DropConnections, SandboxHandle, start_server
 from sandboxes.web import build_app as build_base_app
 
 __all__ = ["CONNEC_RETRY_SCHEDULE_S", "OTHER_APP", "ConnecSandbox", "build_app", "start"]
 
 
-def build_app(state: ConnecSandbox) -> falcon.App:
+def build_app(state: ConnecSandbox) -> DropConnections:
     app = build_base_app(state, render_error)
     app.add_route("/api/v2/{group_id}/{collection}", CollectionResource(state))
     app.add_route("/api/v2/{group_id}/{collection}/{record_id}", RecordResource(state))
     app.add_route("/batch", BatchResource(state))
     add_control_routes(app, state)
-    return app
+    return DropConnections(app)
 
 
 def start(

@@ -5,24 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
-import falcon
-
 from sandboxes.partner.api import ResourceCollection, ResourceRecord, render_error
 from sandboxes.partner.control import add_control_routes
 from sandboxes.partner.events import PARTNER_RETRY_SCHEDULE_S
 from sandboxes.partner.sandbox import PartnerSandbox
-from sandboxes.web import SandboxHandle, start_server
+from sandboxes.web import DropConnections, SandboxHandle, start_server
 from sandboxes.web import build_app as build_base_app
 
 __all__ = ["PARTNER_RETRY_SCHEDULE_S", "PartnerSandbox", "build_app", "start"]
 
 
-def build_app(state: PartnerSandbox) -> falcon.App:
+def build_app(state: PartnerSandbox) -> DropConnections:
     app = build_base_app(state, render_error)
     app.add_route("/v1/accounts/{account}/{resource}", ResourceCollection(state))
     app.add_route("/v1/accounts/{account}/{resource}/{record_id}", ResourceRecord(state))
     add_control_routes(app, state)
-    return app
+    return DropConnections(app)
 
 
 def start(
