@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import dataclass
 from typing import Any
 
+from waitress import wasyncore
 from waitress.server import create_server
 
 
@@ -24,14 +26,24 @@ class RunningServer:
     def url(self) -> str:
         return f"http://{self.server.effective_host}:{self.port}"
 
-    def stop(self) -> None:
-        self.server.close()
-        self.thread.join(timeout=5)
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop at once: waitress's own loop thread closes every socket (an open keep-alive
+        connection would otherwise hold the loop for seconds), then its worker threads end."""
+        server = self.server
+        with contextlib.suppress(OSError):  # the trigger is already closed: stopped before
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map, ignore_all=True))
+        self.thread.join(timeout_s)
+        server.task_dispatcher.shutdown(timeout=timeout_s)
+        server.close()
 
 
-def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> RunningServer:
+def serve_in_thread(
+    app: Any, host: str = "127.0.0.1", port: int = 0, threads: int = 8
+) -> RunningServer:
     """Start serving `app`; port 0 picks a free ephemeral port."""
-    server = create_server(app, host=host, port=port, threads=threads, clear_untrusted_proxy_headers=True)
+    server = create_server(
+        app, host=host, port=port, threads=threads, clear_untrusted_proxy_headers=True
+    )
     thread = threading.Thread(target=server.run, name=f"wsgi-{server.effective_port}", daemon=True)
     thread.start()
     return RunningServer(server, thread)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 import falcon
-from waitress import wasyncore
 
 from connec_sync.http_server import RunningServer, serve_in_thread
 from sandboxes.clock import iso_micro, utc_now
@@ -255,14 +254,8 @@ class SandboxHandle:
 
 
 def stop_server(running: RunningServer, timeout_s: float = 5.0) -> None:
-    """Stop a waitress server at once: its loop thread closes every socket (so open keep-alive
-    connections do not hold it for seconds), then its worker threads end."""
-    server = running.server
-    with contextlib.suppress(OSError):  # the trigger is already closed: stopped before
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map, ignore_all=True))
-    running.thread.join(timeout_s)
-    server.task_dispatcher.shutdown(timeout=timeout_s)
-    running.stop()
+    """Stop a server at once (kept for callers; RunningServer.stop does the work)."""
+    running.stop(timeout_s)
 
 
 def start_server(state: Sandbox, app: DropConnections, host: str, port: int) -> SandboxHandle:
