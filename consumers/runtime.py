@@ -181,8 +181,8 @@ class Worker:
         route = delivery.route
         if (envelope["entity"], envelope["direction"]) != (route.entity, route.direction):
             where = f"{envelope['entity']} {envelope['direction']}"
-            error = f"an envelope for {where} on {route.work_queue(delivery.lane)}"
-            return envelope, dead_letter(UNDECODABLE, error)
+            misrouted = f"an envelope for {where} on {route.work_queue(delivery.lane)}"
+            return envelope, dead_letter(UNDECODABLE, misrouted)
         with logs.bound(group_id=envelope.get("group_id"), attempts=envelope["attempts"] + 1):
             return envelope, judge(self.handlers[route], envelope, self.settings.max_attempts)
 
