@@ -21,6 +21,7 @@ def report(
     `attempts` is the number of tries made so far, this one included (as in x-attempts)."""
     route = delivery.route
     fields: dict[str, Any] = {
+        **verdict.details,  # first, so a detail never hides one of the facts below
         "message_id": delivery.message_id,
         "entity": route.entity,
         "direction": route.direction,
@@ -31,7 +32,6 @@ def report(
         "reason": verdict.reason,
         "attempts": (envelope["attempts"] if envelope else 0) + 1,
         "duration_ms": round(duration_s * 1000, 1),
-        **verdict.details,
     }
     if verdict.error is not None and verdict.exception is None:
         fields["error"] = verdict.error
