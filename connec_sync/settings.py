@@ -92,6 +92,21 @@ class PartnerSettings:
 
 
 @dataclass(frozen=True)
+class SyncSettings:
+    #: a run stops before writing when more than this share of an entity's linked, active
+    #: records would be archived by it
+    max_archive_share: float = 0.5
+    #: seconds subtracted from the start of the last successful run to get an incremental `since`
+    safety_margin_s: int = 300
+    #: records asked for per API page (Connec! `$top`, partner `limit`)
+    page_size: int = 100
+    #: `--every`: each pause is the interval plus or minus this share of it, at random
+    every_jitter_share: float = 0.1
+    #: a run still `running` after this many seconds is taken as abandoned (its process died)
+    stale_run_s: int = 21600
+
+
+@dataclass(frozen=True)
 class OrganizationSettings:
     tenant: str
     group_id: str
@@ -112,6 +127,7 @@ class Settings:
     receiver: ReceiverSettings = field(default_factory=ReceiverSettings)
     connec: ConnecSettings = field(default_factory=ConnecSettings)
     partner: PartnerSettings = field(default_factory=PartnerSettings)
+    sync: SyncSettings = field(default_factory=SyncSettings)
     organizations: tuple[OrganizationSettings, ...] = ()
 
     @classmethod
@@ -136,6 +152,7 @@ class Settings:
             receiver=_section(ReceiverSettings, "receiver", raw.get("receiver", {})),
             connec=_connec(raw.get("connec", {})),
             partner=_section(PartnerSettings, "partner", raw.get("partner", {})),
+            sync=_section(SyncSettings, "sync", raw.get("sync", {})),
             organizations=_organizations(raw.get("organizations", [])),
         )
         _validate(settings)
@@ -209,6 +226,9 @@ def _validate(settings: Settings) -> None:
     check.positive("broker.prefetch", settings.broker.prefetch)
     check.positive("receiver.max_body_bytes", settings.receiver.max_body_bytes)
     check.port("receiver.port", settings.receiver.port)
+    check.positive("sync.page_size", settings.sync.page_size)
+    check.positive("sync.max_archive_share", settings.sync.max_archive_share)
+    check.positive("sync.stale_run_s", settings.sync.stale_run_s)
     for index, secret in enumerate(settings.partner.webhook_secrets):
         check.webhook_secret(f"partner.webhook_secrets[{index}]", secret)
     for index, org in enumerate(settings.organizations):
