@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, case, select
 from sqlalchemy.exc import IntegrityError
 
 from connec_sync.store import tables
@@ -28,6 +29,16 @@ class IdLink:
     connec_fingerprint: str | None
     last_error: str | None
     inactive: bool
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
+
+
+class LinkConflict(Exception):
+    """`join_ids`: the id is held by another link that is linked to a different record."""
+
+
+class LinkBusy(Exception):
+    """`join_ids`: the id is held by a bare link that another owner holds a lease on."""
 
 
 class IdMap:
@@ -59,16 +70,21 @@ class IdMap:
         *,
         connec_id: str | None = None,
         partner_id: str | None = None,
+        lease: tuple[str, datetime] | None = None,
     ) -> tuple[IdLink, bool]:
         """Insert a link under the unique constraints; (link, True) if this call created it,
-        (the existing link, False) if a replica or an earlier delivery got there first."""
+        (the existing link, False) if a replica or an earlier delivery got there first.
+        With `lease` (owner, until), a link this call creates is leased to that owner."""
         row = {"organization_id": organization_id, "entity": entity, "inactive": False}
         row |= {"connec_id": connec_id, "partner_id": partner_id}
         row |= {"created_at": utcnow(), "updated_at": utcnow()}
+        if lease is not None:
+            row |= {"lease_owner": lease[0], "lease_until": lease[1]}
+        link: IdLink | None
         try:
             with self._engine.begin() as conn:
-                new_id = conn.execute(tables.id_map.insert().values(**row)).inserted_primary_key[0]
-            link = self.by_id(int(new_id))
+                inserted = tables.id_map.insert().values(**row).returning(*tables.id_map.c)
+                link = _link(conn.execute(inserted).one()._mapping)
             claimed = True
         except IntegrityError:
             link = self.find(organization_id, entity, connec_id=connec_id, partner_id=partner_id)
@@ -83,6 +99,74 @@ class IdMap:
                 .where(tables.id_map.c.id == link_id)
                 .values(**changes, updated_at=utcnow())
             )
+
+    def acquire_lease(
+        self, link_id: int, owner: str, until: datetime, now: datetime | None = None
+    ) -> IdLink | None:
+        """Lease the link to `owner` until `until` if it is free, expired or already `owner`'s;
+        returns the link as it is now (read in the same statement), or None if another owner
+        holds an unexpired lease."""
+        table = tables.id_map
+        free = (
+            table.c.lease_owner.is_(None)
+            | (table.c.lease_until < (now or utcnow()))
+            | (table.c.lease_owner == owner)
+        )
+        statement = (
+            table.update()
+            .where((table.c.id == link_id) & free)
+            .values(lease_owner=owner, lease_until=until)
+            .returning(*table.c)
+        )
+        with self._engine.begin() as conn:
+            row = conn.execute(statement).first()
+        return _link(row._mapping) if row else None
+
+    def release_lease(self, link_id: int, owner: str) -> None:
+        """Give the lease back, if `owner` still holds it."""
+        table = tables.id_map
+        with self._engine.begin() as conn:
+            conn.execute(
+                table.update()
+                .where((table.c.id == link_id) & (table.c.lease_owner == owner))
+                .values(lease_owner=None, lease_until=None)
+            )
+
+    def record(self, link_id: int, owner: str | None = None, **changes: Any) -> None:
+        """Update a link (versions, fingerprints, name, error...) and, in the same statement,
+        release `owner`'s lease on it."""
+        table = tables.id_map
+        if owner is not None:
+            held = table.c.lease_owner == owner
+            changes["lease_owner"] = case((held, None), else_=table.c.lease_owner)
+            changes["lease_until"] = case((held, None), else_=table.c.lease_until)
+        self.update(link_id, **changes)
+
+    def join_ids(
+        self, link_id: int, *, connec_id: str | None = None, partner_id: str | None = None
+    ) -> IdLink:
+        """Set the link's other id. A bare link holding that id (made by the other direction,
+        with no counterpart id) is merged into this one in the same transaction: its versions
+        fill this link's empty ones, then it is deleted. Raises LinkConflict when the holder is
+        linked to another record, LinkBusy when another owner leases it."""
+        column, other = ("connec_id", "partner_id") if connec_id else ("partner_id", "connec_id")
+        value = connec_id or partner_id
+        table = tables.id_map
+        with self._engine.begin() as conn:
+            link = _link(conn.execute(select(table).where(table.c.id == link_id)).one()._mapping)
+            if getattr(link, column) == value:
+                return link
+            scope = (table.c.organization_id == link.organization_id) & (
+                table.c.entity == link.entity
+            )
+            holder_row = conn.execute(select(table).where(scope & (table.c[column] == value)))
+            holder = holder_row.first()
+            changes: dict[str, Any] = {column: value, "updated_at": utcnow()}
+            if holder is not None:
+                changes |= _merged(link, _link(holder._mapping), other, value)
+                conn.execute(table.delete().where(table.c.id == holder.id))
+            conn.execute(table.update().where(table.c.id == link_id).values(**changes))
+            return _link(conn.execute(select(table).where(table.c.id == link_id)).one()._mapping)
 
     def by_id(self, link_id: int) -> IdLink | None:
         return self._one(tables.id_map.c.id == link_id)
@@ -105,3 +189,28 @@ class IdMap:
 def _link(row: Any) -> IdLink:
     names = IdLink.__dataclass_fields__
     return IdLink(**{name: row[name] for name in names})
+
+
+#: what a bare link merged into another may bring: its versions and fingerprints
+_MERGED_COLUMNS = (
+    "to_app_version",
+    "to_app_hash",
+    "to_connec_version",
+    "to_connec_hash",
+    "partner_fingerprint",
+    "connec_fingerprint",
+    "name",
+)
+
+
+def _merged(link: IdLink, holder: IdLink, other: str, value: Any) -> dict[str, Any]:
+    if getattr(holder, other) is not None:
+        raise LinkConflict(f"{holder.entity} {value} is already linked to link {holder.id}")
+    lease_held = holder.lease_owner is not None and holder.lease_until is not None
+    if lease_held and holder.lease_until > utcnow():  # type: ignore[operator]
+        raise LinkBusy(f"{holder.entity} {value} is leased by {holder.lease_owner}")
+    return {
+        name: getattr(holder, name)
+        for name in _MERGED_COLUMNS
+        if getattr(link, name) is None and getattr(holder, name) is not None
+    }

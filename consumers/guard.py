@@ -1,0 +1,217 @@
+"""The per-record guard over the id map: one holder at a time (a lease on the record's id map
+row), never backwards (the version guard), no echo, and the conflict rule.
+
+See docs/consumers-pipeline.md for the rules and why they are what they are.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, NoReturn
+
+from connec_sync.naming import TO_APP, TO_CONNEC
+from connec_sync.store import IdLink
+from connec_sync.store.clock import utcnow
+from connec_sync.store.idmap import LinkBusy, LinkConflict
+from consumers.fingerprints import digest
+from consumers.outcomes import Deferred, Rejected, Skip
+
+#: seconds a record's lease lasts when its holder dies (the pipeline passes a longer one
+#: derived from the client timeouts, so a live holder never outlasts its lease)
+LEASE_S = 60.0
+#: seconds a message waits in process for a record another replica holds, before it is retried
+#: through the shortest retry tier (`record_busy`); holds last milliseconds when all is well
+BUSY_WAIT_S = 2.0
+BUSY_POLL_S = 0.02
+#: skip reasons of the guard
+STALE, ECHO, UNCHANGED, CONFLICT, INACTIVE = "stale", "echo", "unchanged", "conflict", "inactive"
+#: retry reason when another replica holds the record
+RECORD_BUSY = "record_busy"
+
+#: per direction, the id map columns of the last applied version (timestamp, content hash)
+VERSION_COLUMNS = {
+    TO_APP: ("to_app_version", "to_app_hash"),
+    TO_CONNEC: ("to_connec_version", "to_connec_hash"),
+}
+#: per direction: the fingerprint of our last write to the message's source side (its return
+#: is an echo), and to its target side (the target already holds that content)
+FINGERPRINT_COLUMNS = {
+    TO_APP: ("connec_fingerprint", "partner_fingerprint"),
+    TO_CONNEC: ("partner_fingerprint", "connec_fingerprint"),
+}
+
+
+@dataclass(frozen=True, order=True)
+class Version:
+    """A record's version at its source: `at` is its `updated_at` in UTC as
+    `YYYY-MM-DDTHH:MM:SS.ffffff+00:00` (string order is time order), `digest` its content hash
+    (the tie-breaker at equal timestamps: the larger hash wins, so every replica converges)."""
+
+    at: str
+    digest: str
+
+    @classmethod
+    def of(cls, updated_at: Any, record: Any) -> Version:
+        return cls(normalised_time(updated_at), digest(record))
+
+
+def normalised_time(value: Any) -> str:
+    """An ISO-8601 time as UTC with microseconds; Rejected("invalid") when it is not one."""
+    try:
+        parsed = datetime.fromisoformat(str(value).strip())
+    except (TypeError, ValueError):
+        error = {"updated_at": [f"Not an ISO-8601 time: {value!r}."]}
+        raise Rejected("invalid", str(error)) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def applied_version(link: IdLink, direction: str) -> Version | None:
+    at, hashed = (getattr(link, column) for column in VERSION_COLUMNS[direction])
+    return Version(at, hashed or "") if at else None
+
+
+def in_conflict(link: IdLink, direction: str, version: Version) -> bool:
+    """Whether the other direction applied a change newer than this one, compared to the second
+    (Connec! keeps whole seconds, the partner microseconds: a tie is not a conflict)."""
+    other = TO_CONNEC if direction == TO_APP else TO_APP
+    applied = applied_version(link, other)
+    return applied is not None and applied.at[:19] > version.at[:19]
+
+
+def conflict_skips(winner: str, direction: str) -> bool:
+    """Whether a change in conflict is skipped under the organization's `conflict_winner`."""
+    if winner == "connec":
+        return direction == TO_CONNEC
+    if winner == "partner":
+        return direction == TO_APP
+    return True  # "recent": the more recent change was applied already
+
+
+class Hold:
+    """A leased link: check the message against it, then record what was applied (which also
+    releases the lease). `link` is the link as last read or written."""
+
+    def __init__(self, id_map: Any, link: IdLink, owner: str) -> None:
+        self.id_map, self.link, self.owner = id_map, link, owner
+        self.released = False
+
+    def check_version(self, direction: str, version: Version) -> None:
+        """Skip `inactive` for a link marked inactive, `stale` for a version not newer."""
+        if self.link.inactive:
+            raise Skip(INACTIVE, error=self.link.last_error)
+        applied = applied_version(self.link, direction)
+        if applied is not None and version <= applied:
+            raise Skip(STALE, applied_version=applied.at)
+
+    def admit(self, direction: str, version: Version, fingerprint: str, winner: str) -> None:
+        """Skip (recording the version) an echo of our own write, content the target already
+        holds, or a change in conflict that the organization's rule says loses."""
+        echo_column, target_column = FINGERPRINT_COLUMNS[direction]
+        if fingerprint == getattr(self.link, echo_column):
+            self.skip(ECHO, direction, version)
+        if fingerprint == getattr(self.link, target_column):
+            self.skip(UNCHANGED, direction, version)
+        if in_conflict(self.link, direction, version) and conflict_skips(winner, direction):
+            self.skip(CONFLICT, direction, version)
+
+    def skip(self, reason: str, direction: str, version: Version, **changes: Any) -> NoReturn:
+        """Record the version (and `changes`), release the lease, and skip with `reason`."""
+        self.record(direction, version, **changes)
+        raise Skip(reason)
+
+    def record(self, direction: str, version: Version, **changes: Any) -> None:
+        """Store the applied version with `changes`, and release the lease."""
+        at, hashed = VERSION_COLUMNS[direction]
+        self.id_map.record(
+            self.link.id, self.owner, **{at: version.at, hashed: version.digest}, **changes
+        )
+        self.released = True
+
+    def join(self, *, connec_id: str | None = None, partner_id: str | None = None) -> None:
+        """Set the link's other id (merging a bare duplicate link; see IdMap.join_ids)."""
+        try:
+            self.link = self.id_map.join_ids(
+                self.link.id, connec_id=connec_id, partner_id=partner_id
+            )
+        except LinkBusy as busy:
+            raise Deferred(RECORD_BUSY, str(busy)) from None
+        except LinkConflict as conflict:
+            raise Rejected("link_conflict", str(conflict)) from None
+
+    def release(self) -> None:
+        if not self.released:
+            self.id_map.release_lease(self.link.id, self.owner)
+            self.released = True
+
+
+class Guard:
+    """Holds records for one consumer: `with guard.holding(org, entity, ...) as hold`."""
+
+    def __init__(
+        self,
+        id_map: Any,
+        owner: str,
+        lease_s: float = LEASE_S,
+        busy_wait_s: float = BUSY_WAIT_S,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.id_map, self.owner, self.lease_s = id_map, owner, lease_s
+        self.busy_wait_s, self._clock, self._sleep = busy_wait_s, clock, sleep
+
+    @contextmanager
+    def holding(
+        self,
+        organization_id: int,
+        entity: str,
+        *,
+        connec_id: str | None = None,
+        partner_id: str | None = None,
+    ) -> Iterator[Hold]:
+        """The record's link, claimed if new, leased to us until the block ends. Looked up by
+        our partner id first, then by the Connec! id. Deferred(`record_busy`) when another
+        replica keeps it longer than BUSY_WAIT_S."""
+        link = self._acquire(organization_id, entity, connec_id, partner_id)
+        hold = Hold(self.id_map, link, self.owner)
+        try:
+            yield hold
+        finally:
+            hold.release()
+
+    def _acquire(
+        self, organization_id: int, entity: str, connec_id: str | None, partner_id: str | None
+    ) -> IdLink:
+        deadline = time.monotonic() + self.busy_wait_s
+        while True:
+            link = self._lease(organization_id, entity, connec_id, partner_id)
+            if link is not None:
+                return link
+            if time.monotonic() >= deadline:
+                what = f"{entity} {connec_id or partner_id}"
+                raise Deferred(RECORD_BUSY, f"{what} is being applied by another consumer")
+            self._sleep(BUSY_POLL_S)
+
+    def _lease(
+        self, organization_id: int, entity: str, connec_id: str | None, partner_id: str | None
+    ) -> IdLink | None:
+        now = self._clock()
+        until = datetime.fromtimestamp(now.timestamp() + self.lease_s, UTC)
+        found = None
+        if partner_id is not None:
+            found = self.id_map.find(organization_id, entity, partner_id=partner_id)
+        if found is None and connec_id is not None:
+            found = self.id_map.find(organization_id, entity, connec_id=connec_id)
+        if found is None:
+            ids = {"connec_id": connec_id, "partner_id": partner_id}
+            found, claimed = self.id_map.claim(
+                organization_id, entity, **ids, lease=(self.owner, until)
+            )
+            if claimed:
+                return found
+        return self.id_map.acquire_lease(found.id, self.owner, until, now)

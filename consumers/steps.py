@@ -1,0 +1,118 @@
+"""What both directions of the pipeline share: the route's collaborators, and the steps that
+turn validation and mapping failures into verdicts and record an applied change."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from connec_sync import crash
+from connec_sync.clients.connec import ConnecClient
+from connec_sync.clients.http import RateGate
+from connec_sync.clients.partner import PartnerClient
+from connec_sync.settings import Settings
+from consumers.guard import Guard, Hold, Version
+from consumers.organizations import OrganizationLookup
+from consumers.outcomes import Applied, Deferred, Rejected
+from mappers import InvalidRecord, MappingContext, MissingReference
+
+T = TypeVar("T")
+
+#: the crash point between the target's answer and the ack (fault tests switch it on)
+AFTER_WRITE = "after_write_before_ack"
+INVALID, MISSING_REFERENCE = "invalid", "missing_reference"
+
+
+class Targets:
+    """The API clients of one handler: the partner's, and Connec!'s per tenant (made on first
+    use); every request is gated by the process's one RateGate."""
+
+    def __init__(self, settings: Settings, gate: RateGate) -> None:
+        self.settings, self.gate = settings, gate
+        self.partner = PartnerClient.from_settings(settings, gate)
+        self._connec: dict[str, ConnecClient] = {}
+        self._lock = threading.Lock()
+
+    def connec(self, tenant: str) -> ConnecClient:
+        with self._lock:
+            if tenant not in self._connec:
+                self._connec[tenant] = ConnecClient.from_settings(self.settings, tenant, self.gate)
+            return self._connec[tenant]
+
+
+@dataclass(frozen=True)
+class RecordPipeline:
+    """What one route's handler works with."""
+
+    entity: str
+    direction: str
+    provider: str
+    organizations: OrganizationLookup
+    guard: Guard
+    id_map: Any
+    targets: Targets
+
+    def organization(self, envelope: dict[str, Any]) -> Any:
+        return self.organizations.for_envelope(envelope, self.entity, self.direction)
+
+    def context(self, organization: Any, link: Any) -> MappingContext:
+        """Our provider and the account's realm; references resolved through the id map (the
+        record's own link answered from `link`)."""
+
+        def partner_id_for(entity: str, connec_id: str) -> str | None:
+            if entity == self.entity and connec_id == link.connec_id:
+                return link.partner_id
+            found = self.id_map.find(organization.id, entity, connec_id=connec_id)
+            return found.partner_id if found is not None and not found.inactive else None
+
+        return MappingContext(self.provider, organization.account, partner_id_for)
+
+
+def new_owner() -> str:
+    """A lease owner name unique to one handler of one process."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def checked(step: Callable[[], T]) -> T:
+    """Run a validation or mapping step: an invalid record is Rejected(`invalid`) with its
+    errors as JSON, a reference not linked yet is Deferred(`missing_reference`)."""
+    try:
+        return step()
+    except InvalidRecord as invalid:
+        raise Rejected(INVALID, json.dumps(invalid.errors, sort_keys=True, default=str)) from None
+    except MissingReference as missing:
+        raise Deferred(MISSING_REFERENCE, str(missing)) from None
+
+
+def version_of(envelope: dict[str, Any], record: Any) -> Version:
+    """The message's version: its source `updated_at` and the hash of the validated record
+    (a deletion without a time is versioned by when it was received)."""
+    at = envelope.get("updated_at") or (record or {}).get("updated_at")
+    if at is None and envelope.get("action") == "deleted":
+        at = envelope.get("received_at")
+    if at is None:
+        raise Rejected(INVALID, json.dumps({"updated_at": ["Missing."]}))
+    return Version.of(at, record)
+
+
+def display_name(body: dict[str, Any]) -> str | None:
+    """A human-readable name for status pages: name, person name, number or reference."""
+    person = " ".join(str(body[k]) for k in ("first_name", "last_name") if body.get(k))
+    for candidate in (body.get("name"), person, body.get("number"), body.get("reference")):
+        if candidate:
+            return str(candidate)[:500]
+    return None
+
+
+def applied(hold: Hold, direction: str, version: Version, details: dict, **changes: Any) -> Applied:
+    """The write is done: pass the crash point, record the version and `changes` (releasing the
+    lease), and report the ids."""
+    crash.point(AFTER_WRITE)
+    hold.record(direction, version, last_error=None, **changes)
+    return Applied(details)

@@ -1,0 +1,91 @@
+"""Connec! -> partner (direction `to-app`): apply one Connec! record to the partner app."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from connec_sync.clients.errors import RecordNotFound
+from connec_sync.naming import TO_APP
+from consumers.fingerprints import body_fingerprint
+from consumers.guard import INACTIVE, Hold
+from consumers.outcomes import Outcome, Rejected
+from consumers.steps import RecordPipeline, applied, checked, display_name, version_of
+from mappers import (
+    PartnerWrite,
+    connec_id,
+    link_back,
+    own_partner_id,
+    to_partner,
+    validate_connec,
+)
+from mappers.registry import entity
+
+
+def apply_to_partner(pipeline: RecordPipeline, envelope: dict[str, Any]) -> Outcome:
+    """Organization, validation, lease, version guard, mapping, echo and conflict checks, then
+    create (claimed first, idempotent) and link back, or PATCH; see docs/consumers-pipeline.md."""
+    organization = pipeline.organization(envelope)
+    name = pipeline.entity
+    record = checked(lambda: validate_connec(name, envelope["record"]))
+    version = version_of(envelope, record)
+    own_id = connec_id(record["id"])
+    if own_id is None:
+        raise Rejected("invalid", '{"id": ["No Connec! id in the id array."]}')
+    ours = own_partner_id(record["id"], pipeline.provider, organization.account)
+    guard = pipeline.guard
+    with guard.holding(organization.id, name, connec_id=own_id, partner_id=ours) as hold:
+        hold.check_version(TO_APP, version)
+        if hold.link.connec_id is None:
+            hold.join(connec_id=own_id)
+        ctx = pipeline.context(organization, hold.link)
+        write = checked(lambda: to_partner(name, record, ctx))
+        fingerprint = body_fingerprint(name, write.body)
+        hold.admit(TO_APP, version, fingerprint, organization.conflict_winner)
+        partner_record, status = _write(pipeline, organization, hold, write, version)
+        if _needs_link_back(name, record, ctx.provider, ctx.realm):
+            body = checked(lambda: link_back(name, record, partner_record, ctx))
+            connec = pipeline.targets.connec(organization.tenant)
+            connec.update(organization.group_id, name, own_id, body[name])
+        details = {"connec_id": own_id, "partner_id": partner_record["id"], "status": status}
+        changes = {"partner_fingerprint": fingerprint, "connec_fingerprint": None}
+        return applied(hold, TO_APP, version, details, name=display_name(write.body), **changes)
+
+
+def idempotency_key(account: str, entity_name: str, connec_record_id: str) -> str:
+    """The `Idempotency-Key` of the partner record created for a Connec! record."""
+    return hashlib.sha256(f"{account}|{entity_name}|{connec_record_id}".encode()).hexdigest()
+
+
+def _write(
+    pipeline: RecordPipeline, organization: Any, hold: Hold, write: PartnerWrite, version: Any
+) -> tuple[dict[str, Any], str]:
+    """Create (storing the new partner id at once) or PATCH; a 404 marks the link inactive."""
+    client, account = pipeline.targets.partner, organization.account
+    resource = entity(pipeline.entity).resource
+    if write.partner_id is None:
+        key = idempotency_key(account, pipeline.entity, str(hold.link.connec_id))
+        created = client.create(account, resource, write.body, key)
+        hold.join(partner_id=str(created["id"]))
+        return created, "created"
+    try:
+        updated = client.update(account, resource, write.partner_id, write.body)
+    except RecordNotFound:
+        error = f"partner record {write.partner_id} not found: deleted in the app?"
+        hold.skip(INACTIVE, TO_APP, version, inactive=True, last_error=error)
+    if hold.link.partner_id is None:
+        hold.join(partner_id=write.partner_id)
+    return updated, "updated"
+
+
+def _needs_link_back(name: str, record: dict[str, Any], provider: str, realm: str) -> bool:
+    """Whether Connec! lacks our id for the record, or for one of its lines."""
+    if own_partner_id(record["id"], provider, realm) is None:
+        return True
+    lines = entity(name).lines
+    if lines is None or not lines.ids:
+        return False
+    return any(
+        own_partner_id(line.get("id"), provider, realm) is None
+        for line in record.get(lines.connec) or ()
+    )

@@ -1,0 +1,116 @@
+"""Partner -> Connec! (direction `to-connec`): apply one partner change event to Connec!."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from connec_sync.clients.errors import PermanentTargetError
+from connec_sync.naming import TO_CONNEC
+from consumers.fingerprints import body_fingerprint
+from consumers.guard import Hold
+from consumers.outcomes import Deferred, Outcome, Rejected, Skip
+from consumers.steps import (
+    MISSING_REFERENCE,
+    RecordPipeline,
+    applied,
+    checked,
+    display_name,
+    version_of,
+)
+from mappers import archive_payload, connec_id, to_connec, validate_partner
+from mappers.registry import entity
+from mappers.views import partner_view, referenced_ids
+
+#: skip reason of a deletion of a record that was never linked
+NOT_LINKED = "not_linked"
+
+
+def apply_to_connec(pipeline: RecordPipeline, envelope: dict[str, Any]) -> Outcome:
+    """Organization, validation, lease, version guard, echo and conflict checks, references
+    linked, then POST upsert and store the Connec! id; `deleted` archives in Connec!."""
+    organization = pipeline.organization(envelope)
+    partner_id = envelope["record"].get("id")
+    if partner_id in (None, ""):
+        raise Rejected("invalid", '{"id": ["Missing."]}')
+    if envelope["action"] == "deleted":
+        return _archive(pipeline, organization, envelope, str(partner_id))
+    name = pipeline.entity
+    record = checked(lambda: validate_partner(name, envelope["record"]))
+    version = version_of(envelope, record)
+    guard = pipeline.guard
+    with guard.holding(organization.id, name, partner_id=record["id"]) as hold:
+        hold.check_version(TO_CONNEC, version)
+        pushed = checked(lambda: to_connec(name, record, pipeline.context(organization, hold.link)))
+        view = checked(lambda: partner_view(name, record))
+        fingerprint = body_fingerprint(name, view)
+        hold.admit(TO_CONNEC, version, fingerprint, organization.conflict_winner)
+        _require_references(pipeline, organization, pushed)
+        status, answer = _upsert(pipeline, organization, hold, pushed)
+        details = {"connec_id": hold.link.connec_id, "partner_id": record["id"], "status": status}
+        changes = {"connec_fingerprint": fingerprint, "partner_fingerprint": None}
+        return applied(hold, TO_CONNEC, version, details, name=display_name(view), **changes)
+
+
+def _archive(
+    pipeline: RecordPipeline, organization: Any, envelope: dict[str, Any], partner_id: str
+) -> Outcome:
+    """A record deleted in the partner app: archived in Connec!, its link marked inactive."""
+    version = version_of(envelope, {"id": partner_id, "deleted": True})
+    name = pipeline.entity
+    if pipeline.id_map.find(organization.id, name, partner_id=partner_id) is None:
+        raise Skip(NOT_LINKED)
+    with pipeline.guard.holding(organization.id, name, partner_id=partner_id) as hold:
+        hold.check_version(TO_CONNEC, version)
+        ctx = pipeline.context(organization, hold.link)
+        status, _ = _upsert(pipeline, organization, hold, archive_payload(name, partner_id, ctx))
+        details = {"connec_id": hold.link.connec_id, "partner_id": partner_id, "status": status}
+        error = f"partner record {partner_id} deleted in the app; archived in Connec!"
+        return applied(hold, TO_CONNEC, version, details, inactive=True, last_error=error)
+
+
+def _require_references(pipeline: RecordPipeline, organization: Any, pushed: dict) -> None:
+    """Deferred(`missing_reference`) unless every referenced record is linked in Connec!."""
+    ids = referenced_ids(pipeline.entity, pushed, pipeline.provider, organization.account)
+    for field, collection, partner_id in ids:
+        link = pipeline.id_map.find(organization.id, collection, partner_id=partner_id)
+        if link is None or link.connec_id is None or link.inactive:
+            error = f"{field} refers to {collection} {partner_id}, not yet in Connec!"
+            raise Deferred(MISSING_REFERENCE, error)
+
+
+def _upsert(
+    pipeline: RecordPipeline, organization: Any, hold: Hold, pushed: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """POST upsert (with the Connec! id too when we know it), then store the Connec! id."""
+    if hold.link.connec_id is not None:
+        pushed = {
+            **pushed,
+            "id": [*pushed["id"], {"id": hold.link.connec_id, "provider": "connec"}],
+        }
+    client = pipeline.targets.connec(organization.tenant)
+    collection = entity(pipeline.entity).collection
+    try:
+        status, answer = client.upsert(organization.group_id, collection, pushed)
+    except PermanentTargetError as error:
+        if error.status == 400 and _names_a_reference(pipeline.entity, error.body):
+            raise Deferred(MISSING_REFERENCE, f"{error.status} {error.body}") from None
+        raise
+    new_id = connec_id(answer.get("id"))
+    if new_id is not None:
+        hold.join(connec_id=new_id)
+    return ("created" if status == 201 else "updated"), answer
+
+
+def _names_a_reference(entity_name: str, body: str) -> bool:
+    """Whether a Connec! 400 is about an unresolvable reference (the body is not reliably
+    documented: look for the sandbox's code, or any reference field name)."""
+    if "unresolved_reference" in body:
+        return True
+    fields = {field.split(".")[-1] for field, _ in entity(entity_name).references}
+    fields |= {field.split(".")[0] for field, _ in entity(entity_name).references}
+    try:
+        text = json.dumps(json.loads(body))
+    except ValueError:
+        text = body
+    return any(f'"{field}' in text or f"{field} " in text for field in fields - {"id", "0"})
