@@ -25,6 +25,13 @@ class RequestLog:
         with self._lock:
             return list(self._entries)
 
+    def drain(self) -> list[dict[str, Any]]:
+        """Every entry, removed in the same step (a reader that polls misses none)."""
+        with self._lock:
+            entries = list(self._entries)
+            self._entries.clear()
+            return entries
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

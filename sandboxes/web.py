@@ -198,6 +198,9 @@ class ControlCommon:
         }
         if what not in views:
             raise falcon.HTTPNotFound()
+        if what == "requests" and req.get_param_as_bool("drain"):
+            resp.media = self.sandbox.request_log.drain()  # read and clear in one step
+            return
         resp.media = views[what]()
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, what: str) -> None:
