@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "receiver",
     "publish_events",
     "consume",
+    "sync",
 )
 
 #: exit status for a configuration error (missing, unknown or malformed setting)
