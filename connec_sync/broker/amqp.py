@@ -7,13 +7,14 @@ arguments are ignored and retry delays are done in process by the caller.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import kombu
+from amqp.exceptions import ChannelError, NotFound
+from amqp.exceptions import ConnectionError as AmqpConnectionError
 from kombu.exceptions import OperationalError
-from amqp.exceptions import NotFound
 
 from connec_sync.broker.publishing import OutgoingMessage, PublishFailed
 from connec_sync.broker.topology import QueueSpec, exchanges
@@ -23,6 +24,16 @@ from connec_sync.settings import BrokerSettings
 
 class BrokerUnavailable(Exception):
     """The broker cannot be reached or refused the operation."""
+
+
+class Unroutable(BrokerUnavailable):
+    """The broker returned a mandatory message: nothing is bound to its routing key."""
+
+
+#: AMQP reply code of a basic.return for a mandatory message with no matching queue
+NO_ROUTE = 312
+#: what a refused or lost broker connection raises midway, whatever the transport
+CONNECTION_ERRORS: tuple[type[Exception], ...] = (OperationalError, AmqpConnectionError, OSError)
 
 
 def connect(settings: BrokerSettings) -> kombu.Connection:
@@ -120,20 +131,80 @@ def publish(
     headers: dict[str, Any] | None = None,
     message_id: str | None = None,
 ) -> None:
-    """Publish one persistent, mandatory message and wait for the broker's confirm."""
+    """Publish one persistent, mandatory message and wait for the broker's confirm.
+
+    Raises Unroutable when the broker returns it (no queue bound to the key): py-amqp raises the
+    return from inside the confirm wait, leaving that message's ack unread, so the channel is
+    dropped and the next publish starts on a fresh one (no stale ack can confirm it early)."""
     producer = kombu.Producer(connection.default_channel)
-    producer.publish(
-        body,
-        exchange=exchange,
-        routing_key=routing_key,
-        content_type="application/json",
-        content_encoding="binary",
-        delivery_mode=2,
-        mandatory=True,
-        headers=headers or {},
-        message_id=message_id,
-        retry=False,
-    )
+    try:
+        producer.publish(
+            body,
+            exchange=exchange,
+            routing_key=routing_key,
+            content_type="application/json",
+            content_encoding="binary",
+            delivery_mode=2,
+            mandatory=True,
+            headers=headers or {},
+            message_id=message_id,
+            retry=False,
+        )
+    except ChannelError as error:
+        if getattr(error, "reply_code", None) != NO_ROUTE:
+            raise
+        _drop_default_channel(connection)
+        raise Unroutable(f"no queue is bound to {exchange}/{routing_key}") from None
+
+
+def _drop_default_channel(connection: kombu.Connection) -> None:
+    channel, connection._default_channel = connection._default_channel, None
+    if channel is not None:
+        _close_quietly(channel)
+
+
+@dataclass(frozen=True)
+class TakenMessage:
+    """A message taken from a queue by `drain`: body, headers and AMQP message id."""
+
+    body: bytes
+    headers: dict[str, Any]
+    message_id: str | None
+
+
+def drain(
+    connection: kombu.Connection, name: str, keep: Callable[[TakenMessage], None], limit: int
+) -> int:
+    """Take up to `limit` messages from queue `name`, one at a time, with manual acks: each is
+    acked only once `keep` returned. If `keep` raises, that message goes back to the queue and
+    the error propagates. A missing queue drains nothing. Returns how many were kept."""
+    channel = connection.channel()
+    queue = kombu.Queue(name, no_declare=True).bind(channel)
+    kept = 0
+    try:
+        while kept < limit:
+            message = queue.get(no_ack=False)
+            if message is None:
+                break
+            try:
+                keep(_taken(message))
+            except BaseException:
+                message.reject(requeue=True)
+                raise
+            message.ack()
+            kept += 1
+    except connection.channel_errors:
+        pass  # no such queue (not declared yet): nothing to drain
+    finally:
+        _close_quietly(channel)
+    return kept
+
+
+def _taken(message: Any) -> TakenMessage:
+    body = message.body
+    body = body.encode() if isinstance(body, str) else bytes(body)
+    message_id = (message.properties or {}).get("message_id")
+    return TakenMessage(body, dict(message.headers or {}), message_id)
 
 
 def _close_quietly(channel: Any) -> None:

@@ -38,13 +38,20 @@ def declared(settings: BrokerSettings) -> dict[str, object]:
             connection.release()
     listed = subprocess.run(
         ["rabbitmqctl", "list_queues", "-q", "--formatter", "json", "name", "arguments"],
-        capture_output=True, text=True, timeout=60, check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     prefix = settings.namespace + "."
-    return {q["name"]: q["arguments"] for q in json.loads(listed.stdout) if q["name"].startswith(prefix)}
+    return {
+        q["name"]: q["arguments"] for q in json.loads(listed.stdout) if q["name"].startswith(prefix)
+    }
 
 
-def test_topology_run_twice_leaves_the_same_topology(broker_settings: BrokerSettings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_topology_run_twice_leaves_the_same_topology(
+    broker_settings: BrokerSettings, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     first = cli(broker_settings, tmp_path, "topology")
     assert first.returncode == 0, first.stderr
     after_first = declared(broker_settings)
@@ -54,7 +61,9 @@ def test_topology_run_twice_leaves_the_same_topology(broker_settings: BrokerSett
     assert set(after_first) == {spec.name for spec in queue_specs(broker_settings)}
 
 
-def test_status_json_lists_every_queue_with_its_counts(broker_settings: BrokerSettings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_status_json_lists_every_queue_with_its_counts(
+    broker_settings: BrokerSettings, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     assert cli(broker_settings, tmp_path, "topology").returncode == 0
     connection = amqp.connect(broker_settings)
     try:
@@ -89,3 +98,21 @@ def test_topology_says_when_the_broker_is_unreachable(tmp_path, command: str) ->
     done = cli(unreachable, tmp_path, command)
     assert done.returncode == 3
     assert "cannot reach the broker" in done.stderr
+
+
+def test_an_unroutable_publish_raises_and_the_next_publish_is_confirmed_on_its_own(
+    broker_settings: BrokerSettings,
+) -> None:
+    from connec_sync.broker.setup import declare_all
+
+    declare_all(broker_settings)
+    names = names_for(broker_settings)
+    route = names.route("items", "to-connec")
+    connection = amqp.connect(broker_settings)
+    try:
+        with pytest.raises(amqp.Unroutable, match="nobody.home"):
+            amqp.publish(connection, names.work_exchange, "nobody.home", b"{}")
+        amqp.publish(connection, names.work_exchange, route.routing_key(), b"{}")
+        assert amqp.count(connection, route.work_queue()).ready == 1
+    finally:
+        connection.release()
