@@ -114,5 +114,5 @@ def applied(hold: Hold, direction: str, version: Version, details: dict, **chang
     """The write is done: pass the crash point, record the version and `changes` (releasing the
     lease), and report the ids."""
     crash.point(AFTER_WRITE)
-    hold.record(direction, version, last_error=None, **changes)
+    hold.record(direction, version, **{"last_error": None, **changes})
     return Applied(details)
