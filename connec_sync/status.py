@@ -7,6 +7,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from connec_sync.broker import amqp, inspect
 from connec_sync.broker.setup import queue_specs
+from connec_sync.dead_letters import collect_dead_letters
 from connec_sync.settings import Settings
 
 
@@ -40,7 +41,11 @@ def queue_facts(settings: Settings, connection: Any) -> dict[str, Any]:
                 "consumers": counted.consumers,
             }
         )
-    return {"broker": redact_url(settings.broker.url), "unacked_known": figures is not None, "queues": rows}
+    return {
+        "broker": redact_url(settings.broker.url),
+        "unacked_known": figures is not None,
+        "queues": rows,
+    }
 
 
 def organization_facts(store: Any) -> list[dict[str, Any]]:
@@ -58,16 +63,90 @@ def organization_facts(store: Any) -> list[dict[str, Any]]:
                 "conflict_winner": org.conflict_winner,
                 "entities": org.entities,
                 "last_runs": [
-                    {"id": r.id, "mode": r.mode, "state": r.state, "counts": r.counts,
-                     "error": r.error, "started_at": r.started_at.isoformat(),
-                     "finished_at": r.finished_at.isoformat() if r.finished_at else None}
+                    {
+                        "id": r.id,
+                        "mode": r.mode,
+                        "state": r.state,
+                        "counts": r.counts,
+                        "error": r.error,
+                        "started_at": r.started_at.isoformat(),
+                        "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+                    }
                     for r in runs
                 ],
                 "records_with_errors": [
-                    {"entity": e.entity, "connec_id": e.connec_id, "partner_id": e.partner_id,
-                     "name": e.name, "error": e.last_error, "inactive": e.inactive}
+                    {
+                        "entity": e.entity,
+                        "connec_id": e.connec_id,
+                        "partner_id": e.partner_id,
+                        "name": e.name,
+                        "error": e.last_error,
+                        "inactive": e.inactive,
+                    }
                     for e in errors[:50]
                 ],
             }
         )
     return facts
+
+
+def status_facts(settings: Settings, store: Any) -> dict[str, Any]:
+    """Everything `status` and the status page show. Dead letters are collected into the store
+    first. An unreachable broker is a fact (`broker_reachable` false), not an error."""
+    facts: dict[str, Any] = {"broker": redact_url(settings.broker.url), "broker_reachable": True}
+    facts |= {"broker_error": None, "unacked_known": False, "queues": [], "collected": None}
+    try:
+        facts |= _broker_facts(settings, store)
+    except (amqp.BrokerUnavailable, OSError, *amqp.CONNECTION_ERRORS) as error:
+        facts |= {"broker_reachable": False, "broker_error": str(error) or repr(error)}
+    facts["dead_letters"] = store.dead_letters.counts()
+    facts["routes"] = route_facts(settings, facts["queues"], facts["dead_letters"])
+    facts["organizations"] = organization_facts(store)
+    return facts
+
+
+def _broker_facts(settings: Settings, store: Any) -> dict[str, Any]:
+    connection = amqp.open_connection(settings.broker)
+    try:
+        collected = collect_dead_letters(settings.broker, store, connection)
+        return queue_facts(settings, connection) | {"collected": vars(collected)}
+    finally:
+        connection.release()
+
+
+def route_facts(
+    settings: Settings, queues: list[dict[str, Any]], dead_letters: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """One row per entity and direction: lanes, retry tiers, dead-letter queue, consumers, and
+    the dead letters kept in the store by reason (pending replay) and by replay state."""
+    by_name = {row["name"]: row for row in queues}
+    routes: dict[tuple[str, str], dict[str, Any]] = {}
+    for spec in queue_specs(settings.broker):
+        assert spec.route is not None
+        key = (spec.route.entity, spec.route.direction)
+        row = routes.setdefault(key, _empty_route(*key))
+        counts = _counts(by_name.get(spec.name))
+        if spec.role == "retry":
+            row["retry"].append({"delay_s": spec.delay_s, **counts})
+        else:
+            row[spec.role] = counts
+    for kept in dead_letters:
+        row = routes.get((kept["entity"], kept["direction"]))
+        if row is not None:
+            tally = row["dead_letters"] if kept["state"] == "pending" else row["replays"]
+            name = kept["reason"] if kept["state"] == "pending" else kept["state"]
+            tally[name] = tally.get(name, 0) + kept["count"]
+    return list(routes.values())
+
+
+def _empty_route(entity: str, direction: str) -> dict[str, Any]:
+    return {"entity": entity, "direction": direction, "retry": []} | {
+        "dead_letters": {},
+        "replays": {},
+    }
+
+
+def _counts(row: dict[str, Any] | None) -> dict[str, Any]:
+    if row is None:
+        return {"ready": None, "unacked": None, "consumers": None}
+    return {"ready": row["ready"], "unacked": row["unacked"], "consumers": row["consumers"]}

@@ -14,6 +14,7 @@ from connec_sync.settings import Settings, SettingsError
 COMMAND_MODULES = (
     "topology",
     "status",
+    "dead_letters",
     "migrate",
     "orgs",
     "sandbox",

@@ -1,9 +1,11 @@
-"""The SQL store (the only place that imports SQLAlchemy): organizations, id map, sync runs."""
+"""The SQL store (the only place that imports SQLAlchemy): organizations, id map, sync runs,
+dead letters."""
 
 from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from connec_sync.store.dead_letters import DeadLetter, DeadLetterFilter, DeadLetters
 from connec_sync.store.deliveries import Deliveries
 from connec_sync.store.engine import make_engine
 from connec_sync.store.idmap import IdLink, IdMap
@@ -11,7 +13,15 @@ from connec_sync.store.migrations import upgrade
 from connec_sync.store.organizations import Organization, Organizations
 from connec_sync.store.runs import RunAlreadyGoing, SyncRun, SyncRuns
 
-__all__ = ["IdLink", "Organization", "RunAlreadyGoing", "Store", "SyncRun"]
+__all__ = [
+    "DeadLetter",
+    "DeadLetterFilter",
+    "IdLink",
+    "Organization",
+    "RunAlreadyGoing",
+    "Store",
+    "SyncRun",
+]
 
 
 class Store:
@@ -23,6 +33,7 @@ class Store:
         self.id_map = IdMap(engine)
         self.runs = SyncRuns(engine)
         self.deliveries = Deliveries(engine)
+        self.dead_letters = DeadLetters(engine)
 
     @classmethod
     def open(cls, url: str) -> Store:

@@ -32,11 +32,17 @@ def _v3_webhook_deliveries(conn: Connection) -> None:
     tables.webhook_deliveries.create(conn)
 
 
+def _v4_dead_letters(conn: Connection) -> None:
+    """Dead letters moved from the dead-letter queues, for listing, replay and purge."""
+    tables.dead_letters.create(conn)
+
+
 #: (version, step), oldest first; append, never edit a released step
 MIGRATIONS: tuple[tuple[int, Step], ...] = (
     (1, _v1_initial),
     (2, _v2_record_leases),
     (3, _v3_webhook_deliveries),
+    (4, _v4_dead_letters),
 )
 LATEST = MIGRATIONS[-1][0]
 

@@ -112,3 +112,29 @@ webhook_deliveries = Table(
     Column("id", String(200), primary_key=True),
     Column("received_at", UtcDateTime(), nullable=False, index=True),
 )
+
+#: dead letters moved out of the dead-letter queues, so they can be listed, shown, replayed, purged
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    #: sha256 of body and headers: a redelivered dead letter is not stored twice
+    Column("fingerprint", String(64), nullable=False, unique=True),
+    Column("message_id", String(200)),
+    Column("entity", String(100), nullable=False),
+    Column("direction", String(20), nullable=False),
+    Column("reason", String(100), nullable=False),
+    Column("error", Text),
+    Column("attempts", Integer),
+    Column("first_failure", UtcDateTime()),
+    #: when it was dead-lettered (the consumer's last failure, else the broker's x-death time)
+    Column("last_failure", UtcDateTime()),
+    Column("lane", String(20)),
+    Column("headers", JSON, nullable=False),
+    #: the decoded envelope; None when the body was not one (then `body` holds it)
+    Column("envelope", JSON),
+    Column("body", Text),
+    Column("received_at", UtcDateTime(), nullable=False, index=True),
+    Column("replay_state", String(20)),
+    Column("replayed_at", UtcDateTime()),
+)
