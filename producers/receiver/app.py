@@ -17,6 +17,7 @@ from producers.receiver.metrics import ReceiverMetrics
 from producers.receiver.organizations import OrganizationCache
 from producers.receiver.partner import EventsResource
 from producers.receiver.service import HealthResource, MetricsResource, OpenApiResource, ReadyResource
+from producers.receiver.status_page import add_status_routes, live_facts
 from producers.signatures import SignatureVerifier
 
 NOTIFICATIONS_PATH = "/maestrano/connec/notifications/{tenant}"
@@ -42,6 +43,7 @@ def create_app(settings: Settings, store: Any, publisher: Publisher, metrics: Re
     app.add_route("/readyz", ReadyResource(publisher))
     app.add_route("/metrics", MetricsResource(metrics))
     app.add_route("/openapi.yaml", OpenApiResource())
+    add_status_routes(app, live_facts(settings, store))
     return app
 
 
