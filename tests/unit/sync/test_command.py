@@ -1,0 +1,127 @@
+"""`connec-sync sync` end to end in one process: memory:// broker, SQLite, both sandboxes."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from connec_sync.broker import amqp
+from connec_sync.cli import main
+from connec_sync.settings import BrokerSettings
+from connec_sync.store import Store
+from sandboxes import testing
+from sandboxes.testing import ACCOUNT, GROUP_ID, TENANT
+
+pytestmark = pytest.mark.timeout(30)
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch) -> Iterator[dict[str, str]]:  # type: ignore[no-untyped-def]
+    """Settings by environment for both sandboxes, a memory:// broker of its own namespace."""
+    connec, partner = testing.start_connec(), testing.start_partner()
+    values = {
+        "CONNEC_SYNC_BROKER_URL": "memory://",
+        "CONNEC_SYNC_BROKER_NAMESPACE": f"t-{uuid.uuid4().hex[:8]}",
+        "CONNEC_SYNC_STORE_URL": f"sqlite:///{tmp_path / 'store.db'}",
+        "CONNEC_SYNC_CONNEC_BASE_URL": connec.url,
+        "CONNEC_SYNC_CONNEC_TENANTS_DEFAULT_API_ID": testing.API_ID,
+        "CONNEC_SYNC_CONNEC_TENANTS_DEFAULT_API_KEY": testing.API_KEY,
+        "CONNEC_SYNC_PARTNER_BASE_URL": partner.url,
+        "CONNEC_SYNC_PARTNER_API_TOKEN": testing.API_TOKEN,
+        "CONNEC_SYNC_SYNC_PAGE_SIZE": "4",
+    }
+    monkeypatch.delenv("CONNEC_SYNC_CONFIG", raising=False)
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    store = Store.open(values["CONNEC_SYNC_STORE_URL"])
+    store.organizations.upsert(
+        tenant=TENANT, group_id=GROUP_ID, account=ACCOUNT, entities={"people": "both"}
+    )
+    store.close()
+    partner.state.seed(ACCOUNT, "contacts", [{"first_name": f"P{i}"} for i in range(9)])
+    connec.state.seed(GROUP_ID, "people", [{"first_name": f"C{i}"} for i in range(5)])
+    yield values
+    connec.stop()
+    partner.stop()
+
+
+def ready(values: dict[str, str], queue: str) -> int | None:
+    broker = BrokerSettings(url="memory://", namespace=values["CONNEC_SYNC_BROKER_NAMESPACE"])
+    connection = amqp.connect(broker)
+    try:
+        return amqp.count(connection, f"{broker.namespace}.{queue}").ready
+    finally:
+        connection.release()
+
+
+def test_a_sync_of_a_group_fills_the_backfill_lanes_and_status_shows_the_run(env, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["sync", "--group", GROUP_ID]) == 0
+
+    assert ready(env, "people.to-connec.backfill") == 9
+    assert ready(env, "people.to-app.backfill") == 5
+    assert ready(env, "people.to-app") == 0
+    capsys.readouterr()
+    assert main(["status", "--json"]) == 0
+    [organization] = json.loads(capsys.readouterr().out)["organizations"]
+    [run] = organization["last_runs"]
+    assert (run["mode"], run["state"]) == ("first", "succeeded")
+    assert run["counts"] == {"people": {"to-connec": 9, "to-app": 5}}
+
+
+def test_all_runs_every_enabled_organization_and_the_second_time_is_incremental(env) -> None:  # type: ignore[no-untyped-def]
+    assert main(["sync", "--all"]) == 0
+    assert main(["sync", "--all", "--entity", "people"]) == 0
+
+    store = Store.open(env["CONNEC_SYNC_STORE_URL"])
+    try:
+        runs = store.runs.latest(store.organizations.all()[0].id)
+    finally:
+        store.close()
+    assert [(r.mode, r.state) for r in runs] == [
+        ("incremental", "succeeded"),
+        ("first", "succeeded"),
+    ]
+
+
+def test_a_run_already_going_exits_5_and_says_which(env, capsys) -> None:  # type: ignore[no-untyped-def]
+    store = Store.open(env["CONNEC_SYNC_STORE_URL"])
+    going = store.runs.start(store.organizations.all()[0].id, "full")
+    store.close()
+
+    assert main(["sync", "--group", GROUP_ID]) == 5
+    assert (
+        f"default/{GROUP_ID}: not started, sync run {going.id} is still running"
+        in capsys.readouterr().err
+    )
+
+
+def test_a_failed_run_exits_1_with_its_error(env, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("CONNEC_SYNC_PARTNER_API_TOKEN", "wrong")
+
+    assert main(["sync", "--group", GROUP_ID]) == 1
+    assert "failed: PermanentTargetError: 401" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["sync"],
+        ["sync", "--group", "g", "--all"],
+        ["sync", "--all", "--full", "--since", "2026-01-01"],
+        ["sync", "--all", "--since", "soon"],
+        ["sync", "--all", "--every", "often"],
+        ["sync", "--all", "--entity", "unicorns"],
+    ],
+)
+def test_usage_errors_exit_2(env, argv: list[str]) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+
+
+def test_an_unknown_group_exits_2(env, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["sync", "--group", "cld-nope"]) == 2
+    assert "no organization default/cld-nope" in capsys.readouterr().err
