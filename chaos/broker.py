@@ -1,0 +1,79 @@
+"""The fault suite's private RabbitMQ node: tests/private_broker.py plus the faults of the matrix
+(kill -9 and restart, hang and resume, dropped connections, disk alarm) and its queue reader."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import time
+from typing import Any
+
+from connec_sync.broker import amqp
+from connec_sync.settings import BrokerSettings
+from tests.private_broker import PrivateBroker, wait_until
+
+
+class ChaosBroker(PrivateBroker):
+    """A private node that the harness may kill, hang and restart (never the shared broker)."""
+
+    def beam_pid(self) -> int | None:
+        with contextlib.suppress(FileNotFoundError, ValueError):
+            return int(self.pid_file.read_text().strip())
+        return None
+
+    def kill9(self) -> None:
+        """`kill -9` the Erlang VM: no clean shutdown, unflushed state lost as in a crash."""
+        pid = self.beam_pid()
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            wait_until(lambda: not _alive(pid), timeout=15)
+        self.pid_file.unlink(missing_ok=True)
+
+    def restart(self) -> float:
+        """Start the node again on the same ports and data; returns the seconds it took."""
+        started = time.monotonic()
+        self.start()
+        return time.monotonic() - started
+
+    def suspend(self) -> None:
+        """`kill -STOP`: a hung broker (sockets stay open, nothing answers)."""
+        self._signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self._signal(signal.SIGCONT)
+
+    def close_all_connections(self) -> None:
+        self.ctl("close_all_connections", "chaos: connections dropped")
+
+    def _signal(self, signum: int) -> None:
+        pid = self.beam_pid()
+        if pid is not None:
+            os.kill(pid, signum)
+
+    def take_all(self, queue: str) -> list[tuple[dict[str, Any], Any]]:
+        """Every message of a queue, removed from it: (headers, decoded body)."""
+        connection = amqp.connect(BrokerSettings(url=self.url))
+        try:
+            channel = connection.channel()
+            taken = []
+            while (raw := channel.basic_get(queue, no_ack=True)) is not None:
+                message = channel.message_to_python(raw)
+                taken.append((dict(message.headers or {}), json.loads(message.body)))
+            channel.close()
+            return taken
+        finally:
+            connection.release()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with contextlib.suppress(OSError):
+        state = open(f"/proc/{pid}/stat").read().split()[2]  # noqa: SIM115
+        return state != "Z"
+    return False
