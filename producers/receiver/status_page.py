@@ -66,6 +66,8 @@ class StatusJson:
         facts, problem = safe_facts(self._facts)
         resp.content_type = falcon.MEDIA_JSON
         resp.cache_control = ["no-store"]
+        if facts is None:  # the store failed: an unreachable broker is a fact, not a failure
+            resp.status = falcon.HTTP_503
         resp.text = json.dumps(facts if facts is not None else {"error": problem}, default=str)
 
 

@@ -1,0 +1,62 @@
+"""Dead letters as the consumers leave them, for the operator tools' tests (all tiers)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from connec_sync.broker import amqp
+from connec_sync.broker.setup import names_for
+from connec_sync.settings import BrokerSettings
+from consumers.dead_letters import dead_letter_headers
+from schemas.envelope import encode, new_envelope
+
+FIRST, LAST = "2024-05-01T10:00:00.000000Z", "2024-05-01T10:05:00.000000Z"
+
+
+def person_envelope(name: str = "Ada Lovelace", attempts: int = 3) -> dict[str, Any]:
+    envelope = new_envelope(
+        source="connec",
+        entity="people",
+        record={"id": "p-1", "first_name": name},
+        group_id="cld-1",
+        tenant="default",
+        updated_at="2024-05-01T09:00:00Z",
+    )
+    return envelope | {"attempts": attempts}
+
+
+def headers_for(reason: str, error: str = "name: required", last: str = LAST) -> dict[str, Any]:
+    return dead_letter_headers(
+        reason=reason, error=error, attempts=4, first_failure=FIRST, last_failure=last, lane="live"
+    )
+
+
+def publish_dead_letter(
+    connection: Any,
+    broker: BrokerSettings,
+    *,
+    body: bytes | None = None,
+    reason: str = "invalid",
+    entity: str = "people",
+    direction: str = "to-app",
+    last: str = LAST,
+    message_id: str = "m-1",
+) -> bytes:
+    """Publish to the dead-letter exchange as a consumer's verdict does; returns the body."""
+    body = body if body is not None else encode(person_envelope())
+    names = names_for(broker)
+    key = names.route(entity, direction).routing_key()
+    headers = headers_for(reason, last=last)
+    amqp.publish(connection, names.dead_letter_exchange, key, body, headers, message_id)
+    return body
+
+
+def take_all(connection: Any, queue: str) -> list[amqp.TakenMessage]:
+    taken: list[amqp.TakenMessage] = []
+    amqp.drain(connection, queue, taken.append, 1000)
+    return taken
+
+
+def decoded(message: amqp.TakenMessage) -> dict[str, Any]:
+    return dict(json.loads(message.body))
