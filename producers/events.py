@@ -84,7 +84,12 @@ def _event(index: int, raw: Any) -> Event:
 
 
 def event_envelope(
-    event: Event, collection: str, *, account: str, origin: str, tenant: str | None = None,
+    event: Event,
+    collection: str,
+    *,
+    account: str,
+    origin: str,
+    tenant: str | None = None,
     group_id: str | None = None,
 ) -> dict[str, Any]:
     return record_envelope(
@@ -100,7 +105,9 @@ def event_envelope(
     )
 
 
-def split_events(batch: EventBatch, organization: Any | None) -> tuple[list[dict[str, Any]], Counter[str]]:
+def split_events(
+    batch: EventBatch, organization: Any | None
+) -> tuple[list[dict[str, Any]], Counter[str]]:
     """The receiver's envelopes for a batch: only for a linked account, only entities sent to
     Connec!; the rest counted by reason."""
     ignored: Counter[str] = Counter()
@@ -117,8 +124,12 @@ def split_events(batch: EventBatch, organization: Any | None) -> tuple[list[dict
         else:
             envelopes.append(
                 event_envelope(
-                    event, collection, account=batch.account, origin="webhook",
-                    tenant=organization.tenant, group_id=organization.group_id,
+                    event,
+                    collection,
+                    account=batch.account,
+                    origin="webhook",
+                    tenant=organization.tenant,
+                    group_id=organization.group_id,
                 )
             )
     return envelopes, ignored

@@ -9,6 +9,7 @@ while they wait for the broker's confirms.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -28,8 +29,10 @@ WORKER_TIMEOUT_S = 30
 AppFactory = Callable[[Settings], tuple[Any, list[Any]]]
 
 
-class ReceiverServer(BaseApplication):  # type: ignore[misc]
-    def __init__(self, settings: Settings, factory: AppFactory, *, host: str, port: int, workers: int) -> None:
+class ReceiverServer(BaseApplication):
+    def __init__(
+        self, settings: Settings, factory: AppFactory, *, host: str, port: int, workers: int
+    ) -> None:
         self._settings = settings
         self._factory = factory
         self._options = {
@@ -50,7 +53,9 @@ class ReceiverServer(BaseApplication):  # type: ignore[misc]
     def load_config(self) -> None:
         for key, value in self._options.items():
             self.cfg.set(key, value)
-        if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 24: no shared ~/.gunicorn socket
+        if (
+            "control_socket_disable" in self.cfg.settings
+        ):  # gunicorn >= 24: no shared ~/.gunicorn socket
             self.cfg.set("control_socket_disable", True)
 
     def load(self) -> Any:
@@ -65,6 +70,8 @@ class ReceiverServer(BaseApplication):  # type: ignore[misc]
 
 
 def _on_child_exit(_server: Any, worker: Any) -> None:
-    from prometheus_client import multiprocess  # imported once PROMETHEUS_MULTIPROC_DIR is set
+    """Drop a dead worker's live-gauge files (counters and histograms are kept, as they must)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
 
-    multiprocess.mark_process_dead(worker.pid)
+        multiprocess.mark_process_dead(worker.pid)

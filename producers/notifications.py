@@ -65,7 +65,8 @@ def _plural(word: str) -> str:
 
 
 def split_notification(body: Any, tenant: str, find_organization: FindOrganization) -> Split:
-    """One envelope per record of a handled collection whose group is linked and sends to the app."""
+    """One envelope per record of a handled collection whose group is linked and sends to
+    the app; the other records are counted by reason."""
     if not isinstance(body, dict):
         raise InvalidNotification("the body must be a JSON object keyed by collection")
     split = Split()
@@ -107,4 +108,3 @@ def _add_record(
                 updated_at=record.get("updated_at"),
             )
         )
-

@@ -29,7 +29,12 @@ class UnknownResource(ValueError):
 
 class PartnerEventPublisher:
     def __init__(
-        self, url: str, account: str, *, namespace: str = DEFAULT_NAMESPACE, confirm_timeout_s: float = 10.0
+        self,
+        url: str,
+        account: str,
+        *,
+        namespace: str = DEFAULT_NAMESPACE,
+        confirm_timeout_s: float = 10.0,
     ) -> None:
         self.account = account
         self._names = Names(namespace)
@@ -49,7 +54,9 @@ class PartnerEventPublisher:
             raise UnknownResource(f"resource {event.resource!r} is not shared by connec-sync")
         envelope = event_envelope(event, collection, account=self.account, origin="publisher")
         route = self._names.route(collection, envelope["direction"])
-        return OutgoingMessage(self._names.work_exchange, route.routing_key(), encode(envelope), envelope["message_id"])
+        return OutgoingMessage(
+            self._names.work_exchange, route.routing_key(), encode(envelope), envelope["message_id"]
+        )
 
     def close(self) -> None:
         self._publisher.close()

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 
 #: how far a webhook-timestamp may be from now, either way, in seconds
 TOLERANCE_S = 5 * 60
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the format's prefix, not a secret
 HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 
 
@@ -39,7 +39,9 @@ class SignatureVerifier:
     def __init__(self, secrets: Iterable[str]) -> None:
         self._keys = [secret_key(secret) for secret in secrets]
 
-    def verify(self, headers: Mapping[str, str | None], body: bytes, now: float | None = None) -> str:
+    def verify(
+        self, headers: Mapping[str, str | None], body: bytes, now: float | None = None
+    ) -> str:
         """The webhook id of a correctly signed, recent request; else InvalidSignature."""
         webhook_id, timestamp, signatures = (headers.get(name) for name in HEADERS)
         if not webhook_id or not timestamp or not signatures:

@@ -80,7 +80,13 @@ class PrivateBroker:
         (self.base / "rabbitmq.conf").write_text("loopback_users = none\n")
         (self.base / "enabled_plugins").write_text("[].\n")
         subprocess.run([_tool("rabbitmq-server"), "-detached"], env=self.environment(), check=True)
-        self.ctl("wait", str(self.pid_file), "--timeout", str(BOOT_TIMEOUT_S), timeout=BOOT_TIMEOUT_S + 10)
+        self.ctl(
+            "wait",
+            str(self.pid_file),
+            "--timeout",
+            str(BOOT_TIMEOUT_S),
+            timeout=BOOT_TIMEOUT_S + 10,
+        )
 
     def ctl(self, *arguments: str, timeout: float = 60) -> str:
         command = [_tool("rabbitmqctl"), "-n", self.name, *arguments]

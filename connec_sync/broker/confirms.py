@@ -81,7 +81,9 @@ class ConfirmingPublisher:
             if self._thread is not None or self._closing:
                 return
             self._ioloop.add_callback_threadsafe(self._connect)
-            self._thread = threading.Thread(target=self._ioloop.start, name="amqp-publisher", daemon=True)
+            self._thread = threading.Thread(
+                target=self._ioloop.start, name="amqp-publisher", daemon=True
+            )
             self._thread.start()
 
     def is_ready(self) -> bool:
@@ -203,7 +205,11 @@ class ConfirmingPublisher:
                 self._pending[self._next_tag] = (batch, message.message_id)
                 self._by_message_id[message.message_id] = batch
                 channel.basic_publish(
-                    message.exchange, message.routing_key, message.body, _properties(message), mandatory=True
+                    message.exchange,
+                    message.routing_key,
+                    message.body,
+                    _properties(message),
+                    mandatory=True,
                 )
         except Exception as error:  # noqa: BLE001 - any pika failure fails this batch only
             batch.fail("disconnected", repr(error))
@@ -230,7 +236,9 @@ class ConfirmingPublisher:
     def _on_return(self, _channel: Any, method: Any, properties: Any, _body: bytes) -> None:
         batch = self._by_message_id.get(properties.message_id)
         if batch is not None:
-            detail = f"{method.reply_text}: no queue for {method.exchange!r} / {method.routing_key!r}"
+            detail = (
+                f"{method.reply_text}: no queue for {method.exchange!r} / {method.routing_key!r}"
+            )
             batch.fail("unroutable", detail)
 
     def _fail_pending(self, reason: str, detail: str) -> None:

@@ -37,7 +37,9 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         print(f"connec-sync publish-events: {error}", file=sys.stderr)
         return EXIT_INVALID
     publisher = PartnerEventPublisher(
-        settings.broker.url, args.account, namespace=settings.broker.namespace,
+        settings.broker.url,
+        args.account,
+        namespace=settings.broker.namespace,
         confirm_timeout_s=settings.broker.confirm_timeout_s,
     )
     try:
@@ -46,7 +48,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         print(f"connec-sync publish-events: {error}", file=sys.stderr)
         return EXIT_INVALID
     except PublishFailed as error:
-        print(f"connec-sync publish-events: not confirmed, nothing acknowledged: {error}", file=sys.stderr)
+        print(
+            f"connec-sync publish-events: not confirmed, nothing acknowledged: {error}",
+            file=sys.stderr,
+        )
         return EXIT_UNAVAILABLE
     finally:
         publisher.close()

@@ -33,7 +33,10 @@ def register(commands: Any) -> None:
 def run(settings: Settings, args: argparse.Namespace) -> int:
     log = logs.get_logger()
     if settings.broker.is_memory:
-        print("connec-sync receiver: memory:// is in-process only; use `connec-sync run`", file=sys.stderr)
+        print(
+            "connec-sync receiver: memory:// is in-process only; use `connec-sync run`",
+            file=sys.stderr,
+        )
         return EXIT_CONFIG
     store = Store.open(settings.store.url)
     try:
@@ -57,7 +60,6 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     metrics_dir = tempfile.mkdtemp(prefix="connec-sync-metrics-")
     enable_multiprocess(metrics_dir)
     try:
-
         server = ReceiverServer(
             settings,
             build_worker_app,

@@ -16,7 +16,12 @@ from producers.receiver.forwarding import Forwarder
 from producers.receiver.metrics import ReceiverMetrics
 from producers.receiver.organizations import OrganizationCache
 from producers.receiver.partner import EventsResource
-from producers.receiver.service import HealthResource, MetricsResource, OpenApiResource, ReadyResource
+from producers.receiver.service import (
+    HealthResource,
+    MetricsResource,
+    OpenApiResource,
+    ReadyResource,
+)
 from producers.receiver.status_page import add_status_routes, live_facts
 from producers.signatures import SignatureVerifier
 
@@ -26,7 +31,9 @@ EVENTS_PATH = "/app/events"
 log = logs.get_logger(__name__)
 
 
-def create_app(settings: Settings, store: Any, publisher: Publisher, metrics: ReceiverMetrics) -> falcon.App:
+def create_app(
+    settings: Settings, store: Any, publisher: Publisher, metrics: ReceiverMetrics
+) -> falcon.App:
     """The receiver; `store` gives organizations and deliveries, `publisher` the broker link."""
     app = falcon.App(middleware=[RequestMetrics(metrics)])
     app.set_error_serializer(_json_error)
@@ -34,7 +41,9 @@ def create_app(settings: Settings, store: Any, publisher: Publisher, metrics: Re
     organizations = OrganizationCache(store.organizations)
     forwarder = Forwarder(publisher, Names(settings.broker.namespace), metrics)
     limit = settings.receiver.max_body_bytes
-    notifications = NotificationsResource(settings.connec.tenants, organizations, forwarder, metrics, limit)
+    notifications = NotificationsResource(
+        settings.connec.tenants, organizations, forwarder, metrics, limit
+    )
     verifier = SignatureVerifier(settings.partner.webhook_secrets)
     events = EventsResource(verifier, store.deliveries, organizations, forwarder, metrics, limit)
     app.add_route(NOTIFICATIONS_PATH, notifications)
@@ -53,9 +62,13 @@ def _json_error(_req: falcon.Request, resp: falcon.Response, error: falcon.HTTPE
     resp.data = json.dumps({"error": error.description or error.title}).encode()
 
 
-def _unexpected_error(req: falcon.Request, _resp: falcon.Response, error: Exception, _params: Any) -> None:
+def _unexpected_error(
+    req: falcon.Request, _resp: falcon.Response, error: Exception, _params: Any
+) -> None:
     log.exception("request_failed", path=req.path, error=repr(error))
-    raise falcon.HTTPInternalServerError(description="internal error; the records were not accepted")
+    raise falcon.HTTPInternalServerError(
+        description="internal error; the records were not accepted"
+    )
 
 
 class RequestMetrics:

@@ -26,7 +26,8 @@ def read_body(req: falcon.Request, limit: int) -> bytes:
 
 
 def _read_streamed(stream: Any, limit: int) -> bytes:
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     while True:
         chunk = stream.read(min(CHUNK_BYTES, limit + 1 - size))
         if not chunk:
@@ -70,13 +71,18 @@ def _too_deep() -> falcon.HTTPBadRequest:
 
 
 def _check_depth(document: Any) -> None:
-    stack = [(document, 1)] if isinstance(document, dict | list) else []
-    while stack:
-        value, depth = stack.pop()
+    """Level by level (no recursion, one list per level): cheap next to the parse itself."""
+    level = [document] if isinstance(document, dict | list) else []
+    depth = 0
+    while level:
+        depth += 1
         if depth > MAX_DEPTH:
             raise _too_deep()
-        children = value.values() if isinstance(value, dict) else value
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+        deeper: list[Any] = []
+        for value in level:
+            children = value.values() if isinstance(value, dict) else value
+            deeper += [child for child in children if isinstance(child, dict | list)]
+        level = deeper
 
 
 def read_json(req: falcon.Request, limit: int) -> Any:

@@ -62,7 +62,9 @@ class NotificationsResource:
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, tenant: str) -> None:
         if not authenticated(req.get_header("Authorization"), self._tenants.get(tenant)):
-            raise falcon.HTTPUnauthorized(description="Invalid credentials", challenges=['Basic realm="connec"'])
+            raise falcon.HTTPUnauthorized(
+                description="Invalid credentials", challenges=['Basic realm="connec"']
+            )
         body = read_json(req, self._max_body_bytes)
         try:
             split = split_notification(body, tenant, self._organizations.by_group)
@@ -71,6 +73,11 @@ class NotificationsResource:
         self._forwarder.forward(split.envelopes)
         self._metrics.count_ignored(split.ignored)
         ignored = sum(split.ignored.values())
-        log.info("notification_accepted", tenant=tenant, published=len(split.envelopes), ignored=dict(split.ignored))
+        log.info(
+            "notification_accepted",
+            tenant=tenant,
+            published=len(split.envelopes),
+            ignored=dict(split.ignored),
+        )
         resp.status = falcon.HTTP_200
         resp.media = {"published": len(split.envelopes), "ignored": ignored}

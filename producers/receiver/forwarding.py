@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from typing import Any
@@ -20,10 +21,21 @@ RETRY_AFTER_S = 5
 log = logs.get_logger(__name__)
 
 
-def outgoing(names: Names, envelope: dict[str, Any]) -> OutgoingMessage:
+def outgoing(names: Names, envelope: dict[str, Any], body: bytes) -> OutgoingMessage:
     """The message of one envelope, on its (entity, direction) route's live lane."""
     route = names.route(envelope["entity"], envelope["direction"])
-    return OutgoingMessage(names.work_exchange, route.routing_key(), encode(envelope), envelope["message_id"])
+    return OutgoingMessage(names.work_exchange, route.routing_key(), body, envelope["message_id"])
+
+
+def bodies(envelopes: list[dict[str, Any]]) -> list[bytes]:
+    """Message bodies. The first envelope goes through the schema (`encode`): a tripwire for a
+    programming error. The rest are built by the same code with the same checked field types,
+    so they are serialised as `encode` does without the schema's ~180 us per record, which would
+    otherwise be three quarters of a 50-record request. Consumers validate every one on decode."""
+    first = encode(envelopes[0])
+    return [first] + [
+        json.dumps(envelope, separators=(",", ":")).encode() for envelope in envelopes[1:]
+    ]
 
 
 class Forwarder:
@@ -36,14 +48,22 @@ class Forwarder:
         """Return once the broker confirmed every envelope; else 503 with Retry-After."""
         if not envelopes:
             return
-        messages = [outgoing(self._names, envelope) for envelope in envelopes]
+        messages = [
+            outgoing(self._names, e, body)
+            for e, body in zip(envelopes, bodies(envelopes), strict=True)
+        ]
         started = time.perf_counter()
         try:
             self._publisher.publish_batch(messages)
         except PublishFailed as failure:
-            log.warning("records_not_confirmed", reason=failure.reason, records=len(messages), detail=str(failure))
+            log.warning(
+                "records_not_confirmed",
+                reason=failure.reason,
+                records=len(messages),
+                detail=str(failure),
+            )
             raise falcon.HTTPServiceUnavailable(
-                description=f"the broker did not confirm the records ({failure.reason}); retry later",
+                description=f"the broker did not confirm the records ({failure.reason}); retry",
                 retry_after=RETRY_AFTER_S,
             ) from None
         self._metrics.publish_seconds.observe(time.perf_counter() - started)

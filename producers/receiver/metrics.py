@@ -6,7 +6,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, values
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    values,
+)
 from prometheus_client.multiprocess import MultiProcessCollector
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -28,7 +35,10 @@ class ReceiverMetrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
         self.requests = Counter(
-            "receiver_requests", "HTTP requests answered", ["endpoint", "status"], registry=self.registry
+            "receiver_requests",
+            "HTTP requests answered",
+            ["endpoint", "status"],
+            registry=self.registry,
         )
         self.published = Counter(
             "receiver_records_published",
@@ -37,7 +47,10 @@ class ReceiverMetrics:
             registry=self.registry,
         )
         self.ignored = Counter(
-            "receiver_records_ignored", "Records not published, by reason", ["reason"], registry=self.registry
+            "receiver_records_ignored",
+            "Records not published, by reason",
+            ["reason"],
+            registry=self.registry,
         )
         self.publish_seconds = Histogram(
             "receiver_publish_seconds",
@@ -51,7 +64,7 @@ class ReceiverMetrics:
             self.ignored.labels(reason).inc(count)
 
     def render(self) -> bytes:
-        """The exposition text: every worker's figures in multiprocess mode, else this registry's."""
+        """The exposition: every worker's figures in multiprocess mode, else this registry's."""
         if os.environ.get(MULTIPROCESS_ENV):
             registry = CollectorRegistry()
             MultiProcessCollector(registry)

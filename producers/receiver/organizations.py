@@ -14,14 +14,18 @@ MAX_ENTRIES = 10_000
 
 
 class OrganizationCache:
-    def __init__(self, organizations: Any, ttl_s: float = TTL_S, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, organizations: Any, ttl_s: float = TTL_S, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._organizations = organizations
         self._ttl_s = ttl_s
         self._clock = clock
         self._entries: dict[tuple[str, ...], tuple[float, Any]] = {}
 
     def by_group(self, tenant: str, group_id: str) -> Any:
-        return self._get(("group", tenant, group_id), lambda: self._organizations.by_group(tenant, group_id))
+        return self._get(
+            ("group", tenant, group_id), lambda: self._organizations.by_group(tenant, group_id)
+        )
 
     def by_account(self, account: str) -> Any:
         return self._get(("account", account), lambda: self._organizations.by_account(account))

@@ -61,19 +61,29 @@ class EventsResource:
         self._forwarder.forward(envelopes)
         self._deliveries.record(webhook_id)  # only now: a 503 above must not swallow the retry
         self._metrics.count_ignored(ignored)
-        log.info("events_accepted", webhook_id=webhook_id, account=batch.account, published=len(envelopes))
+        log.info(
+            "events_accepted",
+            webhook_id=webhook_id,
+            account=batch.account,
+            published=len(envelopes),
+        )
         resp.status = falcon.HTTP_202
         resp.media = {"published": len(envelopes), "ignored": sum(ignored.values())}
         self._prune_now_and_then()
 
     def _verified(self, req: falcon.Request, raw: bytes) -> str:
-        headers = {name: req.get_header(name) for name in ("webhook-id", "webhook-timestamp", "webhook-signature")}
+        headers = {
+            name: req.get_header(name)
+            for name in ("webhook-id", "webhook-timestamp", "webhook-signature")
+        }
         try:
             webhook_id = self._verifier.verify(headers, raw)
         except InvalidSignature as error:
             raise falcon.HTTPUnauthorized(description=f"Invalid signature: {error}") from None
         if len(webhook_id) > MAX_WEBHOOK_ID:
-            raise falcon.HTTPBadRequest(description=f"webhook-id is longer than {MAX_WEBHOOK_ID} characters")
+            raise falcon.HTTPBadRequest(
+                description=f"webhook-id is longer than {MAX_WEBHOOK_ID} characters"
+            )
         return webhook_id
 
     def _prune_now_and_then(self) -> None:

@@ -21,7 +21,9 @@ class ReadyResource:
 
     def on_get(self, _req: falcon.Request, resp: falcon.Response) -> None:
         if not self._publisher.is_ready():
-            raise falcon.HTTPServiceUnavailable(description="the broker link is not usable", retry_after=5)
+            raise falcon.HTTPServiceUnavailable(
+                description="the broker link is not usable", retry_after=5
+            )
         resp.media = {"status": "ready"}
 
 

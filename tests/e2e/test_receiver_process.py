@@ -47,13 +47,20 @@ entities = {{organizations = "both", people = "both"}}
 
 
 @pytest.fixture
-def receiver_process(broker_settings: BrokerSettings, tmp_path: Path) -> Iterator[tuple[subprocess.Popen, str]]:
+def receiver_process(
+    broker_settings: BrokerSettings, tmp_path: Path
+) -> Iterator[tuple[subprocess.Popen, str]]:
     port = free_port()
     config = tmp_path / "config.toml"
     config.write_text(
         CONFIG.format(
-            url=broker_settings.url, namespace=broker_settings.namespace, store=tmp_path / "store.db",
-            port=port, api_id=API_ID, api_key=API_KEY, secret=SECRET_NEW,
+            url=broker_settings.url,
+            namespace=broker_settings.namespace,
+            store=tmp_path / "store.db",
+            port=port,
+            api_id=API_ID,
+            api_key=API_KEY,
+            secret=SECRET_NEW,
         )
     )
     command = [sys.executable, "-m", "connec_sync", "--config", str(config), "receiver"]
@@ -80,7 +87,12 @@ def test_the_receiver_process_publishes_notifications_and_stops_gracefully_mid_r
     receiver_process: tuple[subprocess.Popen, str], broker_settings: BrokerSettings
 ) -> None:
     process, url = receiver_process
-    answer = requests.post(url + NOTIFY, json=fixture("connec_webhook__mixed_batch.json"), headers={"Authorization": basic()}, timeout=10)
+    answer = requests.post(
+        url + NOTIFY,
+        json=fixture("connec_webhook__mixed_batch.json"),
+        headers={"Authorization": basic()},
+        timeout=10,
+    )
     assert answer.status_code == 200 and answer.json() == {"published": 2, "ignored": 2}
     assert "receiver_records_published_total" in requests.get(url + "/metrics", timeout=5).text
 
@@ -99,7 +111,9 @@ def test_the_receiver_process_publishes_notifications_and_stops_gracefully_mid_r
 
     assert response.startswith("HTTP/1.1 200"), response
     assert time.monotonic() - stopping_at < 10
-    contents = {spec.name: take_all(broker_settings, spec.name) for spec in queue_specs(broker_settings)}
+    contents = {
+        spec.name: take_all(broker_settings, spec.name) for spec in queue_specs(broker_settings)
+    }
     people = contents[f"{broker_settings.namespace}.people.to-app"]
     assert "late" in [message["record"]["id"] for message in people]
     assert sum(len(messages) for messages in contents.values()) == 3

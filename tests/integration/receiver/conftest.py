@@ -55,10 +55,14 @@ def start_receiver(sqlite_store_url: str) -> Iterator[Callable[[BrokerSettings],
     started: list[tuple[LiveReceiver, Store]] = []
 
     def start(broker: BrokerSettings) -> LiveReceiver:
-        config = dataclasses.replace(receiver_settings(), broker=dataclasses.replace(broker, confirm_timeout_s=2.0))
+        config = dataclasses.replace(
+            receiver_settings(), broker=dataclasses.replace(broker, confirm_timeout_s=2.0)
+        )
         store = Store.open(sqlite_store_url)
         store.link_configured(config.organizations)
-        publisher = ConfirmingPublisher(config.broker.url, confirm_timeout_s=config.broker.confirm_timeout_s)
+        publisher = ConfirmingPublisher(
+            config.broker.url, confirm_timeout_s=config.broker.confirm_timeout_s
+        )
         app = create_app(config, store, publisher, ReceiverMetrics())
         live = LiveReceiver(serve_in_thread(app), publisher, config)
         started.append((live, store))

@@ -19,7 +19,9 @@ NOTIFY = "/maestrano/connec/notifications/default"
 
 @pytest.fixture
 def private_settings(private_broker: PrivateBroker) -> BrokerSettings:
-    settings = BrokerSettings(url=private_broker.url, namespace=f"t-{uuid.uuid4().hex[:10]}", retry_delays_s=(1,))
+    settings = BrokerSettings(
+        url=private_broker.url, namespace=f"t-{uuid.uuid4().hex[:10]}", retry_delays_s=(1,)
+    )
     declare_all(settings)
     return settings
 

@@ -17,7 +17,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
 
 def messages(names: Names, count: int, routing_key: str = "people.to-app") -> list[OutgoingMessage]:
-    return [OutgoingMessage(names.work_exchange, routing_key, b"{}", uuid.uuid4().hex) for _ in range(count)]
+    return [
+        OutgoingMessage(names.work_exchange, routing_key, b"{}", uuid.uuid4().hex)
+        for _ in range(count)
+    ]
 
 
 def ready_count(settings: BrokerSettings, queue: str) -> int:
@@ -28,7 +31,9 @@ def ready_count(settings: BrokerSettings, queue: str) -> int:
         connection.release()
 
 
-def test_batches_from_many_threads_are_all_confirmed_and_stored(broker_settings: BrokerSettings) -> None:
+def test_batches_from_many_threads_are_all_confirmed_and_stored(
+    broker_settings: BrokerSettings,
+) -> None:
     declare_all(broker_settings)
     names = Names(broker_settings.namespace)
     publisher = ConfirmingPublisher(broker_settings.url)
@@ -51,7 +56,9 @@ def test_batches_from_many_threads_are_all_confirmed_and_stored(broker_settings:
     assert ready_count(broker_settings, names.route("people", "to-app").work_queue()) == 6 * 10 * 25
 
 
-def test_one_unroutable_message_fails_its_batch_and_not_the_next(broker_settings: BrokerSettings) -> None:
+def test_one_unroutable_message_fails_its_batch_and_not_the_next(
+    broker_settings: BrokerSettings,
+) -> None:
     declare_all(broker_settings)
     names = Names(broker_settings.namespace)
     publisher = ConfirmingPublisher(broker_settings.url)
@@ -64,7 +71,9 @@ def test_one_unroutable_message_fails_its_batch_and_not_the_next(broker_settings
         publisher.close()
 
 
-def test_a_missing_exchange_fails_the_batch_and_the_channel_recovers(broker_settings: BrokerSettings) -> None:
+def test_a_missing_exchange_fails_the_batch_and_the_channel_recovers(
+    broker_settings: BrokerSettings,
+) -> None:
     publisher = ConfirmingPublisher(broker_settings.url)
     names = Names(broker_settings.namespace)
     try:
@@ -77,7 +86,9 @@ def test_a_missing_exchange_fails_the_batch_and_the_channel_recovers(broker_sett
         publisher.close()
 
 
-def test_a_closed_publisher_refuses_to_publish_and_closes_twice_quietly(broker_settings: BrokerSettings) -> None:
+def test_a_closed_publisher_refuses_to_publish_and_closes_twice_quietly(
+    broker_settings: BrokerSettings,
+) -> None:
     publisher = ConfirmingPublisher(broker_settings.url)
     assert wait_until(publisher.is_ready, timeout=5)
     publisher.close()

@@ -45,7 +45,9 @@ def test_the_mixed_fixture_yields_exactly_the_expected_messages_in_the_expected_
     assert person["group_id"] == "cld-9ax2" and person["updated_at"] == "2026-11-27T10:11:13Z"
 
 
-def test_signed_partner_events_land_once_in_the_to_connec_queue(broker_settings: BrokerSettings, start_receiver) -> None:
+def test_signed_partner_events_land_once_in_the_to_connec_queue(
+    broker_settings: BrokerSettings, start_receiver
+) -> None:
     declare_all(broker_settings)
     receiver = start_receiver(broker_settings)
     body = events_body(contact_event("c_1"), contact_event("c_2", "created"))
@@ -57,19 +59,28 @@ def test_signed_partner_events_land_once_in_the_to_connec_queue(broker_settings:
     assert (first.status_code, again.status_code) == (202, 200)
     contents = queue_contents(broker_settings)
     assert list(contents) == [f"{broker_settings.namespace}.people.to-connec"]
-    assert [m["record"]["id"] for m in contents[f"{broker_settings.namespace}.people.to-connec"]] == ["c_1", "c_2"]
+    assert [
+        m["record"]["id"] for m in contents[f"{broker_settings.namespace}.people.to-connec"]
+    ] == ["c_1", "c_2"]
 
 
-def test_a_fifty_record_notification_is_confirmed_as_one_batch(broker_settings: BrokerSettings, start_receiver) -> None:
+def test_a_fifty_record_notification_is_confirmed_as_one_batch(
+    broker_settings: BrokerSettings, start_receiver
+) -> None:
     declare_all(broker_settings)
     receiver = start_receiver(broker_settings)
-    people = [{"id": f"p{i}", "group_id": "cld-9ax2", "updated_at": "2026-11-27T10:00:00Z"} for i in range(50)]
+    people = [
+        {"id": f"p{i}", "group_id": "cld-9ax2", "updated_at": "2026-11-27T10:00:00Z"}
+        for i in range(50)
+    ]
 
     answer = post_notification(receiver.url, {"people": people})
 
     assert answer.json() == {"published": 50, "ignored": 0}
     queue = f"{broker_settings.namespace}.people.to-app"
-    assert [m["record"]["id"] for m in take_all(broker_settings, queue)] == [p["id"] for p in people]
+    assert [m["record"]["id"] for m in take_all(broker_settings, queue)] == [
+        p["id"] for p in people
+    ]
 
 
 def test_an_unroutable_record_fails_the_request_with_503_and_a_retry_after_the_fix_succeeds(
@@ -87,7 +98,9 @@ def test_an_unroutable_record_fails_the_request_with_503_and_a_retry_after_the_f
     assert refused.headers["Retry-After"] == "5"
 
     declare_all(broker_settings)
-    take_all(broker_settings, f"{broker_settings.namespace}.organizations.to-app")  # the half that got in
+    take_all(
+        broker_settings, f"{broker_settings.namespace}.organizations.to-app"
+    )  # the half that got in
     assert post_notification(receiver.url, body).status_code == 200
     assert len(take_all(broker_settings, f"{broker_settings.namespace}.people.to-app")) == 1
 
@@ -113,7 +126,9 @@ def test_an_unreachable_broker_gets_503_and_the_retry_against_the_broker_yields_
     assert len(queue_contents(broker_settings)) == 2
 
 
-def test_a_chunked_body_over_the_limit_is_refused_with_413(broker_settings: BrokerSettings, start_receiver) -> None:
+def test_a_chunked_body_over_the_limit_is_refused_with_413(
+    broker_settings: BrokerSettings, start_receiver
+) -> None:
     receiver = start_receiver(broker_settings)
     limit = receiver.settings.receiver.max_body_bytes
     host, port = receiver.url.removeprefix("http://").split(":")

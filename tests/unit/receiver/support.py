@@ -40,7 +40,9 @@ def settings(**broker: Any) -> Settings:
             }
         },
         "partner": {"webhook_secrets": [SECRET_NEW, SECRET_OLD]},
-        "organizations": [{"tenant": TENANT, "group_id": GROUP, "account": ACCOUNT, "entities": ALL_ENTITIES}],
+        "organizations": [
+            {"tenant": TENANT, "group_id": GROUP, "account": ACCOUNT, "entities": ALL_ENTITIES}
+        ],
     }
     return Settings.from_mapping(raw)
 
@@ -49,7 +51,9 @@ def basic(user: str = API_ID, password: str = API_KEY) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
-def signed_headers(body: bytes, secret: str = SECRET_NEW, webhook_id: str | None = None, at: float | None = None) -> dict[str, str]:
+def signed_headers(
+    body: bytes, secret: str = SECRET_NEW, webhook_id: str | None = None, at: float | None = None
+) -> dict[str, str]:
     webhook_id = webhook_id or f"msg_{uuid.uuid4().hex}"
     timestamp = str(int(time.time() if at is None else at))
     return {
@@ -66,7 +70,12 @@ def events_body(*events: dict[str, Any], account: str = ACCOUNT) -> bytes:
 
 def contact_event(contact_id: str = "c_81", action: str = "updated") -> dict[str, Any]:
     record = {"id": contact_id, "first_name": "Ann", "updated_at": "2026-11-27T10:11:12.123456Z"}
-    return {"resource": "contacts", "action": action, "occurred_at": "2026-11-27T10:11:12Z", "record": record}
+    return {
+        "resource": "contacts",
+        "action": action,
+        "occurred_at": "2026-11-27T10:11:12Z",
+        "record": record,
+    }
 
 
 class FakePublisher:

@@ -16,8 +16,16 @@ def test_the_fixture_events_become_envelopes_for_the_entities_sent_to_connec() -
     assert [e["entity"] for e in envelopes] == ["people"]
     assert dict(ignored) == {"direction_off": 1}  # products -> items is to-app only here
     contact = envelopes[0]
-    assert (contact["source"], contact["direction"], contact["action"]) == ("app", "to-connec", "updated")
-    assert (contact["account"], contact["group_id"], contact["tenant"]) == ("acct-2243", "cld-9ax2", "default")
+    assert (contact["source"], contact["direction"], contact["action"]) == (
+        "app",
+        "to-connec",
+        "updated",
+    )
+    assert (contact["account"], contact["group_id"], contact["tenant"]) == (
+        "acct-2243",
+        "cld-9ax2",
+        "default",
+    )
     assert contact["updated_at"] == "2026-11-27T10:11:12.123456Z"
 
 
@@ -36,7 +44,12 @@ def test_events_of_an_account_not_linked_are_all_ignored() -> None:
 
 
 def test_events_of_a_resource_this_system_does_not_share_are_ignored() -> None:
-    batch = parse_events({"account": "a", "events": [{"resource": "venues", "action": "created", "record": {"id": 1}}]})
+    batch = parse_events(
+        {
+            "account": "a",
+            "events": [{"resource": "venues", "action": "created", "record": {"id": 1}}],
+        }
+    )
     assert dict(split_events(batch, ORG)[1]) == {"unknown_resource": 1}
 
 
@@ -47,11 +60,36 @@ def test_events_of_a_resource_this_system_does_not_share_are_ignored() -> None:
         ({"events": []}, "account"),
         ({"account": "a", "events": {}}, "events must be an array"),
         ({"account": "a", "events": [3]}, r"events\[0\] must be an object"),
-        ({"account": "a", "events": [{"action": "updated", "record": {"id": 1}}]}, r"events\[0\].resource"),
-        ({"account": "a", "events": [{"resource": "contacts", "action": "x", "record": {"id": 1}}]}, "action"),
-        ({"account": "a", "events": [{"resource": "contacts", "action": "created", "record": {}}]}, "record"),
         (
-            {"account": "a", "events": [{"resource": "contacts", "action": "created", "record": {"id": 1}, "occurred_at": 5}]},
+            {"account": "a", "events": [{"action": "updated", "record": {"id": 1}}]},
+            r"events\[0\].resource",
+        ),
+        (
+            {
+                "account": "a",
+                "events": [{"resource": "contacts", "action": "x", "record": {"id": 1}}],
+            },
+            "action",
+        ),
+        (
+            {
+                "account": "a",
+                "events": [{"resource": "contacts", "action": "created", "record": {}}],
+            },
+            "record",
+        ),
+        (
+            {
+                "account": "a",
+                "events": [
+                    {
+                        "resource": "contacts",
+                        "action": "created",
+                        "record": {"id": 1},
+                        "occurred_at": 5,
+                    }
+                ],
+            },
             "occurred_at",
         ),
     ],

@@ -6,7 +6,9 @@ from connec_sync.store.organizations import Organization
 from producers.notifications import InvalidNotification, collection_name, split_notification
 from tests.unit.receiver.support import fixture
 
-LINKED = Organization(1, "default", "cld-9ax2", "acct-2243", {"organizations": "both", "people": "to-app"})
+LINKED = Organization(
+    1, "default", "cld-9ax2", "acct-2243", {"organizations": "both", "people": "to-app"}
+)
 
 
 def find(tenant: str, group_id: str) -> Organization | None:
@@ -45,7 +47,11 @@ def test_the_mixed_batch_yields_one_envelope_per_linked_record_and_counts_the_re
     assert dict(split.ignored) == {"group_not_linked": 1, "unknown_collection": 1}
     person = split.envelopes[1]
     assert person["source"] == "connec" and person["direction"] == "to-app"
-    assert (person["tenant"], person["group_id"], person["account"]) == ("default", "cld-9ax2", "acct-2243")
+    assert (person["tenant"], person["group_id"], person["account"]) == (
+        "default",
+        "cld-9ax2",
+        "acct-2243",
+    )
     assert person["updated_at"] == "2026-11-27T10:11:13Z" and person["origin"] == "webhook"
 
 
@@ -60,7 +66,9 @@ def test_a_linked_record_without_an_entity_to_app_direction_is_left_out() -> Non
     assert split.envelopes == [] and split.ignored["direction_off"] == 1
 
 
-@pytest.mark.parametrize("record", ["a string", 7, None, [], {"id": "no group"}, {"group_id": ""}, {"group_id": 5}])
+@pytest.mark.parametrize(
+    "record", ["a string", 7, None, [], {"id": "no group"}, {"group_id": ""}, {"group_id": 5}]
+)
 def test_records_without_a_usable_group_are_ignored_as_no_group(record: object) -> None:
     split = split_notification({"people": [record]}, "default", find)
     assert split.envelopes == [] and split.ignored["no_group"] == 1

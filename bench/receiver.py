@@ -1,0 +1,209 @@
+"""Receiver benchmark: records/s accepted for 1- and 50-record notifications, and latency at a
+paced 200 requests/s, for `connec-sync receiver` and for a raw pika baseline on the same gunicorn
+setup (same workers and threads), against the shared RabbitMQ in a namespace of its own."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from bench.common import Client, closed_loop, paced, percentile, rss_mb, wait_ready, write_results
+from connec_sync.broker import amqp
+from connec_sync.broker.setup import declare_all, names_for, queue_specs
+from connec_sync.broker.topology import exchanges
+from connec_sync.settings import Settings
+
+#: seconds of each measurement; senders in the closed-loop runs; the paced rate
+SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+CONCURRENCY = 16
+PACED_RATE = 200
+WORKERS = 2
+BROKER_URL = os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+PATH = "/maestrano/connec/notifications/default"
+CONFIG = """
+[broker]
+url = "{url}"
+namespace = "{namespace}"
+[store]
+url = "sqlite:///{store}"
+[receiver]
+workers = {workers}
+[connec.tenants.default]
+api_id = "bench"
+api_key = "bench-key"
+[[organizations]]
+tenant = "default"
+group_id = "cld-bench"
+account = "acct-bench"
+entities = {{people = "both"}}
+"""
+AUTH = {
+    "Authorization": "Basic YmVuY2g6YmVuY2gta2V5",
+    "Content-Type": "application/json",
+}  # bench:bench-key
+
+
+def notification(records: int) -> bytes:
+    person = {
+        "group_id": "cld-bench",
+        "first_name": "Ann",
+        "last_name": "Lee",
+        "updated_at": "2026-11-27T10:11:13Z",
+    }
+    people = [
+        {**person, "id": [{"id": f"p{i}", "provider": "connec", "realm": "org-b"}]}
+        for i in range(records)
+    ]
+    return json.dumps({"people": people}).encode()
+
+
+@contextmanager
+def server(command: list[str], port: int) -> Iterator[subprocess.Popen]:
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    try:
+        wait_ready(f"http://127.0.0.1:{port}")
+        yield process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=15)
+
+
+def measure_phase(phase: str, port: int) -> dict[str, float]:
+    url = f"http://127.0.0.1:{port}"
+    if phase == "paced":
+        run = paced(lambda: Client(url, PATH, notification(1), AUTH), PACED_RATE, SECONDS)
+        return {
+            "p50_ms": percentile(run.latencies_s, 0.5) * 1000,
+            "p99_ms": percentile(run.latencies_s, 0.99) * 1000,
+            "failed": run.failed,
+        }
+    records = int(phase)
+    body = notification(records)
+    run = closed_loop(lambda: Client(url, PATH, body, AUTH), CONCURRENCY, SECONDS)
+    return {f"records_per_s_{records}": run.per_second() * records, "failed": run.failed}
+
+
+def measure_both(ports: dict[str, int], settings: Settings) -> dict[str, dict[str, Any]]:
+    """Each phase runs on both servers in turn, ROUNDS times, so background load on a shared
+    machine hits both alike; the best throughput and the median latencies are kept."""
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in ports}
+    for _round in range(ROUNDS):
+        for phase in ("1", "50", "paced"):
+            for name, port in ports.items():
+                runs[name].append(measure_phase(phase, port))
+                purge(settings)
+    return {name: summarise(results) for name, results in runs.items()}
+
+
+def summarise(results: list[dict[str, float]]) -> dict[str, Any]:
+    summary: dict[str, Any] = {"failed": sum(r.pop("failed") for r in results)}
+    for key in ("records_per_s_1", "records_per_s_50"):
+        summary[key] = max(r[key] for r in results if key in r)
+    for key in ("p50_ms", "p99_ms"):
+        summary[key] = statistics.median(r[key] for r in results if key in r)
+    summary["all_runs"] = results
+    return summary
+
+
+def purge(settings: Settings) -> None:
+    connection = amqp.connect(settings.broker)
+    try:
+        channel = connection.channel()
+        channel.queue_purge(names_for(settings.broker).route("people", "to-app").work_queue())
+        channel.close()
+    finally:
+        connection.release()
+
+
+def table(ours: dict[str, Any], baseline: dict[str, Any]) -> str:
+    rows = [
+        ("records/s, 1-record notifications", "records_per_s_1"),
+        ("records/s, 50-record notifications", "records_per_s_50"),
+    ]
+    rows += [
+        (f"p50 latency at {PACED_RATE} req/s (ms)", "p50_ms"),
+        (f"p99 latency at {PACED_RATE} req/s (ms)", "p99_ms"),
+    ]
+    rows += [("RSS of master + workers (MB)", "rss_mb")]
+    lines = [
+        f"| {'measure':<40} | {'receiver':>10} | {'baseline':>10} | {'ratio':>6} |",
+        f"|{'-' * 42}|{'-' * 12}|{'-' * 12}|{'-' * 8}|",
+    ]
+    for label, key in rows:
+        ratio = ours[key] / baseline[key] if baseline[key] else float("nan")
+        lines.append(
+            f"| {label:<40} | {ours[key]:>10.1f} | {baseline[key]:>10.1f} | {ratio:>6.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    work = Path(tempfile.mkdtemp(prefix="bench-receiver-"))
+    config = work / "config.toml"
+    namespace = f"bench-{uuid.uuid4().hex[:8]}"
+    config.write_text(
+        CONFIG.format(url=BROKER_URL, namespace=namespace, store=work / "store.db", workers=WORKERS)
+    )
+    settings = Settings.from_file(config)
+    declare_all(settings.broker)
+    ours_cmd = [
+        sys.executable,
+        "-m",
+        "connec_sync",
+        "--config",
+        str(config),
+        "--log-level",
+        "warning",
+        "receiver",
+    ]
+    base_cmd = [sys.executable, "-m", "bench.baseline_receiver", "--config", str(config)]
+    try:
+        with (
+            server(ours_cmd + ["--port", "18181"], 18181) as ours_process,
+            server(base_cmd + ["--port", "18182"], 18182) as base_process,
+        ):
+            results = measure_both({"receiver": 18181, "baseline": 18182}, settings)
+            results["receiver"]["rss_mb"] = rss_mb(ours_process.pid)
+            results["baseline"]["rss_mb"] = rss_mb(base_process.pid)
+    finally:
+        remove_topology(settings)
+    ours, baseline = results["receiver"], results["baseline"]
+    report = table(ours, baseline)
+    print(report)
+    meta = {
+        "rounds": ROUNDS,
+        "workers": WORKERS,
+        "concurrency": CONCURRENCY,
+        "seconds": SECONDS,
+        "paced_rate": PACED_RATE,
+        "cpus": os.cpu_count(),
+    }
+    path = write_results(
+        "receiver", {"receiver": ours, "baseline": baseline, "settings": meta, "table": report}
+    )
+    print(f"results: {path}")
+    return 0
+
+
+def remove_topology(settings: Settings) -> None:
+    connection = amqp.connect(settings.broker)
+    try:
+        amqp.delete_queues(connection, [spec.name for spec in queue_specs(settings.broker)])
+        amqp.delete_exchanges(connection, exchanges(names_for(settings.broker)))
+    finally:
+        connection.release()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
