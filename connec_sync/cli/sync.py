@@ -153,5 +153,6 @@ class _SourcesByTenant:
         return Sources(self._connec[tenant], self._partner, self._settings.sync.page_size)
 
     def close(self) -> None:
-        for client in (*self._connec.values(), self._partner):
+        for client in self._connec.values():
             client.close()
+        self._partner.close()

@@ -107,31 +107,38 @@ def read_step(sources: Sources, organization: Any, step: Step, stop: threading.E
     """The step's pages, read to the end; a transient failure reads the step again (nothing
     of it is published yet), up to READ_ATTEMPTS, honouring Retry-After."""
     for attempt in range(1, READ_ATTEMPTS + 1):
-        spool = PageSpool()
         try:
-            for page in api_pages(sources, organization, step):
-                if stop.is_set():
-                    raise Interrupted("stopped while reading")
-                spool.add(step.direction, page)
-            return spool
+            return _read_once(sources, organization, step, stop)
         except TransientTargetError as error:
-            spool.close()
             if attempt == READ_ATTEMPTS:
                 raise
-            pause = min(
-                max(error.retry_after or 0.0, READ_PAUSE_S * 2 ** (attempt - 1)), READ_PAUSE_MAX_S
-            )
-            log.warning(
-                "sync_read_retried",
-                entity=step.entity,
-                direction=step.direction,
-                attempt=attempt,
-                pause_s=pause,
-                error=str(error),
-            )
-            if stop.wait(pause):
-                raise Interrupted("stopped while waiting to read again") from None
-        except BaseException:
-            spool.close()
-            raise
+            _pause(step, attempt, error, stop)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _read_once(sources: Sources, organization: Any, step: Step, stop: threading.Event) -> PageSpool:
+    spool = PageSpool()
+    try:
+        for page in api_pages(sources, organization, step):
+            if stop.is_set():
+                raise Interrupted("stopped while reading")
+            spool.add(step.direction, page)
+    except BaseException:
+        spool.close()
+        raise
+    return spool
+
+
+def _pause(step: Step, attempt: int, error: TransientTargetError, stop: threading.Event) -> None:
+    backoff = READ_PAUSE_S * 2 ** (attempt - 1)
+    pause = min(max(error.retry_after or 0.0, backoff), READ_PAUSE_MAX_S)
+    log.warning(
+        "sync_read_retried",
+        entity=step.entity,
+        direction=step.direction,
+        attempt=attempt,
+        pause_s=pause,
+        error=str(error),
+    )
+    if stop.wait(pause):
+        raise Interrupted("stopped while waiting to read again") from None
