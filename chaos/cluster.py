@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import uuid
 from dataclasses import dataclass, field
@@ -81,6 +84,7 @@ class Cluster:
     broker: ChaosBroker | None = None
     receiver_link: FaultProxy | None = None
     consumer_link: FaultProxy | None = None
+    store_url: str = ""
     _schema: str | None = None
     _postgres: str = ""
 
@@ -108,6 +112,7 @@ class Cluster:
         self.receiver_link = FaultProxy(*target).start()
         self.consumer_link = FaultProxy(*target).start()
         self.ports = {name: free_port() for name in ("receiver", "connec", "partner")}
+        self.store_url = self._store_url()
         config = self._write_config()
         self._run_once(["--config", str(config), "migrate"])
         self._start_sandboxes(config)
@@ -149,6 +154,19 @@ class Cluster:
             for name in self.consumer_names
         )
 
+    def run_command(self, *arguments: str, timeout_s: float = 120) -> str:
+        """`connec-sync --config ... <arguments>` straight to the broker (not through a link);
+        its output. Raises RuntimeError on a non-zero exit."""
+        command = [sys.executable, "-m", "connec_sync", "--config", str(self.config_path)]
+        assert self.broker is not None
+        env = {**os.environ, "CONNEC_SYNC_BROKER_URL": self.broker.url}
+        done = subprocess.run(  # noqa: S603 (our own command)
+            [*command, *arguments], env=env, capture_output=True, text=True, timeout=timeout_s
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"connec-sync {' '.join(arguments)}: {done.stderr[-2000:]}")
+        return done.stdout
+
     def receiver_ready(self) -> bool:
         try:
             return requests.get(self.receiver_url + "/readyz", timeout=2).status_code == 200
@@ -167,7 +185,7 @@ class Cluster:
             "max_attempts": MAX_ATTEMPTS,
             "retry_delays": list(RETRY_DELAYS_S),
             "heartbeat": HEARTBEAT_S,
-            "store_url": self._store_url(),
+            "store_url": self.store_url,
             "receiver_port": self.ports["receiver"],
             "connec_port": self.ports["connec"],
             "partner_port": self.ports["partner"],

@@ -1,0 +1,88 @@
+"""`python -m chaos [--n N] [--only NAME ...] [--consumers K] [--soak --seed S] [--keep]`: run the
+fault scenarios against real processes, print one line per scenario, exit 1 if any is off."""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+
+from chaos import input_scenarios, scenarios, target_scenarios
+from chaos.cluster import Cluster
+from chaos.context import Context, Result, Scenario
+
+#: every row of the matrix, in the order they run
+SCENARIOS: dict[str, Scenario] = {
+    "broker-crash": scenarios.broker_crash,
+    "connections-dropped": scenarios.connections_dropped,
+    "hung-broker": scenarios.hung_broker,
+    "disk-alarm": scenarios.disk_alarm,
+    "consumer-crash": scenarios.consumer_crash,
+    "crash-after-write": scenarios.crash_after_write,
+    "graceful-stop": scenarios.graceful_stop,
+    "target-5xx": target_scenarios.target_errors,
+    "rate-limit": target_scenarios.rate_limit,
+    "long-outage": target_scenarios.long_outage,
+    "poison": input_scenarios.poison,
+    "bad-requests": input_scenarios.bad_requests,
+    "duplicates-reordering": input_scenarios.duplicates_and_reordering,
+    "load": input_scenarios.load,
+}
+
+
+def line(result: Result) -> str:
+    f = result.figures
+    failed = [name for name, ok in result.checks.items() if not ok]
+    verdict = "PASS" if result.passed else "FAIL " + ",".join(failed or ["figures"])
+    return (
+        f"{result.name:<26} N={result.n:<6} acked={f.acked:<6} applied={f.applied:<6} "
+        f"lost={f.lost} dup={f.duplicates} unexpected={f.unexpected} regressions={f.regressions} "
+        f"final_wrong={f.final_wrong} dead={f.dead} unexplained={f.dead_unexplained} "
+        f"{result.seconds:5.0f}s {verdict}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 30)
+    chosen = args.only or list(SCENARIOS)
+    if args.soak:
+        chosen = [random.Random(seed).choice(chosen) for _ in range(args.rounds)]
+    print(f"chaos: n={args.n} seed={seed} scenarios={','.join(chosen)}", flush=True)
+    results = run_all(chosen, args.n, seed, args.consumers, args.keep)
+    return 0 if results and all(result.passed for result in results) else 1
+
+
+def run_all(chosen: list[str], n: int, seed: int, consumers: int, keep: bool) -> list[Result]:
+    cluster = Cluster(consumers=consumers, seed=seed).start()
+    results: list[Result] = []
+    try:
+        for index, name in enumerate(chosen):
+            context = Context(cluster, n, seed + index)
+            result = SCENARIOS[name](context)
+            results.append(result)
+            print(line(result), flush=True)
+            if not result.passed:
+                print(f"  examples: {result.figures.examples} notes: {result.notes}", flush=True)
+    finally:
+        cluster.stop()
+        print(f"chaos: logs in {cluster.run_dir}" if keep else "", flush=True)
+        if not keep and all(r.passed for r in results):
+            cluster.cleanup()
+    return results
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m chaos", description=__doc__)
+    parser.add_argument("--n", type=int, default=2000, help="record versions per scenario")
+    parser.add_argument("--only", nargs="+", choices=list(SCENARIOS), metavar="NAME")
+    parser.add_argument("--consumers", type=int, default=2, help="consumer processes")
+    parser.add_argument("--soak", action="store_true", help="random scenarios from --seed")
+    parser.add_argument("--rounds", type=int, default=5, help="scenarios in a soak")
+    parser.add_argument("--seed", type=int, help="seed (printed; random when not given)")
+    parser.add_argument("--keep", action="store_true", help="keep the run directory")
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

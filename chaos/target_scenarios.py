@@ -1,0 +1,72 @@
+"""The target rows of the matrix: the target answers 5xx, times out, drops connections after a
+write, throttles with 429, or is down longer than every retry tier."""
+
+from __future__ import annotations
+
+import time
+
+from chaos.context import Context, Result, at_fraction, finished, started
+
+
+def target_errors(context: Context) -> Result:
+    """10 % random 503 on both targets, slow answers past the client timeout, and writes that
+    apply and then drop the connection: 0 lost, 0 dup, final state newest."""
+    duration = context.duration(40.0)
+    began = time.monotonic()
+    run = started(context, context.plan(), duration)
+    for kind in ("connec", "partner"):
+        context.faults(kind, error_rate=0.1, error_statuses=[503], drop_after_write_rate=0.05)
+    at_fraction(began, duration, 0.4)
+    for kind in ("connec", "partner"):
+        context.faults(kind, latency_s=2.5)  # past the 2 s client timeout: applied, timed out
+    time.sleep(4.0)
+    for kind in ("connec", "partner"):
+        context.faults(kind, latency_s=0.0)
+    run.sender.join() if run.sender else None
+    context.clear_faults()
+    return finished("target 5xx / timeouts", context, run, began)
+
+
+def rate_limit(context: Context, throttle_s: float = 30.0, retry_after_s: int = 5) -> Result:
+    """429 with Retry-After: 5 for 30 s: no request to the target before Retry-After elapsed,
+    no busy loop."""
+    duration = context.duration(throttle_s + 15)
+    began = time.monotonic()
+    run = started(context, context.plan(), duration)
+    at_fraction(began, duration, 0.15)
+    for kind in ("connec", "partner"):
+        context.faults(kind, throttle_s=throttle_s, retry_after_s=retry_after_s)
+    time.sleep(throttle_s)
+    result = finished("rate limit", context, run, began)
+    context.clear_faults()
+    consumers = len(context.cluster.consumer_names)
+    allowed = consumers * (throttle_s / retry_after_s + 2)
+    result.checks["no_busy_loop"] = all(n <= allowed for n in run.throttled.values())
+    result.notes["throttled_requests"] = dict(run.throttled)
+    return result
+
+
+def long_outage(context: Context, reason: str = "retries_exhausted") -> Result:
+    """Both targets down longer than every retry tier: every version dead-lettered with its
+    reason, none lost; `connec-sync dead-letters replay` afterwards applies them all."""
+    began = time.monotonic()
+    for kind in ("connec", "partner"):
+        context.faults(kind, error_rate=1.0, error_statuses=[503])
+    run = started(context, context.plan(), 0.0)
+    assert run.sender is not None
+    run.sender.join()
+    emptied = run.finish_queues(timeout_s=120.0)
+    dead_before = {key for key, why in run.dead_letters() if why == reason}
+    context.clear_faults()
+    replayed = context.cluster.run_command("dead-letters", "replay", "--reason", reason)
+    result = finished("long outage", context, run, began)
+    every_version = set(run.ledger.acked)
+    result.figures = run.figures(
+        expected_dead={key: reason for key in every_version}, replayed=True
+    )
+    result.checks |= {
+        "queues_emptied": emptied,
+        "every_version_dead_lettered": dead_before >= every_version,
+    }
+    result.notes["replay"] = replayed.strip().splitlines()[-1:] if replayed else []
+    return result
