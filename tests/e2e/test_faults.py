@@ -1,0 +1,61 @@
+"""The fault suite's representative part, run by `make test` so CI guards it: broker kill,
+consumer kill, target 5xx and 429, poison, duplicates and reordering, each with N = 200 against
+real processes (a private RabbitMQ node, the receiver, two consumers, both sandboxes).
+
+`make chaos` runs every row of the matrix with N = 2,000 (docs/chaos.md). Locally these tests skip
+when rabbitmq-server cannot start; in CI (`CI` set) they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from chaos import input_scenarios, scenarios, target_scenarios
+from chaos.__main__ import line
+from chaos.cluster import Cluster
+from chaos.context import Context, Scenario
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(240)]
+#: record versions per scenario
+N = 200
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Cluster]:
+    if shutil.which("rabbitmq-server") is None:
+        if os.environ.get("CI"):
+            pytest.fail("rabbitmq-server is required in CI for the fault suite", pytrace=False)
+        pytest.skip("rabbitmq-server is not installed: no private broker node")
+    running = Cluster(consumers=2, seed=8)
+    try:
+        running.start()
+    except Exception:
+        running.stop()
+        raise
+    yield running
+    running.stop()
+    running.cleanup()
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        pytest.param(scenarios.broker_crash, id="broker-crash"),
+        pytest.param(scenarios.consumer_crash, id="consumer-crash"),
+        pytest.param(target_scenarios.target_errors, id="target-5xx"),
+        pytest.param(target_scenarios.rate_limit, id="rate-limit"),
+        pytest.param(input_scenarios.poison, id="poison"),
+        pytest.param(input_scenarios.duplicates_and_reordering, id="duplicates-reordering"),
+    ],
+)
+def test_no_record_is_lost_duplicated_or_regressed_under_the_fault(
+    cluster: Cluster, scenario: Scenario
+) -> None:
+    result = scenario(Context(cluster, N, seed=8))
+    print(line(result))
+    assert result.figures.clean, (result.figures, result.notes)
+    assert all(result.checks.values()), (result.checks, result.notes)
