@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import threading
 
+from connec_sync import crash
 from connec_sync.clients.http import MAX_IN_PROCESS_WAIT_S, RateGate
 from connec_sync.naming import TO_APP, Route
 from connec_sync.settings import Settings
@@ -58,4 +59,4 @@ def build_handler(
         targets=Targets(settings, gate or process_gate()),
     )
     apply = apply_to_partner if route.direction == TO_APP else apply_to_connec
-    return functools.partial(apply, pipeline)
+    return crash.poisonable(functools.partial(apply, pipeline))
