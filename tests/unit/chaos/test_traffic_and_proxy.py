@@ -99,3 +99,19 @@ def test_the_proxy_passes_refuses_resets_black_holes_and_delays(echo_server: int
         assert roundtrip(proxy.port) == b"ping" and time.monotonic() - started >= 0.5
     finally:
         proxy.stop()
+
+
+def test_a_record_carrying_the_poison_marker_makes_the_handler_raise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from connec_sync import crash
+
+    def handler(envelope: dict) -> str:
+        return "applied"
+
+    assert crash.poisonable(handler) is handler  # no marker set: the handler itself
+    monkeypatch.setenv(crash.POISON_ENV, "chaos-crasher")
+    wrapped = crash.poisonable(handler)
+    assert wrapped({"record": {"name": "fine"}}) == "applied"
+    with pytest.raises(crash.PoisonedRecord):
+        wrapped({"record": {"name": "chaos-crasher 1"}})
