@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text
 from chaos.broker import ChaosBroker
 from chaos.processes import Process
 from chaos.proxy import FaultProxy
+from connec_sync.crash import POISON_ENV
 from tests import services
 from tests.private_broker import free_port, wait_until
 
@@ -29,6 +30,8 @@ GROUP, ACCOUNT, PROVIDER = "cld-chaos", "acct-chaos", "demoapp"
 TOKEN = "chaos-token"  # noqa: S105 (the sandbox's token, not a secret)
 SECRET = "whsec_" + base64.b64encode(b"chaos-suite-webhook-secret-0001").decode()
 NAMESPACE = "chaos"
+#: text that makes a consumer raise for a record (see connec_sync.crash.poisonable)
+CRASH_MARKER = "chaos-crasher"
 ENTITIES = ("organizations", "people")
 #: short tiers so retries and the long outage fit in a test run
 RETRY_DELAYS_S, MAX_ATTEMPTS, DELIVERY_LIMIT = (1, 2, 4), 6, 5
@@ -138,7 +141,10 @@ class Cluster:
     def start_consumer(self, index: int, env: dict[str, str] | None = None) -> Process:
         name = f"consumer-{index}"
         arguments = ["--config", str(self.config_path), "consume", *ENTITIES]
-        link_env = {"CONNEC_SYNC_BROKER_URL": self._link_url(self.consumer_link)}
+        link_env = {
+            "CONNEC_SYNC_BROKER_URL": self._link_url(self.consumer_link),
+            POISON_ENV: CRASH_MARKER,
+        }
         process = Process(
             name, arguments, self.run_dir / f"{name}.log", {**link_env, **(env or {})}
         )

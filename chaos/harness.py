@@ -39,6 +39,8 @@ class Run:
         self.sender: Sender | None = None
         #: requests each sandbox answered 429
         self.throttled: Counter[str] = Counter()
+        #: tries a dead-lettered version had, by key
+        self.dead_attempts: dict[str, int] = {}
         self._stop = threading.Event()
         self._quiet_since: float | None = None
         self._poller = threading.Thread(target=self._poll, daemon=True, name="request-logs")
@@ -141,13 +143,12 @@ class Run:
             )
         finally:
             store.close()
-        return [
-            (
-                str((letter.envelope or {}).get("record", {}).get(KEY_FIELDS[letter.entity])),
-                letter.reason,
-            )
-            for letter in letters
-        ]
+        found = []
+        for letter in letters:
+            key = str((letter.envelope or {}).get("record", {}).get(KEY_FIELDS[letter.entity]))
+            self.dead_attempts[key] = letter.attempts or 0
+            found.append((key, letter.reason))
+        return found
 
     def queued(self) -> int:
         """Messages (ready or unacked) in every work and retry queue of the suite."""

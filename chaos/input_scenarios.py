@@ -14,16 +14,24 @@ from chaos.cluster import ACCOUNT, API_ID, GROUP, Cluster
 from chaos.context import Context, Result, finished, started
 from chaos.harness import Run
 from chaos.sender import EVENTS_PATH, NOTIFY_PATH, basic_auth, signed_headers
-from chaos.traffic import INVALID
+from chaos.traffic import CRASHER, INVALID
 
 
-def poison(context: Context) -> Result:
-    """1 % invalid records: dead-lettered `invalid` on their first delivery; the rest
-    unaffected."""
+def poison(context: Context, crashers: int = 5) -> Result:
+    """1 % invalid records and 5 that crash the handler: invalid ones dead-lettered on their
+    first delivery, crashers by the delivery limit, the rest unaffected."""
     began = time.monotonic()
-    run = started(context, context.plan(invalid_rate=0.01), context.duration(10.0))
+    plan = context.plan(invalid_rate=0.01, crashers=crashers)
+    run = started(context, plan, context.duration(10.0))
     result = finished("poison", context, run, began)
-    result.checks["some_poison_sent"] = any(r.poison == INVALID for r in run.records)
+    invalid = [r.key(1) for r in run.records if r.poison == INVALID]
+    crashing = [r.key(1) for r in run.records if r.poison == CRASHER]
+    result.checks |= {
+        "invalid_sent": bool(invalid),
+        "crashers_sent": len(crashing) == crashers,
+        "invalid_dead_on_first_delivery": all(run.dead_attempts.get(k) == 1 for k in invalid),
+    }
+    result.notes["dead_attempts"] = {k: run.dead_attempts.get(k) for k in invalid + crashing}
     return result
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from chaos.cluster import CRASH_MARKER
 from chaos.ledgers import KEY_FIELDS, key_of
 
 #: partner resource per Connec! collection
@@ -16,6 +17,9 @@ RESOURCES = {"organizations": "companies", "people": "contacts"}
 INVALID_NAME = {"not": "a string"}
 #: the reason a consumer gives an invalid record
 INVALID = "invalid"
+#: a crasher's reason: its record makes the handler raise, so only the quorum queue's delivery
+#: limit dead-letters it
+CRASHER = "delivery_limit"
 
 
 @dataclass
@@ -40,8 +44,11 @@ class Record:
         record["updated_at"] = stamp.isoformat(
             timespec="seconds" if self.connec else "microseconds"
         )
+        name = "first_name" if self.collection == "people" else "name"
         if self.poison == INVALID:
-            record["first_name" if self.collection == "people" else "name"] = INVALID_NAME
+            record[name] = INVALID_NAME
+        elif self.poison == CRASHER:
+            record[name] = f"{CRASH_MARKER} {self.record_id}"
         return record
 
     @property
@@ -69,6 +76,7 @@ class Plan:
     shuffle: bool = False  # versions of a record in random order (else in order)
     duplicate_rate: float = 0.0  # share of requests sent again once acknowledged
     invalid_rate: float = 0.0  # share of records sent invalid (one version each)
+    crashers: int = 0  # records that crash the handler (one version each)
     seed: int = 0
     epoch: datetime = field(
         default_factory=lambda: datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
@@ -77,15 +85,18 @@ class Plan:
 
 def split_records(plan: Plan) -> list[tuple[str, str, int, str | None]]:
     """(source, collection, versions, poison) for each record: both directions, both entities;
-    `invalid_rate` of them (at least 2 when the rate is not 0) invalid, with one version."""
+    `invalid_rate` of them (at least 2 when the rate is not 0) invalid and `crashers` crashers,
+    each poison with one version."""
     rng = random.Random(plan.seed)
     count = max(2, round(plan.records * plan.invalid_rate)) if plan.invalid_rate else 0
-    invalid = set(rng.sample(range(plan.records), min(count, plan.records)))
+    chosen = rng.sample(range(plan.records), min(count + plan.crashers, plan.records))
+    poisons = {index: INVALID for index in chosen[:count]}
+    poisons |= {index: CRASHER for index in chosen[count:]}
     shapes = []
     for index in range(plan.records):
         source = ("connec", "app")[index % 2]
         collection = ("organizations", "people")[(index // 2) % 2]
-        poison = INVALID if index in invalid else None
+        poison = poisons.get(index)
         shapes.append((source, collection, 1 if poison else plan.versions, poison))
     return shapes
 
