@@ -33,8 +33,9 @@ NAMESPACE = "chaos"
 #: text that makes a consumer raise for a record (see connec_sync.crash.poisonable)
 CRASH_MARKER = "chaos-crasher"
 ENTITIES = ("organizations", "people")
-#: short tiers so retries and the long outage fit in a test run
-RETRY_DELAYS_S, MAX_ATTEMPTS, DELIVERY_LIMIT = (1, 2, 4), 6, 5
+#: short tiers so the long outage fits in a test run; one tier at least Retry-After (5 s), and
+#: a retry budget (~50 s) longer than the 30 s rate-limit window
+RETRY_DELAYS_S, MAX_ATTEMPTS, DELIVERY_LIMIT = (1, 2, 5, 10), 8, 5
 #: API client timeout: "slow answers past the client timeout" use a latency above it
 CLIENT_TIMEOUT_S = 2.0
 HEARTBEAT_S = 4

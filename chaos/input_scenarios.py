@@ -106,12 +106,14 @@ def bad_requests(context: Context) -> Result:
     run = Run(context.cluster, context.plan(versions=1)).prepare()  # seeded, nothing sent
     cases = bad_requests_list(context)
     wrong = {}
-    for _ in range(max(1, context.n // len(cases) // 10)):
+    rounds = max(1, context.n // len(cases) // 10)
+    for _ in range(rounds):
         for what, path, headers, body, wanted in cases:
             status = _post(context.cluster.receiver_url + path, headers, body)
             if status != wanted:
                 wrong[what] = status
     result = finished("bad requests", context, run, began)
+    result.n = rounds * len(cases)
     published = run.queued() + sum(a.seen_writes for a in run.applied.values())
     result.checks |= {"right_4xx_for_all": not wrong, "nothing_published": published == 0}
     result.notes |= {"wrong": wrong, "cases": len(cases)}
