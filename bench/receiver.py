@@ -11,6 +11,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -116,14 +117,22 @@ def summarise(results: list[dict[str, float]]) -> dict[str, Any]:
     return summary
 
 
-def purge(settings: Settings) -> None:
-    connection = amqp.connect(settings.broker)
-    try:
-        channel = connection.channel()
-        channel.queue_purge(names_for(settings.broker).route("people", "to-app").work_queue())
-        channel.close()
-    finally:
-        connection.release()
+def purge(settings: Settings, attempts: int = 3) -> None:
+    """Empty the queue between runs; the shared broker may be slow to accept a connection."""
+    queue = names_for(settings.broker).route("people", "to-app").work_queue()
+    for attempt in range(1, attempts + 1):
+        connection = amqp.connect(settings.broker)
+        try:
+            channel = connection.channel()
+            channel.queue_purge(queue)
+            channel.close()
+            return
+        except (OSError, *connection.connection_errors):
+            if attempt == attempts:
+                raise
+            time.sleep(2)
+        finally:
+            connection.release()
 
 
 def table(ours: dict[str, Any], baseline: dict[str, Any]) -> str:
