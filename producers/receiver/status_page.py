@@ -139,7 +139,8 @@ def _route_row(route: dict[str, Any]) -> str:
     cells.append(_lane(route.get("dead"), "bad"))
     cells.append(_consumers(work))
     cells.append(_tally(route["dead_letters"], "bad"))
-    cells.append(_tally(route["replays"], "warn"))
+    stuck = "warn" if route["replays"].get("replaying") else ""  # an interrupted replay
+    cells.append(_tally(route["replays"], stuck))
     return "<tr>" + "".join(cells) + "</tr>"
 
 
@@ -207,10 +208,16 @@ def _organization(org: dict[str, Any]) -> str:
 
 
 def _table(header: list[str], rows: list[list[Any]], empty: str) -> str:
+    """A table whose last column, an error, is red when set."""
     if not rows:
         return f'<p class="zero">{escape(empty)}</p>'
     heads = "".join(f"<th>{escape(h)}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(_text("" if v is None else v) for v in row) + "</tr>" for row in rows
-    )
+    body = "".join("<tr>" + "".join(_cells(row)) + "</tr>" for row in rows)
     return f"<table><tr>{heads}</tr>{body}</table>"
+
+
+def _cells(row: list[Any]) -> list[str]:
+    cells = [_text("" if value is None else value) for value in row[:-1]]
+    error = row[-1]
+    cells.append(f'<td class="bad">{escape(str(error))}</td>' if error else "<td></td>")
+    return cells
