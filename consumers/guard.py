@@ -6,6 +6,8 @@ See docs/consumers-pipeline.md for the rules and why they are what they are.
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -49,7 +51,7 @@ FINGERPRINT_COLUMNS = {
 class Version:
     """A record's version at its source: `at` is its `updated_at` in UTC as
     `YYYY-MM-DDTHH:MM:SS.ffffff+00:00` (string order is time order), `digest` its content hash
-    (the tie-breaker at equal timestamps: the larger hash wins, so every replica converges)."""
+    (equal timestamps and equal hashes: the same version again)."""
 
     at: str
     digest: str
@@ -101,13 +103,18 @@ class Hold:
         self.id_map, self.link, self.owner = id_map, link, owner
         self.released = False
 
-    def check_version(self, direction: str, version: Version) -> None:
-        """Skip `inactive` for a link marked inactive, `stale` for a version not newer."""
+    def check_version(self, direction: str, version: Version) -> bool:
+        """Skip `inactive` for a link marked inactive, `stale` for an older version or the same
+        one again. Returns True on a tie (the applied version's timestamp, other content): the
+        caller then reads the source's current record and applies that (see the docs)."""
         if self.link.inactive:
             raise Skip(INACTIVE, error=self.link.last_error)
         applied = applied_version(self.link, direction)
-        if applied is not None and version <= applied:
+        if applied is None or version.at > applied.at:
+            return False
+        if version.at < applied.at or version.digest == applied.digest:
             raise Skip(STALE, applied_version=applied.at)
+        return True
 
     def admit(self, direction: str, version: Version, fingerprint: str, winner: str) -> None:
         """Skip (recording the version) an echo of our own write, content the target already
@@ -214,4 +221,22 @@ class Guard:
             )
             if claimed:
                 return found
+        if owner_is_dead(found.lease_owner):  # a crashed process on this host: free it now
+            now = datetime.max.replace(tzinfo=UTC)
         return self.id_map.acquire_lease(found.id, self.owner, until, now)
+
+
+def owner_is_dead(owner: str | None) -> bool:
+    """Whether a lease owner (`host:pid:token`) is a process of this host that no longer runs;
+    owners on other hosts are only freed by their lease's expiry."""
+    host, _, rest = (owner or "").partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False

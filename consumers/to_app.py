@@ -8,7 +8,7 @@ from typing import Any
 from connec_sync.clients.errors import RecordNotFound
 from connec_sync.naming import TO_APP
 from consumers.fingerprints import body_fingerprint
-from consumers.guard import INACTIVE, Hold
+from consumers.guard import INACTIVE, Hold, Version
 from consumers.outcomes import Outcome, Rejected
 from consumers.steps import RecordPipeline, applied, checked, display_name, version_of
 from mappers import (
@@ -35,7 +35,9 @@ def apply_to_partner(pipeline: RecordPipeline, envelope: dict[str, Any]) -> Outc
     ours = own_partner_id(record["id"], pipeline.provider, organization.account)
     guard = pipeline.guard
     with guard.holding(organization.id, name, connec_id=own_id, partner_id=ours) as hold:
-        hold.check_version(TO_APP, version)
+        if hold.check_version(TO_APP, version):  # a tie: apply Connec!'s current record
+            record, version = _current(pipeline, organization, own_id)
+            hold.check_version(TO_APP, version)
         if hold.link.connec_id is None:
             hold.join(connec_id=own_id)
         ctx = pipeline.context(organization, hold.link)
@@ -50,6 +52,14 @@ def apply_to_partner(pipeline: RecordPipeline, envelope: dict[str, Any]) -> Outc
         details = {"connec_id": own_id, "partner_id": partner_record["id"], "status": status}
         changes = {"partner_fingerprint": fingerprint, "connec_fingerprint": None}
         return applied(hold, TO_APP, version, details, name=display_name(write.body), **changes)
+
+
+def _current(pipeline: RecordPipeline, organization: Any, own_id: str) -> tuple[dict, Version]:
+    """Connec!'s current record (validated) and its version."""
+    client = pipeline.targets.connec(organization.tenant)
+    current = client.get(organization.group_id, pipeline.entity, own_id)
+    record = checked(lambda: validate_connec(pipeline.entity, current))
+    return record, Version.of(record.get("updated_at"), record)
 
 
 def idempotency_key(account: str, entity_name: str, connec_record_id: str) -> str:

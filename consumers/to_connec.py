@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from connec_sync.clients.errors import PermanentTargetError
+from connec_sync.clients.errors import PermanentTargetError, RecordNotFound
 from connec_sync.naming import TO_CONNEC
 from consumers.fingerprints import body_fingerprint
-from consumers.guard import Hold
+from consumers.guard import STALE, Hold, Version
 from consumers.outcomes import Deferred, Outcome, Rejected, Skip
 from consumers.steps import (
     MISSING_REFERENCE,
@@ -40,7 +40,9 @@ def apply_to_connec(pipeline: RecordPipeline, envelope: dict[str, Any]) -> Outco
     version = version_of(envelope, record)
     guard = pipeline.guard
     with guard.holding(organization.id, name, partner_id=record["id"]) as hold:
-        hold.check_version(TO_CONNEC, version)
+        if hold.check_version(TO_CONNEC, version):  # a tie: apply the partner's current record
+            record, version = _current(pipeline, organization, record["id"])
+            hold.check_version(TO_CONNEC, version)
         pushed = checked(lambda: to_connec(name, record, pipeline.context(organization, hold.link)))
         view = checked(lambda: partner_view(name, record))
         fingerprint = body_fingerprint(name, view)
@@ -50,6 +52,18 @@ def apply_to_connec(pipeline: RecordPipeline, envelope: dict[str, Any]) -> Outco
         details = {"connec_id": hold.link.connec_id, "partner_id": record["id"], "status": status}
         changes = {"connec_fingerprint": fingerprint, "partner_fingerprint": None}
         return applied(hold, TO_CONNEC, version, details, name=display_name(view), **changes)
+
+
+def _current(pipeline: RecordPipeline, organization: Any, partner_id: str) -> tuple[dict, Version]:
+    """The partner's current record (validated) and its version; gone: skipped `stale` (its
+    deletion event follows)."""
+    resource = entity(pipeline.entity).resource
+    try:
+        current = pipeline.targets.partner.get(organization.account, resource, partner_id)
+    except RecordNotFound:
+        raise Skip(STALE, error="deleted in the app since") from None
+    record = checked(lambda: validate_partner(pipeline.entity, current))
+    return record, Version.of(record.get("updated_at"), record)
 
 
 def _archive(
