@@ -10,6 +10,9 @@ from connec_sync.broker.setup import queue_specs
 from connec_sync.dead_letters import collect_dead_letters
 from connec_sync.settings import Settings
 
+#: what an unreachable or lost broker raises while the facts are gathered
+BROKER_DOWN: tuple[type[Exception], ...] = (amqp.BrokerUnavailable, *amqp.CONNECTION_ERRORS)
+
 
 def redact_url(url: str) -> str:
     """The URL without its password."""
@@ -97,7 +100,7 @@ def status_facts(settings: Settings, store: Any) -> dict[str, Any]:
     facts |= {"broker_error": None, "unacked_known": False, "queues": [], "collected": None}
     try:
         facts |= _broker_facts(settings, store)
-    except (amqp.BrokerUnavailable, OSError, *amqp.CONNECTION_ERRORS) as error:
+    except BROKER_DOWN as error:
         facts |= {"broker_reachable": False, "broker_error": str(error) or repr(error)}
     facts["dead_letters"] = store.dead_letters.counts()
     facts["routes"] = route_facts(settings, facts["queues"], facts["dead_letters"])
@@ -131,9 +134,9 @@ def route_facts(
         else:
             row[spec.role] = counts
     for kept in dead_letters:
-        row = routes.get((kept["entity"], kept["direction"]))
-        if row is not None:
-            tally = row["dead_letters"] if kept["state"] == "pending" else row["replays"]
+        found = routes.get((kept["entity"], kept["direction"]))
+        if found is not None:
+            tally = found["dead_letters"] if kept["state"] == "pending" else found["replays"]
             name = kept["reason"] if kept["state"] == "pending" else kept["state"]
             tally[name] = tally.get(name, 0) + kept["count"]
     return list(routes.values())

@@ -94,7 +94,7 @@ class DeadLetters:
     def claim(self, letter_id: int, include_stuck: bool = False) -> bool:
         """Mark one dead letter "replaying"; True only for the one caller that claimed it."""
         table = tables.dead_letters
-        free = table.c.replay_state.is_(None)
+        free: Any = table.c.replay_state.is_(None)
         if include_stuck:
             free = free | (table.c.replay_state == REPLAYING)
         with self._engine.begin() as conn:

@@ -38,13 +38,15 @@ def live_facts(settings: Any, store: Any) -> Facts:
 
 
 def reused(facts: Facts, max_age_s: float, clock: Callable[[], float] = time.monotonic) -> Facts:
-    lock, last = threading.Lock(), {"at": -max_age_s - 1.0, "facts": {}}
+    """`facts`, called again only once its last answer is older than `max_age_s`."""
+    lock = threading.Lock()
+    last: list[Any] = [-max_age_s - 1.0, {}]  # when, what
 
     def read() -> dict[str, Any]:
         with lock:
-            if clock() - last["at"] > max_age_s:
-                last["facts"], last["at"] = facts(), clock()
-            return dict(last["facts"])
+            if clock() - last[0] > max_age_s:
+                last[1], last[0] = facts(), clock()
+            return dict(last[1])
 
     return read
 
