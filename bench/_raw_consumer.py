@@ -1,0 +1,37 @@
+"""The raw baseline of the consumer benchmark: pika consume (prefetch 20, manual ack), `requests`
+POST of the message body to the partner sandbox, ack. No envelope, store, mapping or guard.
+
+Run: python -m bench._raw_consumer AMQP_URL QUEUE PARTNER_URL TOKEN ACCOUNT COUNT
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pika
+import requests
+
+
+def main(argv: list[str]) -> int:
+    url, queue, partner_url, token, account, count = argv
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    target = f"{partner_url}/v1/accounts/{account}/contacts"
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    channel = connection.channel()
+    channel.basic_qos(prefetch_count=20)
+    for done, (method, _properties, body) in enumerate(channel.consume(queue), start=1):
+        answer = session.post(
+            target, data=body, headers={"Content-Type": "application/json"}, timeout=30
+        )
+        answer.raise_for_status()
+        channel.basic_ack(method.delivery_tag)
+        if done >= int(count):
+            break
+    channel.cancel()
+    connection.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
