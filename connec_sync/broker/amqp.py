@@ -26,10 +26,6 @@ class BrokerUnavailable(Exception):
     """The broker cannot be reached or refused the operation."""
 
 
-#: what a refused or lost broker connection raises midway, whatever the transport
-CONNECTION_ERRORS: tuple[type[Exception], ...] = (OperationalError, AmqpConnectionError, OSError)
-
-
 class Unroutable(BrokerUnavailable):
     """The broker returned a mandatory message: nothing is bound to its routing key."""
 
@@ -165,50 +161,6 @@ def _drop_default_channel(connection: kombu.Connection) -> None:
     channel, connection._default_channel = connection._default_channel, None
     if channel is not None:
         _close_quietly(channel)
-
-
-@dataclass(frozen=True)
-class TakenMessage:
-    """A message taken from a queue by `drain`: body, headers and AMQP message id."""
-
-    body: bytes
-    headers: dict[str, Any]
-    message_id: str | None
-
-
-def drain(
-    connection: kombu.Connection, name: str, keep: Callable[[TakenMessage], None], limit: int
-) -> int:
-    """Take up to `limit` messages from queue `name`, one at a time, with manual acks: each is
-    acked only once `keep` returned. If `keep` raises, that message goes back to the queue and
-    the error propagates. A missing queue drains nothing. Returns how many were kept."""
-    channel = connection.channel()
-    queue = kombu.Queue(name, no_declare=True).bind(channel)
-    kept = 0
-    try:
-        while kept < limit:
-            message = queue.get(no_ack=False)
-            if message is None:
-                break
-            try:
-                keep(_taken(message))
-            except BaseException:
-                message.reject(requeue=True)
-                raise
-            message.ack()
-            kept += 1
-    except connection.channel_errors:
-        pass  # no such queue (not declared yet): nothing to drain
-    finally:
-        _close_quietly(channel)
-    return kept
-
-
-def _taken(message: Any) -> TakenMessage:
-    body = message.body
-    body = body.encode() if isinstance(body, str) else bytes(body)
-    message_id = (message.properties or {}).get("message_id")
-    return TakenMessage(body, dict(message.headers or {}), message_id)
 
 
 @dataclass(frozen=True)
