@@ -55,7 +55,7 @@ def long_outage(context: Context, reason: str = "retries_exhausted") -> Result:
     run = started(context, context.plan(), 0.0)
     assert run.sender is not None
     run.sender.join()
-    emptied = run.finish_queues(timeout_s=120.0)
+    emptied = run.finish_queues(timeout_s=max(120.0, context.n * 0.3))  # 8 tries each
     dead_before = {key for key, why in run.dead_letters() if why == reason}
     context.clear_faults()
     replayed = context.cluster.run_command("dead-letters", "replay", "--reason", reason)
