@@ -6,6 +6,7 @@ arguments are ignored and retry delays are done in process by the caller.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -112,6 +113,21 @@ def delete_queues(connection: kombu.Connection, names: Iterable[str]) -> None:
             _close_quietly(channel)
 
 
+def purge_queues(connection: kombu.Connection, names: Iterable[str]) -> int:
+    """Empty queues (tests reuse a namespace instead of creating quorum queues anew); missing
+    ones are fine. Returns the number of messages removed."""
+    removed = 0
+    for name in names:
+        channel = connection.channel()
+        try:
+            removed += int(channel.queue_purge(queue=name) or 0)
+        except NotFound:
+            pass
+        finally:
+            _close_quietly(channel)
+    return removed
+
+
 def delete_exchanges(connection: kombu.Connection, names: Iterable[str]) -> None:
     for name in names:
         channel = connection.channel()
@@ -208,10 +224,8 @@ def _taken(message: Any) -> TakenMessage:
 
 
 def _close_quietly(channel: Any) -> None:
-    try:
+    with contextlib.suppress(Exception):  # a channel the broker already closed is fine
         channel.close()
-    except Exception:  # noqa: BLE001,S110 - a channel the broker already closed is fine
-        pass
 
 
 class KombuPublisher:
