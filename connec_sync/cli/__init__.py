@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "publish_events",
     "consume",
     "sync",
+    "run",
 )
 
 #: exit status for a configuration error (missing, unknown or malformed setting)

@@ -28,7 +28,9 @@ def seed(connec: Any, partner: Any) -> None:
         ]
         products = [partner.user_create(account, "products", dict(p)) for p in data.PRODUCTS]
         invoice = partner.user_create(
-            account, "invoices", data.invoice_for(companies[0]["id"], contacts[0]["id"], products[0]["id"])
+            account,
+            "invoices",
+            data.invoice_for(companies[0]["id"], contacts[0]["id"], products[0]["id"]),
         )
         partner.user_create(
             account, "payments", data.payment_for(companies[0]["id"], invoice["id"], 100.0)
@@ -78,7 +80,9 @@ class SimulatedUsers:
             contact = self._random.choice(contacts)
             title = self._random.choice(JOB_TITLES)
             self._partner.user_edit(account, "contacts", contact["id"], {"job_title": title})
-            self._log.info("demo_user_edited", side="partner app", record=contact["id"], job_title=title)
+            self._log.info(
+                "demo_user_edited", side="partner app", record=contact["id"], job_title=title
+            )
 
     def _edit_in_connec(self, group: str) -> None:
         organizations = self._connec.records(group, "organizations")
