@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import threading
 import uuid
 
@@ -8,7 +9,8 @@ import pytest
 from connec_sync.broker import amqp
 from connec_sync.broker.confirms import ConfirmingPublisher
 from connec_sync.broker.publishing import OutgoingMessage, PublishFailed
-from connec_sync.broker.setup import declare_all
+from connec_sync.broker.setup import declare_all, queue_specs
+from connec_sync.broker.topology import exchanges
 from connec_sync.naming import Names
 from connec_sync.settings import BrokerSettings
 from tests.private_broker import wait_until
@@ -74,16 +76,24 @@ def test_one_unroutable_message_fails_its_batch_and_not_the_next(
 def test_a_missing_exchange_fails_the_batch_and_the_channel_recovers(
     broker_settings: BrokerSettings,
 ) -> None:
-    publisher = ConfirmingPublisher(broker_settings.url)
-    names = Names(broker_settings.namespace)
+    # pooled namespaces are already declared: this test needs one that is not
+    fresh = dataclasses.replace(broker_settings, namespace=f"{broker_settings.namespace}-new")
+    publisher = ConfirmingPublisher(fresh.url)
+    names = Names(fresh.namespace)
     try:
         with pytest.raises(PublishFailed):
             publisher.publish_batch(messages(names, 2))  # nothing declared yet
-        declare_all(broker_settings)
+        declare_all(fresh)
         assert wait_until(publisher.is_ready, timeout=5)  # a new channel replaced the closed one
         publisher.publish_batch(messages(names, 2))
     finally:
         publisher.close()
+        connection = amqp.connect(fresh)
+        try:
+            amqp.delete_queues(connection, [spec.name for spec in queue_specs(fresh)])
+            amqp.delete_exchanges(connection, exchanges(names))
+        finally:
+            connection.release()
 
 
 def test_a_closed_publisher_refuses_to_publish_and_closes_twice_quietly(
