@@ -23,6 +23,7 @@ run: $(STAMP)
 	$(BIN)/connec-sync run
 
 test: $(TEST_STAMP)
+	sh scripts/ensure-chromium.sh
 	$(BIN)/pytest tests/unit tests/integration tests/e2e
 
 unit: $(TEST_STAMP)
