@@ -133,18 +133,29 @@ class Hold:
         raise Skip(reason)
 
     def record(self, direction: str, version: Version, **changes: Any) -> None:
-        """Store the applied version with `changes`, and release the lease."""
+        """Store the applied version with `changes`, and release the lease. A `connec_id` or
+        `partner_id` among `changes` is joined in the same commit (see `join`)."""
         at, hashed = VERSION_COLUMNS[direction]
-        self.id_map.record(
-            self.link.id, self.owner, **{at: version.at, hashed: version.digest}, **changes
-        )
+        changes = {at: version.at, hashed: version.digest, **changes}
+        ids = {key: changes.pop(key) for key in ("connec_id", "partner_id") if key in changes}
+        if ids:
+            self.join(**ids, owner=self.owner, **changes)
+        else:
+            self.id_map.record(self.link.id, self.owner, **changes)
         self.released = True
 
-    def join(self, *, connec_id: str | None = None, partner_id: str | None = None) -> None:
-        """Set the link's other id (merging a bare duplicate link; see IdMap.join_ids)."""
+    def join(
+        self,
+        *,
+        connec_id: str | None = None,
+        partner_id: str | None = None,
+        **changes: Any,
+    ) -> None:
+        """Set the link's other id (merging a bare duplicate link; see IdMap.join_ids), with
+        `changes` in the same commit; nothing is changed when it raises."""
         try:
             self.link = self.id_map.join_ids(
-                self.link.id, connec_id=connec_id, partner_id=partner_id
+                self.link.id, connec_id=connec_id, partner_id=partner_id, **changes
             )
         except LinkBusy as busy:
             raise Deferred(RECORD_BUSY, str(busy)) from None
@@ -212,9 +223,9 @@ class Guard:
         found = None
         if partner_id is not None:
             found = self.id_map.find(organization_id, entity, partner_id=partner_id)
-        if found is None and connec_id is not None:
+        if found is None and connec_id is not None and partner_id is not None:
             found = self.id_map.find(organization_id, entity, connec_id=connec_id)
-        if found is None:
+        if found is None:  # by the Connec! id alone: claim it, or else find it (one step)
             ids = {"connec_id": connec_id, "partner_id": partner_id}
             found, claimed = self.id_map.claim(
                 organization_id, entity, **ids, lease=(self.owner, until)

@@ -8,25 +8,29 @@ from __future__ import annotations
 
 import functools
 import threading
+import weakref
 
 from connec_sync import crash
 from connec_sync.clients.http import MAX_IN_PROCESS_WAIT_S, RateGate
 from connec_sync.naming import TO_APP, Route
 from connec_sync.settings import Settings
 from consumers.guard import Guard
+from consumers.link_backs import LinkBackSender
 from consumers.organizations import OrganizationLookup
 from consumers.outcomes import Handler
 from consumers.steps import RecordPipeline, Targets, new_owner
 from consumers.to_app import apply_to_partner
 from consumers.to_connec import apply_to_connec
 
-#: requests one message may make while it holds a record (create + link back)
+#: requests one message may make while it holds a record (create + PATCH of a replayed create)
 REQUESTS_PER_HOLD = 2
 #: seconds added to a lease beyond the longest a live holder can take
 LEASE_MARGIN_S = 5.0
 
 _gate: RateGate | None = None
 _gate_lock = threading.Lock()
+#: per store, its link-back sender (forgotten with the store)
+_senders: weakref.WeakKeyDictionary[object, LinkBackSender] = weakref.WeakKeyDictionary()
 
 
 def process_gate() -> RateGate:
@@ -48,7 +52,10 @@ def lease_seconds(settings: Settings) -> float:
 def build_handler(
     settings: Settings, store: object, route: Route, gate: RateGate | None = None
 ) -> Handler:
-    """The handler of one route; its own clients and lease owner, the process's rate gate."""
+    """The handler of one route; its own clients and lease owner, the process's rate gate.
+    A to-app handler carries `background`: the process's sender of the store's pending
+    link-backs (consumers.link_backs), which the worker runs beside its handlers."""
+    gate = gate or process_gate()
     pipeline = RecordPipeline(
         entity=route.entity,
         direction=route.direction,
@@ -56,7 +63,23 @@ def build_handler(
         organizations=OrganizationLookup(store.organizations),  # type: ignore[attr-defined]
         guard=Guard(store.id_map, new_owner(), lease_seconds(settings)),  # type: ignore[attr-defined]
         id_map=store.id_map,  # type: ignore[attr-defined]
-        targets=Targets(settings, gate or process_gate()),
+        targets=Targets(settings, gate),
     )
-    apply = apply_to_partner if route.direction == TO_APP else apply_to_connec
-    return crash.poisonable(functools.partial(apply, pipeline))
+    if route.direction != TO_APP:
+        return crash.poisonable(functools.partial(apply_to_connec, pipeline))
+    handler = crash.poisonable(functools.partial(apply_to_partner, pipeline))
+    handler.background = link_back_sender(settings, store, gate)  # type: ignore[attr-defined]
+    return handler
+
+
+def link_back_sender(settings: Settings, store: object, gate: RateGate) -> LinkBackSender:
+    """The process's one link-back sender for `store` (made on first use, with its own Connec!
+    sessions: it runs in its own thread)."""
+    with _gate_lock:
+        sender = _senders.get(store)
+        if sender is None:
+            targets = Targets(settings, gate)
+            pending = store.link_backs  # type: ignore[attr-defined]
+            sender = LinkBackSender(pending, targets.connec, settings.connec.timeout_s)
+            _senders[store] = sender
+        return sender

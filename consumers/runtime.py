@@ -89,7 +89,24 @@ class Worker:
             self._stopping.set()
 
     def run(self) -> None:
-        """Consume until `stop()`, reconnecting after every lost connection."""
+        """Consume until `stop()`, reconnecting after every lost connection; the handlers'
+        background services (e.g. the link-back sender) run meanwhile."""
+        services = self._background()
+        for service in services:
+            service.start()
+        try:
+            self._consume()
+        finally:
+            for service in services:
+                service.stop()
+        _log.info("consumer_stopped")
+
+    def _background(self) -> list[Any]:
+        """The handlers' `background` services, each once (handlers may share one)."""
+        found = (getattr(handler, "background", None) for handler in self.handlers.values())
+        return list({id(service): service for service in found if service is not None}.values())
+
+    def _consume(self) -> None:
         while not self._stopping.is_set():
             self.connection = connection = amqp.connect(self.settings)
             lost = (
@@ -106,7 +123,6 @@ class Worker:
                 released = self.inbox.clear()
                 _log.warning("broker_connection_lost", error=str(error), released=released)
                 connection.collect()
-        _log.info("consumer_stopped")
 
     def _serve(self, connection: Any) -> None:
         connection.ensure_connection(

@@ -9,6 +9,7 @@ from connec_sync.clients.errors import RecordNotFound
 from connec_sync.naming import TO_APP
 from consumers.fingerprints import body_fingerprint
 from consumers.guard import INACTIVE, Hold, Version
+from consumers.link_backs import pending_link_back
 from consumers.outcomes import Outcome, Rejected
 from consumers.steps import RecordPipeline, applied, checked, display_name, version_of
 from mappers import (
@@ -24,7 +25,8 @@ from mappers.registry import entity
 
 def apply_to_partner(pipeline: RecordPipeline, envelope: dict[str, Any]) -> Outcome:
     """Organization, validation, lease, version guard, mapping, echo and conflict checks, then
-    create (claimed first, idempotent) and link back, or PATCH; see docs/consumers-pipeline.md."""
+    create (claimed first, idempotent) or PATCH, and record the version with the link-back to
+    send (sent after the ack, in batches: consumers.link_backs); see docs/consumers-pipeline.md."""
     organization = pipeline.organization(envelope)
     name = pipeline.entity
     record = checked(lambda: validate_connec(name, envelope["record"]))
@@ -41,16 +43,17 @@ def apply_to_partner(pipeline: RecordPipeline, envelope: dict[str, Any]) -> Outc
         if hold.link.connec_id is None:
             hold.join(connec_id=own_id)
         ctx = pipeline.context(organization, hold.link)
-        write = checked(lambda: to_partner(name, record, ctx))
+        write = checked(lambda: to_partner(name, record, ctx, validated=True))
         fingerprint = body_fingerprint(name, write.body)
         hold.admit(TO_APP, version, fingerprint, organization.conflict_winner)
         partner_record, status = _write(pipeline, organization, hold, write, version)
-        if _needs_link_back(name, record, ctx.provider, ctx.realm):
-            body = checked(lambda: link_back(name, record, partner_record, ctx))
-            connec = pipeline.targets.connec(organization.tenant)
-            connec.update(organization.group_id, name, own_id, body[name])
-        details = {"connec_id": own_id, "partner_id": partner_record["id"], "status": status}
         changes = {"partner_fingerprint": fingerprint, "connec_fingerprint": None}
+        if status == "created":  # stored with the version, in one commit (see _write)
+            changes["partner_id"] = str(partner_record["id"])
+        if _needs_link_back(name, record, ctx.provider, ctx.realm):
+            body = checked(lambda: link_back(name, record, partner_record, ctx, validated=True))
+            changes |= pending_link_back(body)
+        details = {"connec_id": own_id, "partner_id": partner_record["id"], "status": status}
         return applied(hold, TO_APP, version, details, name=display_name(write.body), **changes)
 
 
@@ -70,13 +73,15 @@ def idempotency_key(account: str, entity_name: str, connec_record_id: str) -> st
 def _write(
     pipeline: RecordPipeline, organization: Any, hold: Hold, write: PartnerWrite, version: Any
 ) -> tuple[dict[str, Any], str]:
-    """Create (storing the new partner id at once) or PATCH; a 404 marks the link inactive."""
+    """Create or PATCH; a 404 marks the link inactive. A created record's partner id is stored
+    by the caller in the commit that records the version: should the process stop before it,
+    the redelivered message creates again with the same Idempotency-Key, which the partner
+    answers with the record it created first."""
     client, account = pipeline.targets.partner, organization.account
     resource = entity(pipeline.entity).resource
     if write.partner_id is None:
         key = idempotency_key(account, pipeline.entity, str(hold.link.connec_id))
         created = client.create(account, resource, write.body, key)
-        hold.join(partner_id=str(created["id"]))
         if _replayed_other_body(created, write.body):
             created = client.update(account, resource, str(created["id"]), write.body)
         return created, "created"

@@ -44,16 +44,19 @@ def validate_partner(entity_name: str, record: Any) -> dict:
     return _load(entity(entity_name).schemas.partner, record, InvalidRecord)
 
 
-def to_partner(entity_name: str, connec_record: Any, ctx: MappingContext) -> PartnerWrite:
+def to_partner(
+    entity_name: str, connec_record: Any, ctx: MappingContext, *, validated: bool = False
+) -> PartnerWrite:
     """The partner write for a Connec! record.
 
     `partner_id` is the record's own entry in its id array, else the id map's answer
     (`ctx.partner_id_for`, for a link whose link-back has not reached Connec! yet), else None:
     not linked, so POST. Raises InvalidRecord (bad input), MissingReference (a reference whose
     target is not in the partner app yet) or InvalidPayload (the partner would refuse the body).
+    `validated=True`: `connec_record` is already `validate_connec`'s answer (not validated again).
     """
     spec = entity(entity_name)
-    record = validate_connec(entity_name, connec_record)
+    record = connec_record if validated else validate_connec(entity_name, connec_record)
     body = _load(spec.schemas.partner_write, spec.mapping.to_partner(record, ctx), InvalidPayload)
     return PartnerWrite(_own_id(entity_name, record["id"], ctx), body)
 
@@ -79,17 +82,23 @@ def to_connec(entity_name: str, partner_record: Any, ctx: MappingContext) -> dic
 
 
 def link_back(
-    entity_name: str, connec_record: Any, partner_record: Any, ctx: MappingContext
+    entity_name: str,
+    connec_record: Any,
+    partner_record: Any,
+    ctx: MappingContext,
+    *,
+    validated: bool = False,
 ) -> dict:
     """The PUT body that tells Connec! our id for a record we created from it (connec-api §3):
     `{"<collection>": {"id": [ours], "<lines>": [{"id": [merged]}, ...]}}`.
 
     Lines are present only for entities whose lines carry ids (invoices); the partner's lines
     match the Connec! lines by position, as the partner keeps line order. Raises InvalidRecord
-    when either record is invalid or the line counts differ.
+    when either record is invalid or the line counts differ. `validated=True`: the Connec!
+    record is already `validate_connec`'s answer.
     """
     spec = entity(entity_name)
-    record = validate_connec(entity_name, connec_record)
+    record = connec_record if validated else validate_connec(entity_name, connec_record)
     created = validate_partner(entity_name, partner_record)
     body: dict = {"id": fold(created["id"], ctx)}
     lines = spec.lines

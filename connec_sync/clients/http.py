@@ -4,6 +4,7 @@ the per-process rate gate, and the target request latency histogram."""
 from __future__ import annotations
 
 import email.utils
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -111,6 +112,12 @@ class JsonSession:
         self.timeout_s = timeout_s
         self.gate = gate
         self.session = requests.Session()
+        # The environment is read once, here: requests would otherwise re-read it on every
+        # request (proxies, .netrc, CA bundle: about 0.5 ms each, a tenth of a consumer's time
+        # per record). Targets are reached directly (no proxy); a CA bundle named by
+        # REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE is still used.
+        self.session.trust_env = False
+        self.session.verify = _ca_bundle() or True
         self.session.auth = auth
         self.session.headers.update({"Accept": "application/json", **(headers or {})})
 
@@ -150,6 +157,10 @@ class JsonSession:
         if status >= 300:
             raise PermanentTargetError(status, response.text)
         return Answer(status, _json_body(response))
+
+
+def _ca_bundle() -> str | None:
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
 
 
 def _json_body(response: requests.Response) -> Any:

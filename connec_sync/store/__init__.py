@@ -9,6 +9,7 @@ from connec_sync.store.dead_letters import DeadLetter, DeadLetterFilter, DeadLet
 from connec_sync.store.deliveries import Deliveries
 from connec_sync.store.engine import make_engine
 from connec_sync.store.idmap import IdLink, IdMap
+from connec_sync.store.link_backs import PendingLinkBack, PendingLinkBacks
 from connec_sync.store.migrations import upgrade
 from connec_sync.store.organizations import Organization, Organizations
 from connec_sync.store.runs import RunAlreadyGoing, SyncRun, SyncRuns
@@ -18,6 +19,7 @@ __all__ = [
     "DeadLetterFilter",
     "IdLink",
     "Organization",
+    "PendingLinkBack",
     "RunAlreadyGoing",
     "Store",
     "SyncRun",
@@ -31,6 +33,7 @@ class Store:
         self.engine = engine
         self.organizations = Organizations(engine)
         self.id_map = IdMap(engine)
+        self.link_backs = PendingLinkBacks(engine)
         self.runs = SyncRuns(engine)
         self.deliveries = Deliveries(engine)
         self.dead_letters = DeadLetters(engine)

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, case, select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
+from connec_sync.store import idmap_sql as sql
 from connec_sync.store import tables
 from connec_sync.store.clock import utcnow
 
@@ -54,13 +55,13 @@ class IdMap:
         partner_id: str | None = None,
     ) -> IdLink | None:
         """The link holding `connec_id` or else `partner_id`, if any."""
-        table = tables.id_map
-        scope = (table.c.organization_id == organization_id) & (table.c.entity == entity)
-        for column, value in ((table.c.connec_id, connec_id), (table.c.partner_id, partner_id)):
-            if value is not None:
-                link = self._one(scope & (column == str(value)))
-                if link is not None:
-                    return link
+        scope = {"b_org": organization_id, "b_entity": entity}
+        with self._engine.connect() as conn:
+            for column, value in (("connec_id", connec_id), ("partner_id", partner_id)):
+                if value is not None:
+                    row = conn.execute(sql.FIND[column], {**scope, "b_value": str(value)}).first()
+                    if row is not None:
+                        return _link(row._mapping)
         return None
 
     def claim(
@@ -75,16 +76,17 @@ class IdMap:
         """Insert a link under the unique constraints; (link, True) if this call created it,
         (the existing link, False) if a replica or an earlier delivery got there first.
         With `lease` (owner, until), a link this call creates is leased to that owner."""
+        now = utcnow()
         row = {"organization_id": organization_id, "entity": entity, "inactive": False}
         row |= {"connec_id": connec_id, "partner_id": partner_id}
-        row |= {"created_at": utcnow(), "updated_at": utcnow()}
+        row |= {"created_at": now, "updated_at": now, "link_back_tries": 0}
         if lease is not None:
             row |= {"lease_owner": lease[0], "lease_until": lease[1]}
+        columns, bound = sql.params(row)
         link: IdLink | None
         try:
             with self._engine.begin() as conn:
-                inserted = tables.id_map.insert().values(**row).returning(*tables.id_map.c)
-                link = _link(conn.execute(inserted).one()._mapping)
+                link = _link(conn.execute(sql.insert(columns), bound).one()._mapping)
             claimed = True
         except IntegrityError:
             link = self.find(organization_id, entity, connec_id=connec_id, partner_id=partner_id)
@@ -93,12 +95,7 @@ class IdMap:
         return link, claimed
 
     def update(self, link_id: int, **changes: Any) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(
-                tables.id_map.update()
-                .where(tables.id_map.c.id == link_id)
-                .values(**changes, updated_at=utcnow())
-            )
+        self._update(link_id, None, changes)
 
     def acquire_lease(
         self, link_id: int, owner: str, until: datetime, now: datetime | None = None
@@ -106,67 +103,70 @@ class IdMap:
         """Lease the link to `owner` until `until` if it is free, expired or already `owner`'s;
         returns the link as it is now (read in the same statement), or None if another owner
         holds an unexpired lease."""
-        table = tables.id_map
-        free = (
-            table.c.lease_owner.is_(None)
-            | (table.c.lease_until < (now or utcnow()))
-            | (table.c.lease_owner == owner)
-        )
-        statement = (
-            table.update()
-            .where((table.c.id == link_id) & free)
-            .values(lease_owner=owner, lease_until=until)
-            .returning(*table.c)
-        )
+        bound = {"b_id": link_id, "b_owner": owner, "b_until": until, "b_now": now or utcnow()}
         with self._engine.begin() as conn:
-            row = conn.execute(statement).first()
+            row = conn.execute(sql.ACQUIRE, bound).first()
         return _link(row._mapping) if row else None
 
     def release_lease(self, link_id: int, owner: str) -> None:
         """Give the lease back, if `owner` still holds it."""
-        table = tables.id_map
         with self._engine.begin() as conn:
-            conn.execute(
-                table.update()
-                .where((table.c.id == link_id) & (table.c.lease_owner == owner))
-                .values(lease_owner=None, lease_until=None)
-            )
+            conn.execute(sql.RELEASE, {"b_id": link_id, "b_owner": owner})
 
     def record(self, link_id: int, owner: str | None = None, **changes: Any) -> None:
         """Update a link (versions, fingerprints, name, error...) and, in the same statement,
         release `owner`'s lease on it."""
-        table = tables.id_map
-        if owner is not None:
-            held = table.c.lease_owner == owner
-            changes["lease_owner"] = case((held, None), else_=table.c.lease_owner)
-            changes["lease_until"] = case((held, None), else_=table.c.lease_until)
-        self.update(link_id, **changes)
+        self._update(link_id, owner, changes)
+
+    def _update(self, link_id: int, owner: str | None, changes: dict[str, Any]) -> None:
+        columns, bound = sql.params({**changes, "updated_at": utcnow()}, b_id=link_id)
+        statement = sql.update(columns, releasing=owner is not None, returning=False)
+        with self._engine.begin() as conn:
+            conn.execute(statement, {**bound, "b_owner": owner})
 
     def join_ids(
-        self, link_id: int, *, connec_id: str | None = None, partner_id: str | None = None
+        self,
+        link_id: int,
+        *,
+        connec_id: str | None = None,
+        partner_id: str | None = None,
+        owner: str | None = None,
+        **changes: Any,
     ) -> IdLink:
-        """Set the link's other id. A bare link holding that id (made by the other direction,
-        with no counterpart id) is merged into this one in the same transaction: its versions
-        fill this link's empty ones, then it is deleted. Raises LinkConflict when the holder is
-        linked to another record, LinkBusy when another owner leases it."""
-        column, other = ("connec_id", "partner_id") if connec_id else ("partner_id", "connec_id")
-        value = connec_id or partner_id
-        table = tables.id_map
+        """Set the link's other id, with `changes` (and `owner`'s lease released, as `record`)
+        in the same transaction. A bare link holding that id (made by the other direction,
+        with no counterpart id) is merged into this one: its versions fill this link's empty
+        ones, then it is deleted. Raises LinkConflict when the holder is linked to another
+        record, LinkBusy when another owner leases it (nothing is changed then)."""
+        column = "connec_id" if connec_id else "partner_id"
+        changes = {**changes, column: connec_id or partner_id, "updated_at": utcnow()}
+        try:  # the usual case: no other link holds the id
+            return self._joined(link_id, owner, changes)
+        except IntegrityError:
+            return self._merge_into(link_id, column, owner, changes)
+
+    def _joined(self, link_id: int, owner: str | None, changes: dict[str, Any]) -> IdLink:
+        columns, bound = sql.params(changes, b_id=link_id, b_owner=owner)
+        statement = sql.update(columns, releasing=owner is not None, returning=True)
         with self._engine.begin() as conn:
-            link = _link(conn.execute(select(table).where(table.c.id == link_id)).one()._mapping)
-            if getattr(link, column) == value:
-                return link
-            scope = (table.c.organization_id == link.organization_id) & (
-                table.c.entity == link.entity
-            )
-            holder_row = conn.execute(select(table).where(scope & (table.c[column] == value)))
-            holder = holder_row.first()
-            changes: dict[str, Any] = {column: value, "updated_at": utcnow()}
-            if holder is not None:
-                changes |= _merged(link, _link(holder._mapping), other, value)
-                conn.execute(table.delete().where(table.c.id == holder.id))
-            conn.execute(table.update().where(table.c.id == link_id).values(**changes))
-            return _link(conn.execute(select(table).where(table.c.id == link_id)).one()._mapping)
+            return _link(conn.execute(statement, bound).one()._mapping)
+
+    def _merge_into(
+        self, link_id: int, column: str, owner: str | None, changes: dict[str, Any]
+    ) -> IdLink:
+        other = "partner_id" if column == "connec_id" else "connec_id"
+        with self._engine.begin() as conn:
+            link = _link(conn.execute(sql.BY_ID, {"b_id": link_id}).one()._mapping)
+            scope = {"b_org": link.organization_id, "b_entity": link.entity}
+            bound = {**scope, "b_value": changes[column]}
+            holder = conn.execute(sql.FIND[column], bound).first()
+            if holder is not None and holder.id != link_id:
+                merged = _merged(link, _link(holder._mapping), other, changes[column])
+                changes = merged | changes
+                conn.execute(sql.DELETE, {"b_id": holder.id})
+            columns, bound = sql.params(changes, b_id=link_id, b_owner=owner)
+            statement = sql.update(columns, releasing=owner is not None, returning=True)
+            return _link(conn.execute(statement, bound).one()._mapping)
 
     def by_id(self, link_id: int) -> IdLink | None:
         return self._one(tables.id_map.c.id == link_id)

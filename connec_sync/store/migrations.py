@@ -1,4 +1,5 @@
-"""The schema's history: each step upgrades a database one version, in a transaction, keeping its data."""
+"""The schema's history: each step upgrades a database one version, in a transaction, keeping
+its data."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ def _v1_initial(conn: Connection) -> None:
     tables.sync_runs.create(conn)
     v1 = MetaData()
     Table("organizations", v1, Column("id", Integer, primary_key=True))  # the key id_map refers to
-    tables.id_map_table(v1, leases=False).create(conn)
+    tables.id_map_table(v1, leases=False, link_backs=False).create(conn)
 
 
 def _v2_record_leases(conn: Connection) -> None:
@@ -37,12 +38,28 @@ def _v4_dead_letters(conn: Connection) -> None:
     tables.dead_letters.create(conn)
 
 
+def _v5_pending_link_backs(conn: Connection) -> None:
+    """Link-backs sent after the ack, in batches: the body still to PUT to Connec!, when it may
+    be sent next (a sender's claim or a backoff) and how many tries failed."""
+    kind = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "DATETIME"
+    conn.execute(text("ALTER TABLE id_map ADD COLUMN pending_link_back TEXT"))
+    conn.execute(text(f"ALTER TABLE id_map ADD COLUMN link_back_due {kind}"))
+    conn.execute(text("ALTER TABLE id_map ADD COLUMN link_back_tries INTEGER NOT NULL DEFAULT 0"))
+    conn.execute(
+        text(
+            "CREATE INDEX ix_id_map_pending_link_back ON id_map (link_back_due, id) "
+            "WHERE pending_link_back IS NOT NULL"
+        )
+    )
+
+
 #: (version, step), oldest first; append, never edit a released step
 MIGRATIONS: tuple[tuple[int, Step], ...] = (
     (1, _v1_initial),
     (2, _v2_record_leases),
     (3, _v3_webhook_deliveries),
     (4, _v4_dead_letters),
+    (5, _v5_pending_link_backs),
 )
 LATEST = MIGRATIONS[-1][0]
 

@@ -74,7 +74,9 @@ class Organizations:
         with self._engine.begin() as conn:
             for table in (tables.id_map, tables.sync_runs):
                 conn.execute(table.delete().where(table.c.organization_id == organization_id))
-            conn.execute(tables.organizations.delete().where(tables.organizations.c.id == organization_id))
+            conn.execute(
+                tables.organizations.delete().where(tables.organizations.c.id == organization_id)
+            )
 
     def by_group(self, tenant: str, group_id: str) -> Organization | None:
         table = tables.organizations

@@ -53,7 +53,9 @@ class SyncRuns:
         assert run is not None
         return run
 
-    def finish(self, run_id: int, state: str, counts: dict[str, Any], error: str | None = None) -> None:
+    def finish(
+        self, run_id: int, state: str, counts: dict[str, Any], error: str | None = None
+    ) -> None:
         with self._engine.begin() as conn:
             conn.execute(
                 tables.sync_runs.update()
@@ -63,7 +65,9 @@ class SyncRuns:
 
     def by_id(self, run_id: int) -> SyncRun | None:
         with self._engine.connect() as conn:
-            row = conn.execute(select(tables.sync_runs).where(tables.sync_runs.c.id == run_id)).first()
+            row = conn.execute(
+                select(tables.sync_runs).where(tables.sync_runs.c.id == run_id)
+            ).first()
         return _run(row._mapping) if row else None
 
     def latest(self, organization_id: int, limit: int = 5) -> list[SyncRun]:

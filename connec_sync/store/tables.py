@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    TypeDecorator,
     JSON,
     Boolean,
     Column,
@@ -17,9 +16,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
-
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -56,12 +55,22 @@ organizations = Table(
     UniqueConstraint("tenant", "group_id", name="uq_organizations_group"),
 )
 
-def id_map_table(meta: MetaData, *, leases: bool = True) -> Table:
+
+def id_map_table(meta: MetaData, *, leases: bool = True, link_backs: bool = True) -> Table:
     """One row per linked record pair; per direction the last applied version and our write's
-    fingerprint. `leases=False` is the table as schema version 1 created it."""
+    fingerprint. `leases=False, link_backs=False` is the table as schema version 1 created it."""
     lease_columns = (
-        [Column("lease_owner", String(100)), Column("lease_until", UtcDateTime())]
-        if leases
+        [Column("lease_owner", String(100)), Column("lease_until", UtcDateTime())] if leases else []
+    )
+    link_back_columns = (
+        [
+            #: the PUT body still to send to Connec! (JSON text), None once Connec! answered
+            Column("pending_link_back", Text),
+            #: not sent before this time: a sender's claim, or the backoff after a failure
+            Column("link_back_due", UtcDateTime()),
+            Column("link_back_tries", Integer, nullable=False, default=0, server_default="0"),
+        ]
+        if link_backs
         else []
     )
     return Table(
@@ -82,6 +91,7 @@ def id_map_table(meta: MetaData, *, leases: bool = True) -> Table:
         Column("last_error", Text),
         Column("inactive", Boolean, nullable=False, default=False),
         *lease_columns,
+        *link_back_columns,
         Column("created_at", UtcDateTime(), nullable=False),
         Column("updated_at", UtcDateTime(), nullable=False),
         UniqueConstraint("organization_id", "entity", "connec_id", name="uq_id_map_connec"),
@@ -105,7 +115,8 @@ sync_runs = Table(
     Column("finished_at", UtcDateTime()),
 )
 
-#: partner webhook ids already published (Standard Webhooks `webhook-id`), kept for the retry horizon
+#: partner webhook ids already published (Standard Webhooks `webhook-id`), kept for the retry
+#: horizon
 webhook_deliveries = Table(
     "webhook_deliveries",
     metadata,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from consumers.link_backs import LinkBackSender
 from consumers.to_app import idempotency_key
 from sandboxes import testing
 from tests.system import Direct, Sides
@@ -13,6 +14,10 @@ GROUP, ACCOUNT = testing.GROUP_ID, testing.ACCOUNT
 
 def other_app(both: Sides, collection: str, record: dict) -> dict:
     return both.connec.state.write_as_app(GROUP, collection, record)[1]
+
+
+def link_backs(direct: Direct) -> LinkBackSender:
+    return direct.handlers[("organizations", "to-app")].background  # type: ignore[attr-defined]
 
 
 def test_a_connec_record_is_created_once_with_a_deterministic_key_and_linked_back(
@@ -30,8 +35,11 @@ def test_a_connec_record_is_created_once_with_a_deterministic_key_and_linked_bac
         ACCOUNT, "organizations", connec_id
     )
     [company] = both.partner_records("companies")
+    assert both.store.link_backs.count() == 1  # stored with the apply, sent after the ack
+    assert link_backs(direct).flush() == 1
     linked = both.connec.state.find(GROUP, "organizations", "demoapp", ACCOUNT, company["id"])
     assert linked is not None and linked["name"] == "Doe Corp"
+    assert both.store.link_backs.count() == 0
 
 
 def test_a_partner_record_deleted_in_the_app_marks_the_link_inactive_and_later_changes_skip(
