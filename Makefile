@@ -44,5 +44,15 @@ fmt: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	$(BIN)/python -m bench
 
+chaos: $(TEST_STAMP)
+	$(BIN)/python -m chaos --n 2000
+
+soak: $(TEST_STAMP)
+	$(BIN)/python -m chaos --soak --n 50000
+
+fuzz: $(TEST_STAMP)
+	$(BIN)/pip install --quiet -e '.[fuzz]'
+	$(BIN)/python -m chaos.fuzz
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
