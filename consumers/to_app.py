@@ -47,14 +47,24 @@ def apply_to_partner(pipeline: RecordPipeline, envelope: dict[str, Any]) -> Outc
         fingerprint = body_fingerprint(name, write.body)
         hold.admit(TO_APP, version, fingerprint, organization.conflict_winner)
         partner_record, status = _write(pipeline, organization, hold, write, version)
-        changes = {"partner_fingerprint": fingerprint, "connec_fingerprint": None}
-        if status == "created":  # stored with the version, in one commit (see _write)
-            changes["partner_id"] = str(partner_record["id"])
-        if _needs_link_back(name, record, ctx.provider, ctx.realm):
-            body = checked(lambda: link_back(name, record, partner_record, ctx, validated=True))
-            changes |= pending_link_back(body)
+        changes = _recorded(name, record, partner_record, status, ctx)
         details = {"connec_id": own_id, "partner_id": partner_record["id"], "status": status}
+        changes |= {"partner_fingerprint": fingerprint, "connec_fingerprint": None}
         return applied(hold, TO_APP, version, details, name=display_name(write.body), **changes)
+
+
+def _recorded(
+    name: str, record: dict, partner_record: dict, status: str, ctx: Any
+) -> dict[str, Any]:
+    """What the commit that records the version also stores: a created record's partner id,
+    and the link-back still to send when Connec! lacks our id (consumers.link_backs)."""
+    changes: dict[str, Any] = {}
+    if status == "created":
+        changes["partner_id"] = str(partner_record["id"])
+    if _needs_link_back(name, record, ctx.provider, ctx.realm):
+        body = checked(lambda: link_back(name, record, partner_record, ctx, validated=True))
+        changes |= pending_link_back(body)
+    return changes
 
 
 def _current(pipeline: RecordPipeline, organization: Any, own_id: str) -> tuple[dict, Version]:

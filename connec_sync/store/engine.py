@@ -8,10 +8,17 @@ from the redelivered or next message, the partner's Idempotency-Key makes a repe
 return the first record, and the version guard skips what Connec! already holds. FULL
 synchronous cost an fsync per commit (2-3 ms each, three per record), which capped a consumer
 at about 40 records/s; use PostgreSQL where a power loss must not roll anything back.
+
+Writers of one process take turns on a Python lock before `BEGIN IMMEDIATE`: a consumer applies
+a few records at once (consumers.applying), and a thread waiting on SQLite's own lock sleeps
+1, 2, 5, 10... ms between tries, while one waiting on the Python lock wakes when it is free.
+Reads marked `READ` (execution option) start no transaction: in WAL mode each statement reads
+a consistent snapshot without taking the write lock.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -19,6 +26,8 @@ from sqlalchemy.engine import make_url
 
 #: how long a SQLite writer waits for another process's lock before failing, in ms
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: execution options of a connection that only reads (SQLite: no transaction, no write lock)
+READ = {"connec_sync_read": True}
 
 
 def make_engine(url: str) -> Engine:
@@ -44,10 +53,56 @@ def _sqlite_engine(url: Any) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
+    writers = _Writers()
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get("connec_sync_read"):
+            return  # autocommit reads (see the module docstring)
         # Take the write lock at the start: no deadlock upgrading a read lock across processes.
-        # Straight to the driver: through exec_driver_sql it costs as much as a statement.
-        conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
+        writers.begin(conn.connection.driver_connection)
 
+    dialect = engine.dialect
+    for name in ("do_commit", "do_rollback", "do_close"):
+        setattr(dialect, name, writers.ending(getattr(dialect, name)))
     return engine
+
+
+class _Writers:
+    """The process's turn to write to one SQLite database (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._holder: int | None = None  # id() of the driver connection holding the turn
+
+    def begin(self, driver_connection: Any) -> None:
+        # A thread that already writes elsewhere (nested) does not wait forever: after the
+        # busy timeout it goes on, and SQLite's own lock decides, as without this turn.
+        if self._lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            self._holder = id(_driver(driver_connection))
+        try:  # straight to the driver: through exec_driver_sql it costs as much as a statement
+            driver_connection.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self.end(driver_connection)
+            raise
+
+    def end(self, connection: Any) -> None:
+        if self._holder is not None and self._holder == id(_driver(connection)):
+            self._holder = None
+            self._lock.release()
+
+    def ending(self, method: Any) -> Any:
+        """`method` (the dialect's commit, rollback or close), then the turn ends."""
+
+        def ended(connection: Any) -> None:
+            try:
+                method(connection)
+            finally:
+                self.end(connection)
+
+        return ended
+
+
+def _driver(connection: Any) -> Any:
+    """The sqlite3 connection behind a pool's proxy (the dialect is handed either)."""
+    return getattr(connection, "driver_connection", None) or connection

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from connec_sync.store import idmap_sql as sql
 from connec_sync.store import tables
 from connec_sync.store.clock import utcnow
+from connec_sync.store.engine import READ
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class IdMap:
     ) -> IdLink | None:
         """The link holding `connec_id` or else `partner_id`, if any."""
         scope = {"b_org": organization_id, "b_entity": entity}
-        with self._engine.connect() as conn:
+        with self._engine.connect().execution_options(**READ) as conn:
             for column, value in (("connec_id", connec_id), ("partner_id", partner_id)):
                 if value is not None:
                     row = conn.execute(sql.FIND[column], {**scope, "b_value": str(value)}).first()
@@ -177,11 +178,11 @@ class IdMap:
             query = query.where(tables.id_map.c.organization_id == organization_id)
         if entity is not None:
             query = query.where(tables.id_map.c.entity == entity)
-        with self._engine.connect() as conn:
+        with self._engine.connect().execution_options(**READ) as conn:
             return [_link(row._mapping) for row in conn.execute(query)]
 
     def _one(self, where: Any) -> IdLink | None:
-        with self._engine.connect() as conn:
+        with self._engine.connect().execution_options(**READ) as conn:
             row = conn.execute(select(tables.id_map).where(where)).first()
         return _link(row._mapping) if row else None
 
