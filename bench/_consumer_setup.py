@@ -77,9 +77,10 @@ class Bench:
         return Settings.from_file(path)
 
     def reset(self, run: int, store: str = "sqlite") -> None:
-        """Empty the partner and both request logs; a fresh store for this run."""
+        """Empty both sandboxes (ids start over on both sides, as in a fresh store); a fresh
+        store for this run."""
         self.partner.state.reset()
-        self.connec.state.request_log.clear()
+        self.connec.state.reset()
         self.settings = self.configure(run, store)
         Store.open(self.settings.store.url).close()
 
@@ -122,7 +123,7 @@ class Bench:
         """Wait until Connec! holds our id for `count` records named `prefix*`; returns them."""
         deadline = time.monotonic() + timeout_s
         while (linked := self.linked(prefix)) < count and time.monotonic() < deadline:
-            time.sleep(0.05)
+            time.sleep(0.2)
         return linked
 
     def linked(self, prefix: str) -> int:
