@@ -6,6 +6,7 @@ See docs/consumers-pipeline.md for the rules and why they are what they are.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import time
@@ -39,6 +40,8 @@ VERSION_COLUMNS = {
     TO_APP: ("to_app_version", "to_app_hash"),
     TO_CONNEC: ("to_connec_version", "to_connec_hash"),
 }
+#: per direction, the flag saying its recorded version is still being written (write-ahead)
+PENDING_COLUMNS = {TO_APP: "to_app_pending", TO_CONNEC: "to_connec_pending"}
 #: per direction: the fingerprint of our last write to the message's source side (its return
 #: is an echo), and to its target side (the target already holds that content)
 FINGERPRINT_COLUMNS = {
@@ -112,6 +115,8 @@ class Hold:
         applied = applied_version(self.link, direction)
         if applied is None or version.at > applied.at:
             return False
+        if version == applied and getattr(self.link, PENDING_COLUMNS[direction]):
+            return False  # this very version's write is in doubt (answer lost): write it again
         if version.at < applied.at or version.digest == applied.digest:
             raise Skip(STALE, applied_version=applied.at)
         return True
@@ -127,6 +132,16 @@ class Hold:
         if in_conflict(self.link, direction, version) and conflict_skips(winner, direction):
             self.skip(CONFLICT, direction, version)
 
+    def attempt(self, direction: str, version: Version) -> None:
+        """Write-ahead: record `version` as being written, keeping the lease, before the write.
+        If the write's answer is lost (a timeout, a 5xx after applying), an older version that
+        arrives meanwhile is stale instead of overwriting it; this version's own retry still
+        writes (see check_version), and `record` clears the flag once it is applied."""
+        at, hashed = VERSION_COLUMNS[direction]
+        changes = {at: version.at, hashed: version.digest, PENDING_COLUMNS[direction]: True}
+        self.id_map.update(self.link.id, **changes)
+        self.link = dataclasses.replace(self.link, **changes)
+
     def skip(self, reason: str, direction: str, version: Version, **changes: Any) -> NoReturn:
         """Record the version (and `changes`), release the lease, and skip with `reason`."""
         self.record(direction, version, **changes)
@@ -136,7 +151,8 @@ class Hold:
         """Store the applied version with `changes`, and release the lease. A `connec_id` or
         `partner_id` among `changes` is joined in the same commit (see `join`)."""
         at, hashed = VERSION_COLUMNS[direction]
-        changes = {at: version.at, hashed: version.digest, **changes}
+        pending = PENDING_COLUMNS[direction]
+        changes = {at: version.at, hashed: version.digest, pending: False, **changes}
         ids = {key: changes.pop(key) for key in ("connec_id", "partner_id") if key in changes}
         if ids:
             self.join(**ids, owner=self.owner, **changes)

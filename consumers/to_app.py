@@ -46,6 +46,7 @@ def apply_to_partner(pipeline: RecordPipeline, envelope: dict[str, Any]) -> Outc
         write = checked(lambda: to_partner(name, record, ctx, validated=True))
         fingerprint = body_fingerprint(name, write.body)
         hold.admit(TO_APP, version, fingerprint, organization.conflict_winner)
+        hold.attempt(TO_APP, version)
         partner_record, status = _write(pipeline, organization, hold, write, version)
         changes = _recorded(name, record, partner_record, status, ctx)
         details = {"connec_id": own_id, "partner_id": partner_record["id"], "status": status}

@@ -48,6 +48,7 @@ def apply_to_connec(pipeline: RecordPipeline, envelope: dict[str, Any]) -> Outco
         fingerprint = body_fingerprint(name, view)
         hold.admit(TO_CONNEC, version, fingerprint, organization.conflict_winner)
         _require_references(pipeline, organization, pushed)
+        hold.attempt(TO_CONNEC, version)
         status, answer = _upsert(pipeline, organization, hold, pushed)
         details = {"connec_id": hold.link.connec_id, "partner_id": record["id"], "status": status}
         changes = {"connec_fingerprint": fingerprint, "partner_fingerprint": None}
@@ -77,6 +78,7 @@ def _archive(
     with pipeline.guard.holding(organization.id, name, partner_id=partner_id) as hold:
         hold.check_version(TO_CONNEC, version)
         ctx = pipeline.context(organization, hold.link)
+        hold.attempt(TO_CONNEC, version)
         status, _ = _upsert(pipeline, organization, hold, archive_payload(name, partner_id, ctx))
         details = {"connec_id": hold.link.connec_id, "partner_id": partner_id, "status": status}
         error = f"partner record {partner_id} deleted in the app; archived in Connec!"

@@ -31,6 +31,8 @@ class IdLink:
     connec_fingerprint: str | None
     last_error: str | None
     inactive: bool
+    to_app_pending: bool = False
+    to_connec_pending: bool = False
     lease_owner: str | None = None
     lease_until: datetime | None = None
 

@@ -18,7 +18,7 @@ def _v1_initial(conn: Connection) -> None:
     tables.sync_runs.create(conn)
     v1 = MetaData()
     Table("organizations", v1, Column("id", Integer, primary_key=True))  # the key id_map refers to
-    tables.id_map_table(v1, leases=False, link_backs=False).create(conn)
+    tables.id_map_table(v1, leases=False, link_backs=False, attempts=False).create(conn)
 
 
 def _v2_record_leases(conn: Connection) -> None:
@@ -53,6 +53,13 @@ def _v5_pending_link_backs(conn: Connection) -> None:
     )
 
 
+def _v6_write_attempts(conn: Connection) -> None:
+    """Per direction, whether the recorded version is still being written (write-ahead): an
+    older version arriving meanwhile is stale, even if that write's answer is lost."""
+    for column in ("to_app_pending", "to_connec_pending"):
+        conn.execute(text(f"ALTER TABLE id_map ADD COLUMN {column} BOOLEAN NOT NULL DEFAULT false"))
+
+
 #: (version, step), oldest first; append, never edit a released step
 MIGRATIONS: tuple[tuple[int, Step], ...] = (
     (1, _v1_initial),
@@ -60,6 +67,7 @@ MIGRATIONS: tuple[tuple[int, Step], ...] = (
     (3, _v3_webhook_deliveries),
     (4, _v4_dead_letters),
     (5, _v5_pending_link_backs),
+    (6, _v6_write_attempts),
 )
 LATEST = MIGRATIONS[-1][0]
 

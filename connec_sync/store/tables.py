@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 
 
@@ -56,9 +57,11 @@ organizations = Table(
 )
 
 
-def id_map_table(meta: MetaData, *, leases: bool = True, link_backs: bool = True) -> Table:
+def id_map_table(
+    meta: MetaData, *, leases: bool = True, link_backs: bool = True, attempts: bool = True
+) -> Table:
     """One row per linked record pair; per direction the last applied version and our write's
-    fingerprint. `leases=False, link_backs=False` is the table as schema version 1 created it."""
+    fingerprint. With every flag False it is the table as schema version 1 created it."""
     lease_columns = (
         [Column("lease_owner", String(100)), Column("lease_until", UtcDateTime())] if leases else []
     )
@@ -71,6 +74,19 @@ def id_map_table(meta: MetaData, *, leases: bool = True, link_backs: bool = True
             Column("link_back_tries", Integer, nullable=False, default=0, server_default="0"),
         ]
         if link_backs
+        else []
+    )
+    attempt_columns = (
+        [
+            #: the direction's recorded version is being written, not yet confirmed applied
+            Column(
+                "to_app_pending", Boolean, nullable=False, default=False, server_default=false()
+            ),
+            Column(
+                "to_connec_pending", Boolean, nullable=False, default=False, server_default=false()
+            ),
+        ]
+        if attempts
         else []
     )
     return Table(
@@ -92,6 +108,7 @@ def id_map_table(meta: MetaData, *, leases: bool = True, link_backs: bool = True
         Column("inactive", Boolean, nullable=False, default=False),
         *lease_columns,
         *link_back_columns,
+        *attempt_columns,
         Column("created_at", UtcDateTime(), nullable=False),
         Column("updated_at", UtcDateTime(), nullable=False),
         UniqueConstraint("organization_id", "entity", "connec_id", name="uq_id_map_connec"),
