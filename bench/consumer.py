@@ -34,6 +34,7 @@ from bench._consumer_setup import (
     stop,
 )
 from bench.common import percentile, write_results
+from connec_sync import logs
 from connec_sync.broker import amqp
 from connec_sync.broker.confirms import ConfirmingPublisher
 from connec_sync.http_server import serve_in_thread
@@ -190,6 +191,7 @@ def best(runs: list[dict[str, float]]) -> dict[str, float]:
 
 
 def main() -> int:
+    logs.configure("warning")  # the receiver's line per notification would bury the table
     load = os.getloadavg()
     bench = Bench(Path(tempfile.mkdtemp(prefix="bench-consumer-")))
     try:
