@@ -26,7 +26,7 @@ class Names:
 
     @property
     def work_exchange(self) -> str:
-        """Direct exchange every producer publishes to; routing key `<entity>.<direction>[.backfill]`."""
+        """Direct exchange every producer publishes to; key `<entity>.<direction>[.backfill]`."""
         return f"{self.namespace}.work"
 
     @property

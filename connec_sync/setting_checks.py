@@ -35,7 +35,11 @@ def coerce(key: str, value: Any, default: Any) -> Any:
         return value
     if isinstance(default, int) and not isinstance(value, bool) and isinstance(value, int):
         return value
-    if isinstance(default, float) and isinstance(value, int | float) and not isinstance(value, bool):
+    if (
+        isinstance(default, float)
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+    ):
         return float(value)
     if isinstance(default, str) and isinstance(value, str):
         return value

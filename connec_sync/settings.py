@@ -1,4 +1,4 @@
-"""Settings: one TOML file plus CONNEC_SYNC_* environment overrides, read once into a frozen object."""
+"""Settings: one TOML file plus CONNEC_SYNC_* environment overrides, read once, frozen."""
 
 from __future__ import annotations
 
@@ -143,7 +143,9 @@ class Settings:
         return cls.from_mapping(raw, environ)
 
     @classmethod
-    def from_mapping(cls, raw: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Settings:
+    def from_mapping(
+        cls, raw: Mapping[str, Any], environ: Mapping[str, str] | None = None
+    ) -> Settings:
         raw = _apply_environment(_deep_copy(raw), environ or {})
         check.known_keys("", raw, {f.name for f in fields(cls)})
         settings = cls(
@@ -214,7 +216,9 @@ def _organizations(raw: Any) -> tuple[OrganizationSettings, ...]:
         for required in ("tenant", "group_id", "account"):
             if not str(entry.get(required, "")).strip():
                 raise SettingsError(f"{key}.{required}", "is required")
-        result.append(OrganizationSettings(**{**entry, "entities": dict(entry.get("entities", {}))}))
+        result.append(
+            OrganizationSettings(**{**entry, "entities": dict(entry.get("entities", {}))})
+        )
     return tuple(result)
 
 

@@ -1,4 +1,4 @@
-"""The one message envelope, whoever publishes it: receiver, sync, replay or a partner's publisher."""
+"""The one message envelope, whoever publishes it: receiver, sync, replay or a partner."""
 
 from __future__ import annotations
 

@@ -60,10 +60,13 @@ def _from_rabbitmqctl(vhost: str) -> dict[str, QueueFigures]:
 
 def _from_management(base_url: str, vhost: str) -> dict[str, QueueFigures]:
     parts = urlsplit(base_url)
-    url = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}/api/queues/{quote(vhost, safe='')}"
+    base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}"
+    url = f"{base}/api/queues/{quote(vhost, safe='')}"
     request = urllib.request.Request(url)  # noqa: S310 - the operator's configured http(s) URL
     if parts.username:
-        token = base64.b64encode(f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode())
+        token = base64.b64encode(
+            f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
+        )
         request.add_header("Authorization", f"Basic {token.decode()}")
     with urllib.request.urlopen(request, timeout=INSPECT_TIMEOUT_S) as answer:  # noqa: S310
         rows = json.load(answer)

@@ -22,7 +22,10 @@ class QueueSpec:
 
 
 def quorum_arguments(
-    *, dead_letter_exchange: str, dead_letter_key: str, delivery_limit: int | None = None,
+    *,
+    dead_letter_exchange: str,
+    dead_letter_key: str,
+    delivery_limit: int | None = None,
     message_ttl_ms: int | None = None,
 ) -> dict[str, Any]:
     """Durable quorum queue that dead-letters at least once and rejects publishes when full."""
@@ -40,7 +43,9 @@ def quorum_arguments(
     return arguments
 
 
-def route_queues(names: Names, route: Route, delivery_limit: int, delays_s: Iterable[int]) -> list[QueueSpec]:
+def route_queues(
+    names: Names, route: Route, delivery_limit: int, delays_s: Iterable[int]
+) -> list[QueueSpec]:
     """The work lanes, retry tiers and dead-letter queue of one (entity, direction)."""
     specs = [
         QueueSpec(
@@ -63,7 +68,9 @@ def route_queues(names: Names, route: Route, delivery_limit: int, delays_s: Iter
             message_ttl_ms=delay * 1000,
         )
         bindings = ((names.retry_exchange, route.retry_key(delay)),)
-        specs.append(QueueSpec(route.retry_queue(delay), arguments, bindings, "retry", route, delay))
+        specs.append(
+            QueueSpec(route.retry_queue(delay), arguments, bindings, "retry", route, delay)
+        )
     dead = {"x-queue-type": "quorum", "x-overflow": "reject-publish"}
     bindings = ((names.dead_letter_exchange, route.routing_key()),)
     specs.append(QueueSpec(route.dead_letter_queue, dead, bindings, "dead", route))

@@ -34,7 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="connec-sync",
         description="Two-way, real-time record sharing between Connec! and a partner app.",
     )
-    parser.add_argument("--config", metavar="PATH", help="settings file (default: $CONNEC_SYNC_CONFIG)")
+    parser.add_argument(
+        "--config", metavar="PATH", help="settings file (default: $CONNEC_SYNC_CONFIG)"
+    )
     parser.add_argument("--log-level", default="info", help="debug, info, warning or error")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:

@@ -1,4 +1,4 @@
-"""`connec-sync migrate`: create or upgrade the store's schema (every process also does it at start)."""
+"""`connec-sync migrate`: create or upgrade the store's schema (every process does it at start)."""
 
 from __future__ import annotations
 

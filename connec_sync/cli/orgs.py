@@ -51,7 +51,10 @@ def _add_selector(parser: argparse.ArgumentParser) -> None:
 
 def _add_switches(parser: argparse.ArgumentParser, default_entities: bool) -> None:
     parser.add_argument(
-        "--entity", action="append", default=[], metavar="ENTITY=DIRECTION",
+        "--entity",
+        action="append",
+        default=[],
+        metavar="ENTITY=DIRECTION",
         help=f"direction of one entity: {', '.join(DIRECTIONS)}"
         + (" (default: every entity both ways)" if default_entities else ""),
     )
@@ -87,8 +90,12 @@ def _with_store(settings: Settings, action: Any) -> int:
 
 def _describe(org: Organization) -> dict[str, Any]:
     return {
-        "tenant": org.tenant, "group_id": org.group_id, "account": org.account,
-        "enabled": org.enabled, "conflict_winner": org.conflict_winner, "entities": org.entities,
+        "tenant": org.tenant,
+        "group_id": org.group_id,
+        "account": org.account,
+        "enabled": org.enabled,
+        "conflict_winner": org.conflict_winner,
+        "entities": org.entities,
     }
 
 
@@ -100,8 +107,10 @@ def list_orgs(settings: Settings, args: argparse.Namespace) -> int:
         for org in [] if args.json else orgs:
             state = "enabled" if org["enabled"] else "disabled"
             pairs = " ".join(f"{e}={d}" for e, d in sorted(org["entities"].items()))
-            print(f"{org['tenant']}/{org['group_id']} <-> {org['account']} {state} "
-                  f"winner={org['conflict_winner']} {pairs}")
+            print(
+                f"{org['tenant']}/{org['group_id']} <-> {org['account']} {state} "
+                f"winner={org['conflict_winner']} {pairs}"
+            )
         return 0
 
     return _with_store(settings, action)
@@ -111,7 +120,10 @@ def link_org(settings: Settings, args: argparse.Namespace) -> int:
     def action(store: Store) -> int:
         entities = parse_entities(args.entity) or {entity: "both" for entity in COLLECTIONS}
         org = store.organizations.upsert(
-            tenant=args.tenant, group_id=args.group, account=args.account, entities=entities,
+            tenant=args.tenant,
+            group_id=args.group,
+            account=args.account,
+            entities=entities,
             enabled=True if args.enabled is None else args.enabled,
             conflict_winner=args.conflict_winner or "recent",
         )

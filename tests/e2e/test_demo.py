@@ -26,7 +26,9 @@ def test_the_demo_syncs_records_both_ways_within_a_minute(tmp_path: Path) -> Non
     command += ["--receiver-port", str(ports[0]), "--connec-port", str(ports[1])]
     command += ["--partner-port", str(ports[2])]
     log = (tmp_path / "demo.log").open("w")
-    demo = subprocess.Popen(command, cwd=tmp_path, env=environ, stdout=log, stderr=subprocess.STDOUT)
+    demo = subprocess.Popen(
+        command, cwd=tmp_path, env=environ, stdout=log, stderr=subprocess.STDOUT
+    )
     try:
         status_page = f"http://127.0.0.1:{ports[0]}/status"
         applied = wait_for_both_directions(tmp_path / "demo.log", deadline_s=60)

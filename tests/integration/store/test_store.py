@@ -35,8 +35,12 @@ def test_an_organization_is_found_by_group_and_by_account(store: Store) -> None:
 def test_linking_again_updates_the_settings_instead_of_duplicating(store: Store) -> None:
     link(store)
     again = store.organizations.upsert(
-        tenant="default", group_id="cld-1", account="acct-1", entities={"people": "to-connec"},
-        enabled=False, conflict_winner="connec",
+        tenant="default",
+        group_id="cld-1",
+        account="acct-1",
+        entities={"people": "to-connec"},
+        enabled=False,
+        conflict_winner="connec",
     )
     assert len(store.organizations.all()) == 1
     assert again.entities == {"people": "to-connec"} and not again.enabled

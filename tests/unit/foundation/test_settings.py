@@ -94,7 +94,9 @@ def test_environment_overrides_scalars_and_tenant_secrets(tmp_path: Path) -> Non
         (('["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]', '["plain"]'), "partner.webhook_secrets[0]"),
     ],
 )
-def test_a_bad_setting_is_refused_naming_its_key(tmp_path: Path, change: tuple[str, str], key: str) -> None:
+def test_a_bad_setting_is_refused_naming_its_key(
+    tmp_path: Path, change: tuple[str, str], key: str
+) -> None:
     text = GOOD.replace(*change, 1)
     with pytest.raises(SettingsError) as raised:
         Settings.from_file(write(tmp_path, text), environ={})
@@ -114,7 +116,9 @@ def test_an_error_never_shows_a_secret(tmp_path: Path) -> None:
 
 def run_cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "connec_sync", "--config", str(config), *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin"})
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin"}
+    )
 
 
 @pytest.mark.parametrize(

@@ -26,8 +26,17 @@ def orgs(capsys, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped
 
 def test_link_then_set_then_list_shows_the_organization(store_url: str, capsys) -> None:  # type: ignore[no-untyped-def]
     assert orgs(capsys, "link", "--group", "cld-1", "--account", "a-1")[0] == 0
-    status, _, _ = orgs(capsys, "set", "--account", "a-1", "--disable", "--entity", "items=to-app",
-                        "--conflict-winner", "partner")
+    status, _, _ = orgs(
+        capsys,
+        "set",
+        "--account",
+        "a-1",
+        "--disable",
+        "--entity",
+        "items=to-app",
+        "--conflict-winner",
+        "partner",
+    )
     assert status == 0
     status, out, _ = orgs(capsys, "list", "--json")
     listed = json.loads(out)
@@ -38,7 +47,9 @@ def test_link_then_set_then_list_shows_the_organization(store_url: str, capsys) 
 
 
 def test_a_wrong_entity_or_direction_is_refused_with_status_2(store_url: str, capsys) -> None:  # type: ignore[no-untyped-def]
-    status, _, err = orgs(capsys, "link", "--group", "g", "--account", "a", "--entity", "venues=both")
+    status, _, err = orgs(
+        capsys, "link", "--group", "g", "--account", "a", "--entity", "venues=both"
+    )
     assert status == 2 and "unknown entity 'venues'" in err
     status, _, err = orgs(capsys, "link", "--group", "g", "--account", "a", "--entity", "items=up")
     assert status == 2 and "direction must be one of" in err
