@@ -40,7 +40,7 @@ def configure(level: str = "info", *, json_lines: bool | None = None) -> None:
     logging.basicConfig(level=max(numeric, logging.WARNING), stream=sys.stderr, force=True)
 
 
-def _keep_exc_info(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+def _keep_exc_info(_logger: Any, _name: str, event: Any) -> Any:
     return event
 
 

@@ -185,7 +185,7 @@ def _section(kind: type, name: str, raw: Any) -> Any:
     check.known_keys(name, raw, set(allowed))
     values = {}
     for key, value in raw.items():
-        default = kind.__dataclass_fields__[key].default
+        default = allowed[key].default
         values[key] = check.coerce(f"{name}.{key}", value, default)
     return kind(**values)
 

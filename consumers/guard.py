@@ -138,7 +138,11 @@ class Hold:
         arrives meanwhile is stale instead of overwriting it; this version's own retry still
         writes (see check_version), and `record` clears the flag once it is applied."""
         at, hashed = VERSION_COLUMNS[direction]
-        changes = {at: version.at, hashed: version.digest, PENDING_COLUMNS[direction]: True}
+        changes: dict[str, Any] = {
+            at: version.at,
+            hashed: version.digest,
+            PENDING_COLUMNS[direction]: True,
+        }
         self.id_map.update(self.link.id, **changes)
         self.link = dataclasses.replace(self.link, **changes)
 

@@ -7,7 +7,7 @@ from typing import Any
 #: (partner account, Connec! group) of the demo's linked customers
 CUSTOMERS = (("acct-harbour", "cld-harbour"), ("acct-orchard", "cld-orchard"))
 
-COMPANIES = (
+COMPANIES: tuple[dict[str, Any], ...] = (
     {
         "name": "Harbour Coffee Roasters",
         "email": "accounts@harbourcoffee.example",
@@ -34,7 +34,7 @@ COMPANIES = (
     },
 )
 
-CONTACTS = (
+CONTACTS: tuple[dict[str, Any], ...] = (
     {
         "first_name": "Mia",
         "last_name": "Nguyen",
@@ -52,7 +52,7 @@ CONTACTS = (
     },
 )
 
-PRODUCTS = (
+PRODUCTS: tuple[dict[str, Any], ...] = (
     {
         "sku": "BEAN-1KG",
         "name": "House blend beans 1 kg",
@@ -71,7 +71,7 @@ PRODUCTS = (
 )
 
 #: records another app (a CRM, say) keeps in Connec!, arriving in the partner app through sync
-CONNEC_ORGANIZATIONS = (
+CONNEC_ORGANIZATIONS: tuple[dict[str, Any], ...] = (
     {
         "name": "Orchard Street Bakery",
         "industry": "Food",
@@ -89,7 +89,7 @@ CONNEC_ORGANIZATIONS = (
         },
     },
 )
-CONNEC_PEOPLE = (
+CONNEC_PEOPLE: tuple[dict[str, Any], ...] = (
     {
         "first_name": "Priya",
         "last_name": "Shah",
@@ -98,7 +98,7 @@ CONNEC_PEOPLE = (
         "is_customer": True,
     },
 )
-CONNEC_ITEMS = (
+CONNEC_ITEMS: tuple[dict[str, Any], ...] = (
     {
         "name": "Sourdough starter kit",
         "reference": "KIT-SOUR",

@@ -61,7 +61,7 @@ def update(columns: tuple[str, ...], releasing: bool, returning: bool) -> Update
 @functools.lru_cache(maxsize=16)
 def insert(columns: tuple[str, ...]) -> Any:
     """INSERT a link from the parameters `v_<column>`, returning it."""
-    values = {column: bindparam(f"v_{column}") for column in columns}
+    values: dict[str, Any] = {column: bindparam(f"v_{column}") for column in columns}
     return _T.insert().values(values).returning(*_T.c)
 
 

@@ -46,9 +46,15 @@ class SyncRuns:
             ).first()
             if going:
                 raise RunAlreadyGoing(f"sync run {going[0]} is still running for this organization")
-            row = {"organization_id": organization_id, "mode": mode, "state": RUNNING}
+            row: dict[str, Any] = {
+                "organization_id": organization_id,
+                "mode": mode,
+                "state": RUNNING,
+            }
             row |= {"since": since, "counts": {}, "started_at": utcnow()}
-            run_id = conn.execute(table.insert().values(**row)).inserted_primary_key[0]
+            inserted = conn.execute(table.insert().values(**row)).inserted_primary_key
+            assert inserted is not None
+            run_id = inserted[0]
         run = self.by_id(int(run_id))
         assert run is not None
         return run

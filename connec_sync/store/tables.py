@@ -62,10 +62,10 @@ def id_map_table(
 ) -> Table:
     """One row per linked record pair; per direction the last applied version and our write's
     fingerprint. With every flag False it is the table as schema version 1 created it."""
-    lease_columns = (
+    lease_columns: list[Column[Any]] = (
         [Column("lease_owner", String(100)), Column("lease_until", UtcDateTime())] if leases else []
     )
-    link_back_columns = (
+    link_back_columns: list[Column[Any]] = (
         [
             #: the PUT body still to send to Connec! (JSON text), None once Connec! answered
             Column("pending_link_back", Text),
@@ -76,7 +76,7 @@ def id_map_table(
         if link_backs
         else []
     )
-    attempt_columns = (
+    attempt_columns: list[Column[Any]] = (
         [
             #: the direction's recorded version is being written, not yet confirmed applied
             Column(
