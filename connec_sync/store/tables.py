@@ -57,38 +57,35 @@ organizations = Table(
 )
 
 
+def _lease_columns() -> list[Column[Any]]:
+    """Schema step 2: who holds the record, until when."""
+    return [Column("lease_owner", String(100)), Column("lease_until", UtcDateTime())]
+
+
+def _link_back_columns() -> list[Column[Any]]:
+    """Schema step 5: the link-back still to send, batched after the ack."""
+    return [
+        #: the PUT body still to send to Connec! (JSON text), None once Connec! answered
+        Column("pending_link_back", Text),
+        #: not sent before this time: a sender's claim, or the backoff after a failure
+        Column("link_back_due", UtcDateTime()),
+        Column("link_back_tries", Integer, nullable=False, default=0, server_default="0"),
+    ]
+
+
+def _attempt_columns() -> list[Column[Any]]:
+    """Schema step 6: the direction's recorded version is being written, not yet confirmed."""
+    return [
+        Column(name, Boolean, nullable=False, default=False, server_default=false())
+        for name in ("to_app_pending", "to_connec_pending")
+    ]
+
+
 def id_map_table(
     meta: MetaData, *, leases: bool = True, link_backs: bool = True, attempts: bool = True
 ) -> Table:
     """One row per linked record pair; per direction the last applied version and our write's
     fingerprint. With every flag False it is the table as schema version 1 created it."""
-    lease_columns: list[Column[Any]] = (
-        [Column("lease_owner", String(100)), Column("lease_until", UtcDateTime())] if leases else []
-    )
-    link_back_columns: list[Column[Any]] = (
-        [
-            #: the PUT body still to send to Connec! (JSON text), None once Connec! answered
-            Column("pending_link_back", Text),
-            #: not sent before this time: a sender's claim, or the backoff after a failure
-            Column("link_back_due", UtcDateTime()),
-            Column("link_back_tries", Integer, nullable=False, default=0, server_default="0"),
-        ]
-        if link_backs
-        else []
-    )
-    attempt_columns: list[Column[Any]] = (
-        [
-            #: the direction's recorded version is being written, not yet confirmed applied
-            Column(
-                "to_app_pending", Boolean, nullable=False, default=False, server_default=false()
-            ),
-            Column(
-                "to_connec_pending", Boolean, nullable=False, default=False, server_default=false()
-            ),
-        ]
-        if attempts
-        else []
-    )
     return Table(
         "id_map",
         meta,
@@ -98,23 +95,28 @@ def id_map_table(
         Column("connec_id", String(200)),
         Column("partner_id", String(200)),
         Column("name", String(500)),
-        Column("to_app_version", String(64)),
-        Column("to_app_hash", String(64)),
-        Column("to_connec_version", String(64)),
-        Column("to_connec_hash", String(64)),
-        Column("partner_fingerprint", String(64)),
-        Column("connec_fingerprint", String(64)),
+        *[Column(name, String(64)) for name in _VERSION_AND_FINGERPRINT_COLUMNS],
         Column("last_error", Text),
         Column("inactive", Boolean, nullable=False, default=False),
-        *lease_columns,
-        *link_back_columns,
-        *attempt_columns,
+        *(_lease_columns() if leases else []),
+        *(_link_back_columns() if link_backs else []),
+        *(_attempt_columns() if attempts else []),
         Column("created_at", UtcDateTime(), nullable=False),
         Column("updated_at", UtcDateTime(), nullable=False),
         UniqueConstraint("organization_id", "entity", "connec_id", name="uq_id_map_connec"),
         UniqueConstraint("organization_id", "entity", "partner_id", name="uq_id_map_partner"),
     )
 
+
+#: per direction the last applied version (source time, content hash), and our writes' prints
+_VERSION_AND_FINGERPRINT_COLUMNS = (
+    "to_app_version",
+    "to_app_hash",
+    "to_connec_version",
+    "to_connec_hash",
+    "partner_fingerprint",
+    "connec_fingerprint",
+)
 
 id_map = id_map_table(metadata)
 
