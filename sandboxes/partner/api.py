@@ -11,6 +11,9 @@ from sandboxes.partner.state import PartnerState
 from sandboxes.web import SandboxError, StateResource, json_object, read_json
 
 
+Req, Resp = falcon.Request, falcon.Response
+
+
 def render_error(error: SandboxError) -> dict[str, Any]:
     """`{"error": {"code", "message", "fields"}}`."""
     body: dict[str, Any] = {"code": error.code, "message": error.message}
@@ -52,6 +55,17 @@ class ResourceCollection(StateResource[PartnerState]):
 
 
 class ResourceRecord(StateResource[PartnerState]):
+    """One record: GET, PATCH, DELETE. Through the API (`by_user=False`: bearer auth, no event)
+    or as a user in the app (the control endpoints: no auth, an `updated`/`deleted` event)."""
+
+    def __init__(self, state: PartnerState, *, by_user: bool = False) -> None:
+        super().__init__(state)
+        self.by_user = by_user
+
+    def _authorize(self, req: falcon.Request) -> None:
+        if not self.by_user:
+            authorize(req, self.state)
+
     def on_get(
         self,
         req: falcon.Request,
@@ -60,7 +74,7 @@ class ResourceRecord(StateResource[PartnerState]):
         resource: str,
         record_id: str,
     ) -> None:
-        authorize(req, self.state)
+        self._authorize(req)
         resp.media = self.state.get(account, resource, record_id)
 
     def on_patch(
@@ -71,9 +85,9 @@ class ResourceRecord(StateResource[PartnerState]):
         resource: str,
         record_id: str,
     ) -> None:
-        authorize(req, self.state)
+        self._authorize(req)
         body = json_object(read_json(req))
-        resp.media = self.state.patch(account, resource, record_id, body)
+        resp.media = self.state.patch(account, resource, record_id, body, by_user=self.by_user)
 
     def on_delete(
         self,
@@ -83,6 +97,6 @@ class ResourceRecord(StateResource[PartnerState]):
         resource: str,
         record_id: str,
     ) -> None:
-        authorize(req, self.state)
-        self.state.delete(account, resource, record_id)
+        self._authorize(req)
+        self.state.delete(account, resource, record_id, by_user=self.by_user)
         resp.status = falcon.HTTP_204

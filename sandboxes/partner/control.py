@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import falcon
 
+from sandboxes.partner.api import ResourceRecord
 from sandboxes.partner.sandbox import PartnerSandbox
 from sandboxes.web import SandboxError, StateResource, json_object, read_json
 
@@ -66,45 +67,11 @@ class UserRecords(StateResource[PartnerSandbox]):
         resp.status, resp.media = 201, self.state.user_create(account, resource, body)
 
 
-class UserRecord(StateResource[PartnerSandbox]):
-    """GET one record; PATCH is a user's edit (`updated`), DELETE a user's delete (`deleted`)."""
-
-    def on_get(
-        self,
-        req: falcon.Request,
-        resp: falcon.Response,
-        account: str,
-        resource: str,
-        record_id: str,
-    ) -> None:
-        resp.media = self.state.get(account, resource, record_id)
-
-    def on_patch(
-        self,
-        req: falcon.Request,
-        resp: falcon.Response,
-        account: str,
-        resource: str,
-        record_id: str,
-    ) -> None:
-        changes = json_object(read_json(req))
-        resp.media = self.state.user_edit(account, resource, record_id, changes)
-
-    def on_delete(
-        self,
-        req: falcon.Request,
-        resp: falcon.Response,
-        account: str,
-        resource: str,
-        record_id: str,
-    ) -> None:
-        self.state.user_delete(account, resource, record_id)
-        resp.status = falcon.HTTP_204
-
-
 def add_control_routes(app: falcon.App, state: PartnerSandbox) -> None:
     app.add_route("/_sandbox/accounts", Accounts(state))
     app.add_route("/_sandbox/receivers", Receivers(state))
     app.add_route("/_sandbox/seed", Seed(state))
     app.add_route("/_sandbox/accounts/{account}/{resource}", UserRecords(state))
-    app.add_route("/_sandbox/accounts/{account}/{resource}/{record_id}", UserRecord(state))
+    app.add_route(
+        "/_sandbox/accounts/{account}/{resource}/{record_id}", ResourceRecord(state, by_user=True)
+    )
