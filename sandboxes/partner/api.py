@@ -10,7 +10,6 @@ import falcon
 from sandboxes.partner.state import PartnerState
 from sandboxes.web import SandboxError, StateResource, json_object, read_json
 
-
 Req, Resp = falcon.Request, falcon.Response
 
 
