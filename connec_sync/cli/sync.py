@@ -16,6 +16,7 @@ from connec_sync.clients.partner import PartnerClient
 from connec_sync.settings import Settings
 from connec_sync.store import RunAlreadyGoing, Store
 from mappers.registry import COLLECTIONS
+from producers.sync import metrics as sync_metrics
 from producers.sync.plan import Request, parse_timestamp
 from producers.sync.progress import progress_for
 from producers.sync.reader import Sources
@@ -50,6 +51,7 @@ def register(commands: Any) -> None:
         metavar="DURATION",
         help="repeat with jitter until SIGTERM (e.g. 15m, 1h)",
     )
+    parser.add_argument("--metrics-port", type=int, metavar="N", help="serve /metrics on port N")
     parser.set_defaults(handler=run)
 
 
@@ -70,6 +72,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     except amqp.BrokerUnavailable as error:
         print(f"connec-sync sync: {error}", file=sys.stderr)
         return EXIT_UNAVAILABLE
+    if args.metrics_port:
+        sync_metrics.serve(args.metrics_port)
     store = Store.open(settings.store.url)
     publisher = make_publisher(settings.broker)
     sources = _SourcesByTenant(settings)

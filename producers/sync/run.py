@@ -18,6 +18,7 @@ from connec_sync.settings import SyncSettings
 from connec_sync.store.clock import utcnow
 from connec_sync.store.runs import FAILED, RUNNING, SUCCEEDED, SyncRun
 from producers.envelopes import record_envelope
+from producers.sync import metrics
 from producers.sync.guard import MassArchive, check_archive_share
 from producers.sync.plan import Plan, Request, Step, plan_run
 from producers.sync.progress import NoProgress, Progress
@@ -59,6 +60,7 @@ class Runner:
                 self.store.runs.finish(run.id, FAILED, counts, "interrupted")
                 raise
             self.store.runs.finish(run.id, state, counts, error)
+            metrics.record_run(state, counts)
             self.progress.finished(state)
             log.info(f"sync_run_{state}", counts=counts, error=error)
         finished = self.store.runs.by_id(run.id)

@@ -175,3 +175,19 @@ def test_a_stop_request_fails_the_run_as_interrupted(world: SyncWorld) -> None:
     run = world.runner.run(world.organization, Request())
 
     assert run.state == "failed" and (run.error or "").startswith("Interrupted: stopped")
+
+
+def test_a_finished_run_is_counted_in_the_sync_metrics() -> None:
+    from prometheus_client import REGISTRY
+
+    from producers.sync import metrics
+
+    before = REGISTRY.get_sample_value(
+        "connec_sync_sync_records_published_total", {"entity": "people", "direction": "to-app"}
+    )
+    metrics.record_run("succeeded", {"people": {"to-app": 3}})
+    after = REGISTRY.get_sample_value(
+        "connec_sync_sync_records_published_total", {"entity": "people", "direction": "to-app"}
+    )
+    assert (after or 0) - (before or 0) == 3
+    assert REGISTRY.get_sample_value("connec_sync_sync_runs_total", {"state": "succeeded"}) >= 1
