@@ -9,6 +9,7 @@ from connec_sync.naming import Route
 from connec_sync.settings import BrokerSettings
 from sandboxes import testing
 from schemas.envelope import encode
+from tests.unit.consumers.support import take_all
 
 GROUP, ACCOUNT, PROVIDER = testing.GROUP_ID, testing.ACCOUNT, "demoapp"
 
@@ -44,22 +45,12 @@ def queue_ready(settings: BrokerSettings, queue: str) -> int:
         connection.release()
 
 
-def take_all(settings: BrokerSettings, queue: str) -> list[Any]:
-    connection = amqp.connect(settings)
-    try:
-        channel = connection.channel()
-        taken = []
-        while (raw := channel.basic_get(queue, no_ack=True)) is not None:
-            taken.append(channel.message_to_python(raw))
-        channel.close()
-        return taken
-    finally:
-        connection.release()
-
-
 def ours(id_array: list[dict[str, Any]] | None) -> str | None:
     """Our partner id in a Connec! id array."""
     for entry in id_array or ():
         if entry.get("provider") == PROVIDER and entry.get("realm") == ACCOUNT:
             return str(entry["id"])
     return None
+
+
+__all__ = ["take_all"]
