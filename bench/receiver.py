@@ -166,28 +166,30 @@ def main() -> int:
     )
     settings = Settings.from_file(config)
     declare_all(settings.broker)
-    ours_cmd = [
-        sys.executable,
-        "-m",
-        "connec_sync",
-        "--config",
-        str(config),
-        "--log-level",
-        "warning",
-        "receiver",
-    ]
-    base_cmd = [sys.executable, "-m", "bench.baseline_receiver", "--config", str(config)]
     try:
-        with (
-            server(ours_cmd + ["--port", "18181"], 18181) as ours_process,
-            server(base_cmd + ["--port", "18182"], 18182) as base_process,
-        ):
-            results = measure_both({"receiver": 18181, "baseline": 18182}, settings)
-            results["receiver"]["rss_mb"] = rss_mb(ours_process.pid)
-            results["baseline"]["rss_mb"] = rss_mb(base_process.pid)
+        results = measure_servers(config, settings)
     finally:
         remove_topology(settings)
-    ours, baseline = results["receiver"], results["baseline"]
+    report_results(results["receiver"], results["baseline"])
+    return 0
+
+
+def measure_servers(config: Path, settings: Settings) -> dict[str, Any]:
+    """Start our receiver and the baseline on the same gunicorn setup, and measure both."""
+    ours_cmd = [sys.executable, "-m", "connec_sync", "--config", str(config)]
+    ours_cmd += ["--log-level", "warning", "receiver", "--port", "18181"]
+    base_cmd = [sys.executable, "-m", "bench.baseline_receiver", "--config", str(config)]
+    with (
+        server(ours_cmd, 18181) as ours_process,
+        server(base_cmd + ["--port", "18182"], 18182) as base_process,
+    ):
+        results = measure_both({"receiver": 18181, "baseline": 18182}, settings)
+        results["receiver"]["rss_mb"] = rss_mb(ours_process.pid)
+        results["baseline"]["rss_mb"] = rss_mb(base_process.pid)
+    return results
+
+
+def report_results(ours: dict[str, Any], baseline: dict[str, Any]) -> None:
     report = table(ours, baseline)
     print(report)
     meta = {
@@ -202,7 +204,6 @@ def main() -> int:
         "receiver", {"receiver": ours, "baseline": baseline, "settings": meta, "table": report}
     )
     print(f"results: {path}")
-    return 0
 
 
 def remove_topology(settings: Settings) -> None:
