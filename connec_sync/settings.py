@@ -27,6 +27,8 @@ CONFLICT_POLICIES = ("recent", "connec", "partner")
 class BrokerSettings:
     url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
     prefetch: int = 20
+    #: records one consumer process applies at once (threads; at most `prefetch`)
+    concurrency: int = 4
     #: prefix of every exchange and queue name, so deployments can share a broker
     namespace: str = "connec-sync"
     #: optional management API base (http://user:pass@host:15672) for unacked counts in status
@@ -228,6 +230,9 @@ def _validate(settings: Settings) -> None:
     check.url("connec.base_url", settings.connec.base_url, ("http", "https"))
     check.url("partner.base_url", settings.partner.base_url, ("http", "https"))
     check.positive("broker.prefetch", settings.broker.prefetch)
+    check.positive("broker.concurrency", settings.broker.concurrency)
+    if settings.broker.concurrency > settings.broker.prefetch:
+        raise SettingsError("broker.concurrency", "must be at most broker.prefetch")
     check.positive("receiver.max_body_bytes", settings.receiver.max_body_bytes)
     check.port("receiver.port", settings.receiver.port)
     check.positive("sync.page_size", settings.sync.page_size)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import dataclasses
 import os
 import socket
+import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -189,19 +191,30 @@ class Hold:
 
 
 class Guard:
-    """Holds records for one consumer: `with guard.holding(org, entity, ...) as hold`."""
+    """Holds records for one consumer: `with guard.holding(org, entity, ...) as hold`.
+    Leases are taken in the name of `owner`, or with `owner=None` in a name of each calling
+    thread (`new_owner()`'s): a process's applying threads never share a lease."""
 
     def __init__(
         self,
         id_map: Any,
-        owner: str,
+        owner: str | None = None,
         lease_s: float = LEASE_S,
         busy_wait_s: float = BUSY_WAIT_S,
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.id_map, self.owner, self.lease_s = id_map, owner, lease_s
+        self.id_map, self._owner, self.lease_s = id_map, owner, lease_s
         self.busy_wait_s, self._clock, self._sleep = busy_wait_s, clock, sleep
+        self._thread = threading.local()
+
+    @property
+    def owner(self) -> str:
+        if self._owner is not None:
+            return self._owner
+        if not hasattr(self._thread, "owner"):
+            self._thread.owner = new_owner()
+        return str(self._thread.owner)
 
     @contextmanager
     def holding(
@@ -255,6 +268,11 @@ class Guard:
         if owner_is_dead(found.lease_owner):  # a crashed process on this host: free it now
             now = datetime.max.replace(tzinfo=UTC)
         return self.id_map.acquire_lease(found.id, self.owner, until, now)
+
+
+def new_owner() -> str:
+    """A lease owner name unique to one thread of one process: `host:pid:token`."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def owner_is_dead(owner: str | None) -> bool:

@@ -18,7 +18,7 @@ from consumers.guard import Guard
 from consumers.link_backs import LinkBackSender
 from consumers.organizations import OrganizationLookup
 from consumers.outcomes import Handler
-from consumers.steps import RecordPipeline, Targets, new_owner
+from consumers.steps import RecordPipeline, Targets
 from consumers.to_app import apply_to_partner
 from consumers.to_connec import apply_to_connec
 
@@ -61,7 +61,7 @@ def build_handler(
         direction=route.direction,
         provider=settings.partner.provider,
         organizations=OrganizationLookup(store.organizations),  # type: ignore[attr-defined]
-        guard=Guard(store.id_map, new_owner(), lease_seconds(settings)),  # type: ignore[attr-defined]
+        guard=Guard(store.id_map, None, lease_seconds(settings)),  # type: ignore[attr-defined]
         id_map=store.id_map,  # type: ignore[attr-defined]
         targets=Targets(settings, gate),
     )

@@ -1,6 +1,7 @@
 """The consumer runtime: one loop per process that takes deliveries from the live and backfill
-lanes of its routes (live first), hands each envelope to the route's handler, settles the verdict
-(ack, retry tier, dead letter, requeue) and logs one line per message.
+lanes of its routes (live first), hands each envelope to the route's handler on one of the
+`broker.concurrency` applying threads (consumers.applying), settles each verdict (ack, retry
+tier, dead letter, requeue) on its own thread, and logs one line per message.
 
 Entry points: `Worker(broker_settings, {route: handler}).run()` blocks until `stop()` (any
 thread) and reconnects by itself; `run_until_signalled(worker)` adds SIGTERM/SIGINT handling and
@@ -27,17 +28,22 @@ from connec_sync.broker import amqp
 from connec_sync.broker.setup import declare_all
 from connec_sync.naming import Route
 from connec_sync.settings import BrokerSettings
+from consumers.applying import Applier, Job
 from consumers.deliveries import Delivery, Inbox, Subscription
-from consumers.outcomes import UNDECODABLE, Handler
+from consumers.outcomes import UNDECODABLE, UNEXPECTED_ERROR, Handler
 from consumers.reporting import report
 from consumers.settle import Settler
-from consumers.verdicts import Verdict, dead_letter, judge
+from consumers.verdicts import RETRIED, Verdict, dead_letter
 from schemas.envelope import UndecodableMessage, decode
 
 #: longest wait for deliveries in one pass when idle (also bounds how late a stop is noticed)
 POLL_S = 1.0
 #: the same on memory://, which polls its queues instead of being woken by a socket
 MEMORY_POLL_S = 0.05
+#: longest wait for an applying thread to finish while every thread is busy
+BUSY_WAIT_S = 0.05
+#: wait for the broker while records are being applied and none is waiting to start
+APPLYING_POLL_S = 0.005
 #: seconds between heartbeat checks
 HEARTBEAT_CHECK_S = 1.0
 #: after a stop request, seconds spent finishing deliveries already received
@@ -77,6 +83,9 @@ class Worker:
         self._stopping = threading.Event()
         self._stop_requested_at = 0.0
         self._last_heartbeat_check = 0.0
+        #: one per connection: results of deliveries from a lost connection are dropped
+        self._generation = 0
+        self.applier: Applier | None = None
 
     @property
     def stopping(self) -> bool:
@@ -94,9 +103,12 @@ class Worker:
         services = self._background()
         for service in services:
             service.start()
+        settings = self.settings
+        self.applier = Applier(self.handlers, settings.max_attempts, settings.concurrency)
         try:
             self._consume()
         finally:
+            self.applier.stop()
             for service in services:
                 service.stop()
         _log.info("consumer_stopped")
@@ -120,7 +132,7 @@ class Worker:
                 connection.collect()
             except lost as error:
                 self.ready.clear()
-                released = self.inbox.clear()
+                released = self.inbox.clear() + self._applier.in_flight
                 _log.warning("broker_connection_lost", error=str(error), released=released)
                 connection.collect()
 
@@ -139,10 +151,12 @@ class Worker:
         )
         subscription.start()
         settler = Settler(connection, self.settings, self.rng)
+        self._generation += 1
         _log.info(
             "consumer_subscribed",
             routes=[f"{r.entity}.{r.direction}" for r in self.handlers],
             prefetch=self.settings.prefetch,
+            concurrency=self.settings.concurrency,
             durable=not self.settings.is_memory,
         )
         self.ready.set()
@@ -151,17 +165,46 @@ class Worker:
         self._finish(connection, subscription, settler)
 
     def _step(self, connection: Any, settler: Settler) -> None:
-        timeout = 0.0
-        if not self.inbox:
-            poll = MEMORY_POLL_S if self.settings.is_memory else POLL_S
-            due = settler.seconds_until_due()
-            timeout = poll if due is None else min(poll, due)
-        self._pump(connection, timeout)
+        self._dispatch(settler)
+        applier = self._applier
+        if applier.in_flight and not applier.has_room:
+            # every thread busy: wake when one is done (frames wait in the socket meanwhile)
+            done = applier.finished(BUSY_WAIT_S)
+            self._pump(connection, 0.0)
+        else:
+            self._pump(connection, self._wait_s(settler))
+            done = applier.finished()
         self._check_heartbeat(connection)
         settler.release_due()
-        delivery = self.inbox.take()
-        if delivery is not None:
-            self._process(delivery, settler)
+        for job in done:
+            self._settle(job, settler)
+
+    def _wait_s(self, settler: Settler) -> float:
+        """How long to wait for the broker: not at all with deliveries waiting, briefly while
+        records are being applied, else until the next poll or delayed retry."""
+        if self.inbox:
+            return 0.0
+        if self._applier.in_flight:
+            return APPLYING_POLL_S
+        poll = MEMORY_POLL_S if self.settings.is_memory else POLL_S
+        due = settler.seconds_until_due()
+        return poll if due is None else min(poll, due)
+
+    @property
+    def _applier(self) -> Applier:
+        assert self.applier is not None, "run() makes the applier"
+        return self.applier
+
+    def _dispatch(self, settler: Settler) -> None:
+        """Start received deliveries while a thread is free; settle those that cannot start."""
+        while self._applier.has_room and (delivery := self.inbox.take()) is not None:
+            envelope, refused = self._open(delivery)
+            job = Job(delivery, envelope, self._generation)
+            if refused is None:
+                self._applier.start(job)
+            else:
+                job.verdict = refused
+                self._settle(job, settler)
 
     def _pump(self, connection: Any, timeout: float) -> None:
         """Read what the broker sent, waiting up to `timeout` for the first frame; deliveries
@@ -179,17 +222,23 @@ class Worker:
             self._last_heartbeat_check = now
             connection.heartbeat_check()
 
-    def _process(self, delivery: Delivery, settler: Settler) -> None:
-        started = time.monotonic()
+    def _settle(self, job: Job, settler: Settler) -> None:
+        delivery, envelope = job.delivery, job.envelope
+        if job.generation != self._generation:
+            return  # its connection was lost: the broker redelivers it
+        verdict = job.verdict or Verdict(
+            RETRIED, UNEXPECTED_ERROR, "the applying thread was interrupted", requeue=True
+        )
         route = delivery.route
         with logs.bound(
             message_id=delivery.message_id, entity=route.entity, direction=route.direction
         ):
-            envelope, verdict = self._judge(delivery)
             settled = settler.settle(delivery, envelope, verdict)
-            report(delivery, envelope, settled, time.monotonic() - started)
+            report(delivery, envelope, settled, time.monotonic() - job.started)
 
-    def _judge(self, delivery: Delivery) -> tuple[dict[str, Any] | None, Verdict]:
+    def _open(self, delivery: Delivery) -> tuple[dict[str, Any] | None, Verdict | None]:
+        """The delivery's envelope, and the verdict when it cannot be applied (undecodable, or
+        an envelope for another route)."""
         try:
             envelope = decode(delivery.body)
         except UndecodableMessage as error:
@@ -199,22 +248,24 @@ class Worker:
             where = f"{envelope['entity']} {envelope['direction']}"
             misrouted = f"an envelope for {where} on {route.work_queue(delivery.lane)}"
             return envelope, dead_letter(UNDECODABLE, misrouted)
-        with logs.bound(group_id=envelope.get("group_id"), attempts=envelope["attempts"] + 1):
-            return envelope, judge(self.handlers[route], envelope, self.settings.max_attempts)
+        return envelope, None
 
     def _finish(self, connection: Any, subscription: Subscription, settler: Settler) -> None:
         subscription.cancel()
-        _log.info("consumer_stopping", received=len(self.inbox))
+        applier = self._applier
+        _log.info("consumer_stopping", received=len(self.inbox), applying=applier.in_flight)
         deadline = self._stop_requested_at + STOP_DRAIN_S
-        while self.inbox and time.monotonic() < deadline:
+        while (self.inbox or applier.in_flight) and time.monotonic() < deadline:
+            self._dispatch(settler)
+            done = applier.finished(BUSY_WAIT_S)
             self._pump(connection, 0.0)
-            delivery = self.inbox.take()
-            if delivery is not None:
-                self._process(delivery, settler)
-        released = self.inbox.clear()
+            for job in done:
+                self._settle(job, settler)
+        released = self.inbox.clear() + applier.in_flight
         if settler.delays:
             _log.warning("delayed_retries_dropped", count=len(settler.delays), durable=False)
         connection.release()
+        self._generation += 1  # what is still being applied is the broker's to redeliver
         _log.info("consumer_drained", released=released)
 
     def _raise_if_stopping(self) -> None:

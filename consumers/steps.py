@@ -4,10 +4,7 @@ turn validation and mapping failures into verdicts and record an applied change.
 from __future__ import annotations
 
 import json
-import os
-import socket
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -72,11 +69,6 @@ class RecordPipeline:
             return found.partner_id if found is not None and not found.inactive else None
 
         return MappingContext(self.provider, organization.account, partner_id_for)
-
-
-def new_owner() -> str:
-    """A lease owner name unique to one handler of one process."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def checked(step: Callable[[], T]) -> T:

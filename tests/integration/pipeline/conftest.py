@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from typing import Any
@@ -16,13 +17,20 @@ from tests.system import System, running_system
 def start_system(
     broker_settings: BrokerSettings, sqlite_store_url: str
 ) -> Iterator[Callable[..., System]]:
-    """Factory: `start_system(store_url=..., replicas=1, **organization)`; stopped afterwards."""
+    """Factory: `start_system(store_url=..., replicas=1, concurrency=None, **organization)`;
+    stopped afterwards."""
     with ExitStack() as stack:
 
-        def start(store_url: str | None = None, replicas: int = 1, **organization: Any) -> System:
+        def start(
+            store_url: str | None = None,
+            replicas: int = 1,
+            concurrency: int | None = None,
+            **organization: Any,
+        ) -> System:
             url = store_url or sqlite_store_url
-            return stack.enter_context(
-                running_system(url, broker_settings, replicas, **organization)
-            )
+            broker = broker_settings
+            if concurrency is not None:
+                broker = dataclasses.replace(broker, concurrency=concurrency)
+            return stack.enter_context(running_system(url, broker, replicas, **organization))
 
         yield start

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -66,6 +68,25 @@ def test_gate_pauses_only_its_own_target_and_account():
     gate.wait(("partner", "acct-2"))
     gate.wait(("connec", "acct-1"))
     assert clock.slept == []
+
+
+def test_a_pause_set_by_one_thread_holds_back_every_other_thread_of_the_process():
+    gate, key = RateGate(max_wait_s=5), ("partner", "acct-1")
+    gate.pause(key, 0.3)
+    passed: list[float] = []
+    paused_at = time.monotonic()
+
+    def request() -> None:
+        gate.wait(key)
+        passed.append(time.monotonic() - paused_at)
+
+    threads = [threading.Thread(target=request) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert len(passed) == 4
+    assert min(passed) >= 0.3
 
 
 def test_a_shorter_pause_does_not_shorten_a_longer_one():

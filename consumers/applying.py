@@ -1,0 +1,119 @@
+"""Applying several records at once in one consumer process: `broker.concurrency` threads
+call the handlers while the worker's own thread keeps the broker connection (kombu is not
+thread-safe: every ack, publish and read stays on that thread).
+
+A target API answers in tens to hundreds of milliseconds; one record at a time, a process
+would spend nearly all its time waiting. Each delivery goes to the thread its record hashes
+to (`record_key`): messages for one record are applied by one thread, in the order they were
+received, and never wait on each other's lease. Replicas in other processes still meet at the
+record's lease (consumers.guard), which each thread holds under its own owner name.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from connec_sync import logs
+from connec_sync.naming import Route
+from consumers.deliveries import Delivery
+from consumers.outcomes import Handler
+from consumers.verdicts import Verdict, judge
+
+
+@dataclass
+class Job:
+    """A decoded delivery on its way to a handler, and, once done, its verdict."""
+
+    delivery: Delivery
+    envelope: dict[str, Any] | None
+    generation: int
+    started: float = field(default_factory=time.monotonic)
+    verdict: Verdict | None = None
+
+
+def record_key(envelope: dict[str, Any]) -> str:
+    """What identifies the message's record: entity, organization, and its source id (the
+    Connec! entry of an id array, which stays put while other entries are added)."""
+    ids = (envelope.get("record") or {}).get("id")
+    if isinstance(ids, list):
+        connec = [e for e in ids if isinstance(e, dict) and e.get("provider") == "connec"]
+        ids = (connec or ids or [None])[0]
+        ids = ids.get("id") if isinstance(ids, dict) else ids
+    owner = envelope.get("group_id") or envelope.get("account")
+    return f"{envelope.get('entity')}|{owner}|{ids}"
+
+
+class Applier:
+    """`concurrency` handler threads, each with its own queue of jobs; finished jobs come back
+    through `finished` (call it from the worker's thread only)."""
+
+    def __init__(
+        self,
+        handlers: Mapping[Route, Handler],
+        max_attempts: int,
+        concurrency: int,
+        judging: Callable[..., Verdict] = judge,
+    ) -> None:
+        self.handlers, self.max_attempts, self._judge = dict(handlers), max_attempts, judging
+        self._lanes: list[queue.SimpleQueue[Job | None]] = [
+            queue.SimpleQueue() for _ in range(concurrency)
+        ]
+        self._done: queue.SimpleQueue[Job] = queue.SimpleQueue()
+        self.in_flight = 0
+        self._threads = [
+            threading.Thread(target=self._serve, args=(lane,), name=f"apply-{n}", daemon=True)
+            for n, lane in enumerate(self._lanes)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    @property
+    def has_room(self) -> bool:
+        return self.in_flight < len(self._lanes)
+
+    def start(self, job: Job) -> None:
+        key = record_key(job.envelope or {}).encode()
+        self._lanes[zlib.crc32(key) % len(self._lanes)].put(job)
+        self.in_flight += 1
+
+    def finished(self, wait_s: float = 0.0) -> list[Job]:
+        """The jobs done since the last call; waits up to `wait_s` for the first one."""
+        done: list[Job] = []
+        try:
+            done.append(self._done.get(timeout=wait_s) if wait_s > 0 else self._done.get_nowait())
+            while True:
+                done.append(self._done.get_nowait())
+        except queue.Empty:
+            pass
+        self.in_flight -= len(done)
+        return done
+
+    def stop(self, timeout_s: float = 1.0) -> None:
+        """Let each thread finish its queue, then end it (threads still busy after `timeout_s`
+        are left to the process's exit: they are daemons)."""
+        for lane in self._lanes:
+            lane.put(None)
+        deadline = time.monotonic() + timeout_s
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    def _serve(self, lane: queue.SimpleQueue[Job | None]) -> None:
+        while (job := lane.get()) is not None:
+            route, envelope = job.delivery.route, job.envelope or {}
+            with logs.bound(
+                message_id=job.delivery.message_id,
+                entity=route.entity,
+                direction=route.direction,
+                group_id=envelope.get("group_id"),
+                attempts=envelope["attempts"] + 1,
+            ):
+                try:
+                    job.verdict = self._judge(self.handlers[route], envelope, self.max_attempts)
+                finally:  # even when a BaseException ends the thread: the job is not lost
+                    self._done.put(job)
