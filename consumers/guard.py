@@ -7,11 +7,8 @@ See docs/consumers-pipeline.md for the rules and why they are what they are.
 from __future__ import annotations
 
 import dataclasses
-import os
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +21,7 @@ from connec_sync.store.clock import utcnow
 from connec_sync.store.idmap import LinkBusy, LinkConflict
 from consumers.fingerprints import digest
 from consumers.outcomes import Deferred, Rejected, Skip
+from consumers.owners import new_owner, owner_is_dead
 
 #: seconds a record's lease lasts when its holder dies (the pipeline passes a longer one
 #: derived from the client timeouts, so a live holder never outlasts its lease)
@@ -76,6 +74,12 @@ def normalised_time(value: Any) -> str:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def write_ahead(direction: str, version: Version) -> dict[str, Any]:
+    """The columns saying `version` is being written in `direction` (see Hold.attempt)."""
+    at, hashed = VERSION_COLUMNS[direction]
+    return {at: version.at, hashed: version.digest, PENDING_COLUMNS[direction]: True}
 
 
 def applied_version(link: IdLink, direction: str) -> Version | None:
@@ -138,13 +142,11 @@ class Hold:
         """Write-ahead: record `version` as being written, keeping the lease, before the write.
         If the write's answer is lost (a timeout, a 5xx after applying), an older version that
         arrives meanwhile is stale instead of overwriting it; this version's own retry still
-        writes (see check_version), and `record` clears the flag once it is applied."""
-        at, hashed = VERSION_COLUMNS[direction]
-        changes: dict[str, Any] = {
-            at: version.at,
-            hashed: version.digest,
-            PENDING_COLUMNS[direction]: True,
-        }
+        writes (see check_version), and `record` clears the flag once it is applied. Nothing to
+        do when the link records it already (claimed with it: `Guard.holding(attempt=...)`)."""
+        changes = write_ahead(direction, version)
+        if all(getattr(self.link, column) == value for column, value in changes.items()):
+            return
         self.id_map.update(self.link.id, **changes)
         self.link = dataclasses.replace(self.link, **changes)
 
@@ -224,11 +226,14 @@ class Guard:
         *,
         connec_id: str | None = None,
         partner_id: str | None = None,
+        attempt: tuple[str, Version] | None = None,
     ) -> Iterator[Hold]:
         """The record's link, claimed if new, leased to us until the block ends. Looked up by
         our partner id first, then by the Connec! id. Deferred(`record_busy`) when another
-        replica keeps it longer than BUSY_WAIT_S."""
-        link = self._acquire(organization_id, entity, connec_id, partner_id)
+        replica keeps it longer than BUSY_WAIT_S. A link claimed here records `attempt`
+        (direction, version) as being written (Hold.attempt) in the same statement."""
+        claimed_with = write_ahead(*attempt) if attempt is not None else {}
+        link = self._acquire(organization_id, entity, connec_id, partner_id, claimed_with)
         hold = Hold(self.id_map, link, self.owner)
         try:
             yield hold
@@ -236,11 +241,16 @@ class Guard:
             hold.release()
 
     def _acquire(
-        self, organization_id: int, entity: str, connec_id: str | None, partner_id: str | None
+        self,
+        organization_id: int,
+        entity: str,
+        connec_id: str | None,
+        partner_id: str | None,
+        claimed_with: dict[str, Any],
     ) -> IdLink:
         deadline = time.monotonic() + self.busy_wait_s
         while True:
-            link = self._lease(organization_id, entity, connec_id, partner_id)
+            link = self._lease(organization_id, entity, connec_id, partner_id, claimed_with)
             if link is not None:
                 return link
             if time.monotonic() >= deadline:
@@ -249,7 +259,12 @@ class Guard:
             self._sleep(BUSY_POLL_S)
 
     def _lease(
-        self, organization_id: int, entity: str, connec_id: str | None, partner_id: str | None
+        self,
+        organization_id: int,
+        entity: str,
+        connec_id: str | None,
+        partner_id: str | None,
+        claimed_with: dict[str, Any],
     ) -> IdLink | None:
         now = self._clock()
         until = datetime.fromtimestamp(now.timestamp() + self.lease_s, UTC)
@@ -261,31 +276,10 @@ class Guard:
         if found is None:  # by the Connec! id alone: claim it, or else find it (one step)
             ids = {"connec_id": connec_id, "partner_id": partner_id}
             found, claimed = self.id_map.claim(
-                organization_id, entity, **ids, lease=(self.owner, until)
+                organization_id, entity, **ids, lease=(self.owner, until), **claimed_with
             )
             if claimed:
                 return found
         if owner_is_dead(found.lease_owner):  # a crashed process on this host: free it now
             now = datetime.max.replace(tzinfo=UTC)
         return self.id_map.acquire_lease(found.id, self.owner, until, now)
-
-
-def new_owner() -> str:
-    """A lease owner name unique to one thread of one process: `host:pid:token`."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def owner_is_dead(owner: str | None) -> bool:
-    """Whether a lease owner (`host:pid:token`) is a process of this host that no longer runs;
-    owners on other hosts are only freed by their lease's expiry."""
-    host, _, rest = (owner or "").partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False

@@ -36,7 +36,8 @@ def apply_to_partner(pipeline: RecordPipeline, envelope: dict[str, Any]) -> Outc
         raise Rejected("invalid", '{"id": ["No Connec! id in the id array."]}')
     ours = own_partner_id(record["id"], pipeline.provider, organization.account)
     guard = pipeline.guard
-    with guard.holding(organization.id, name, connec_id=own_id, partner_id=ours) as hold:
+    ids = {"connec_id": own_id, "partner_id": ours}
+    with guard.holding(organization.id, name, **ids, attempt=(TO_APP, version)) as hold:
         if hold.check_version(TO_APP, version):  # a tie: apply Connec!'s current record
             record, version = _current(pipeline, organization, own_id)
             hold.check_version(TO_APP, version)

@@ -39,7 +39,10 @@ def apply_to_connec(pipeline: RecordPipeline, envelope: dict[str, Any]) -> Outco
     record = checked(lambda: validate_partner(name, envelope["record"]))
     version = version_of(envelope, record)
     guard = pipeline.guard
-    with guard.holding(organization.id, name, partner_id=record["id"]) as hold:
+    claimed_with = (TO_CONNEC, version)
+    with guard.holding(
+        organization.id, name, partner_id=record["id"], attempt=claimed_with
+    ) as hold:
         if hold.check_version(TO_CONNEC, version):  # a tie: apply the partner's current record
             record, version = _current(pipeline, organization, record["id"])
             hold.check_version(TO_CONNEC, version)

@@ -75,12 +75,14 @@ class IdMap:
         connec_id: str | None = None,
         partner_id: str | None = None,
         lease: tuple[str, datetime] | None = None,
+        **initial: Any,
     ) -> tuple[IdLink, bool]:
         """Insert a link under the unique constraints; (link, True) if this call created it,
         (the existing link, False) if a replica or an earlier delivery got there first.
-        With `lease` (owner, until), a link this call creates is leased to that owner."""
+        With `lease` (owner, until), a link this call creates is leased to that owner; the
+        columns of `initial` are set on a link this call creates."""
         now = utcnow()
-        row = {"organization_id": organization_id, "entity": entity, "inactive": False}
+        row = {**initial, "organization_id": organization_id, "entity": entity, "inactive": False}
         row |= {"connec_id": connec_id, "partner_id": partner_id}
         row |= {"created_at": now, "updated_at": now, "link_back_tries": 0}
         if lease is not None:

@@ -45,3 +45,28 @@ def test_an_older_version_is_stale_while_a_newer_write_is_in_doubt(guarded) -> N
     assert link.to_app_pending is False and link.to_app_version == newer.at
     with pytest.raises(Skip), guard.holding(org, "people", connec_id="c-1") as hold:
         hold.check_version(TO_APP, newer)  # applied and confirmed: the same version is stale now
+
+
+def test_a_new_link_is_claimed_with_its_version_in_doubt_in_one_statement(guarded) -> None:  # type: ignore[no-untyped-def]
+    store, org, guard = guarded
+    newer, older = version(20, "new"), version(10, "old")
+    updates: list[dict] = []
+    update = store.id_map.update
+    store.id_map.update = lambda link_id, **changes: (
+        updates.append(changes) or update(link_id, **changes)
+    )
+    attempt = (TO_APP, newer)
+    with (
+        pytest.raises(TimeoutError),
+        guard.holding(org, "people", connec_id="c-2", attempt=attempt) as hold,
+    ):
+        assert hold.link.to_app_pending is True and hold.link.to_app_version == newer.at
+        assert hold.check_version(TO_APP, newer) is False
+        hold.attempt(TO_APP, newer)  # recorded by the claim already: no second write
+        raise TimeoutError("the create's answer was lost")
+    assert updates == []
+    with pytest.raises(Skip) as skipped, guard.holding(org, "people", connec_id="c-2") as hold:
+        hold.check_version(TO_APP, older)
+    assert skipped.value.reason == STALE
+    with guard.holding(org, "people", connec_id="c-2", attempt=(TO_APP, older)) as hold:
+        assert hold.link.to_app_version == newer.at  # found, not claimed: `attempt` unused
