@@ -53,6 +53,8 @@ class Bench:
         self.connec, self.partner = testing.start_connec(window_s=0.2), testing.start_partner()
         self.namespace = f"bench-{uuid.uuid4().hex[:8]}"
         self.schemas: list[str] = []
+        #: how long the partner sandbox waits before each answer (kept across resets)
+        self.partner_latency_s = 0.0
         self.settings = self.configure(0, "sqlite")
         declare_all(self.settings.broker)
 
@@ -80,6 +82,8 @@ class Bench:
         """Empty both sandboxes (ids start over on both sides, as in a fresh store); a fresh
         store for this run."""
         self.partner.state.reset()
+        if self.partner_latency_s:
+            self.partner.state.faults.set(latency_s=self.partner_latency_s)
         self.connec.state.reset()
         self.settings = self.configure(run, store)
         Store.open(self.settings.store.url).close()

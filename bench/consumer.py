@@ -52,47 +52,49 @@ PACED_RATE, PACED_SECONDS = 200, float(os.environ.get("BENCH_SECONDS", "8"))
 CASES = (("one", 1, "sqlite"), ("two", 2, "sqlite"), ("one_pg", 1, "pg"), ("two_pg", 2, "pg"))
 
 
-def raw_baseline(bench: Bench, run: int) -> dict[str, float]:
+def raw_baseline(bench: Bench, run: int, records: int = RECORDS) -> dict[str, float]:
     bench.reset(run)
     ctx = MappingContext("demoapp", testing.ACCOUNT)
-    people = bench.people(f"raw{run}-", RECORDS)
+    people = bench.people(f"raw{run}-", records)
     bodies = [json.dumps(to_partner("people", p, ctx).body).encode() for p in people]
     queue = f"{bench.namespace}.raw"
     connection = amqp.connect(bench.settings.broker)
     connection.default_channel.queue_declare(queue, durable=True)
     connection.release()
     bench.publish(queue, bodies, exchange="")
-    args = [BROKER_URL, queue, bench.partner.url, testing.API_TOKEN, testing.ACCOUNT, str(RECORDS)]
+    args = [BROKER_URL, queue, bench.partner.url, testing.API_TOKEN, testing.ACCOUNT, str(records)]
     process = subprocess.Popen([sys.executable, "-m", "bench._raw_consumer", *args])  # noqa: S603
-    bench.wait_posts(RECORDS)
+    bench.wait_posts(records)
     process.wait(30)
     posts = bench.posts()
     return {"records_per_s": (len(posts) - 1) / (posts[-1] - posts[0])}
 
 
-def ours(bench: Bench, processes: int, store: str, run: int) -> dict[str, float]:
+def ours(
+    bench: Bench, processes: int, store: str, run: int, records: int = RECORDS
+) -> dict[str, float]:
     """Creates applied by `processes` consumers, until the last link-back; checked."""
     bench.reset(run, store)
     prefix = f"p{run}-"
-    bench.publish("people.to-app", [encode(_envelope(p)) for p in bench.people(prefix, RECORDS)])
+    bench.publish("people.to-app", [encode(_envelope(p)) for p in bench.people(prefix, records)])
     started = [consumer(bench.config) for _ in range(processes)]
     try:
         bench.wait_posts(1)
         cpu_before, own_before = [cpu_seconds(p.pid) for p in started], time.process_time()
-        bench.wait_posts(RECORDS)
+        bench.wait_posts(records)
         cpu = [cpu_seconds(p.pid) - before for p, before in zip(started, cpu_before, strict=True)]
         own = time.process_time() - own_before
-        linked = bench.wait_linked(prefix, RECORDS)
+        linked = bench.wait_linked(prefix, records)
         rss = max(peak_rss_mb(p.pid) for p in started)
     finally:
         stop(started)
     posts, batches = bench.posts(), bench.batches()
-    if len(posts) != RECORDS or linked != RECORDS:
-        raise RuntimeError(f"{len(posts)} creates and {linked} links for {RECORDS} records")
+    if len(posts) != records or linked != records:
+        raise RuntimeError(f"{len(posts)} creates and {linked} links for {records} records")
     seconds = max(posts[-1], batches[-1]) - posts[0]
     return {
-        "records_per_s": (RECORDS - 1) / seconds,
-        "cpu_ms_per_record": 1000 * sum(cpu) / RECORDS,
+        "records_per_s": (records - 1) / seconds,
+        "cpu_ms_per_record": 1000 * sum(cpu) / records,
         "consumer_cpu_share": sum(cpu) / seconds / processes,
         "bench_cpu_share": own / seconds,
         "peak_rss_mb": rss,

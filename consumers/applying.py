@@ -3,10 +3,11 @@ call the handlers while the worker's own thread keeps the broker connection (kom
 thread-safe: every ack, publish and read stays on that thread).
 
 A target API answers in tens to hundreds of milliseconds; one record at a time, a process
-would spend nearly all its time waiting. Each delivery goes to the thread its record hashes
-to (`record_key`): messages for one record are applied by one thread, in the order they were
-received, and never wait on each other's lease. Replicas in other processes still meet at the
-record's lease (consumers.guard), which each thread holds under its own owner name.
+would spend nearly all its time waiting. Any free thread takes the next record, but messages
+for one record (`record_key`) are applied one after the other, in the order they were received,
+by the thread applying it: they never race, nor wait on each other's lease. Replicas in other
+processes still meet at the record's lease (consumers.guard), which each thread holds under its
+own owner name.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-import zlib
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,7 @@ class Job:
     envelope: dict[str, Any] | None
     generation: int
     started: float = field(default_factory=time.monotonic)
+    key: str = ""
     verdict: Verdict | None = None
 
 
@@ -50,8 +52,12 @@ def record_key(envelope: dict[str, Any]) -> str:
 
 
 class Applier:
-    """`concurrency` handler threads, each with its own queue of jobs; finished jobs come back
-    through `finished` (call it from the worker's thread only)."""
+    """`concurrency` handler threads; finished jobs come back through `finished` (call `start`
+    and `finished` from the worker's thread only).
+
+    A job whose record has no job in progress goes to the shared queue, which any idle thread
+    takes from; one whose record is in progress waits behind it, and the thread applying that
+    record takes it next (so one record's messages keep their order and never race)."""
 
     def __init__(
         self,
@@ -61,26 +67,38 @@ class Applier:
         judging: Callable[..., Verdict] = judge,
     ) -> None:
         self.handlers, self.max_attempts, self._judge = dict(handlers), max_attempts, judging
-        self._lanes: list[queue.SimpleQueue[Job | None]] = [
-            queue.SimpleQueue() for _ in range(concurrency)
-        ]
+        self.concurrency = concurrency
+        self._ready: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._done: queue.SimpleQueue[Job] = queue.SimpleQueue()
+        #: per record in progress, its jobs waiting behind the one being applied
+        self._behind: dict[str, deque[Job]] = {}
+        self._lock = threading.Lock()
         self.in_flight = 0
+        self._waiting_behind = 0
         self._threads = [
-            threading.Thread(target=self._serve, args=(lane,), name=f"apply-{n}", daemon=True)
-            for n, lane in enumerate(self._lanes)
+            threading.Thread(target=self._serve, name=f"apply-{n}", daemon=True)
+            for n in range(concurrency)
         ]
         for thread in self._threads:
             thread.start()
 
     @property
     def has_room(self) -> bool:
-        return self.in_flight < len(self._lanes)
+        """Whether a thread is free (jobs waiting behind their record's do not count)."""
+        with self._lock:
+            return self.in_flight - self._waiting_behind < self.concurrency
 
     def start(self, job: Job) -> None:
-        key = record_key(job.envelope or {}).encode()
-        self._lanes[zlib.crc32(key) % len(self._lanes)].put(job)
-        self.in_flight += 1
+        job.key = key = record_key(job.envelope or {})
+        with self._lock:
+            behind = self._behind.get(key)
+            if behind is None:
+                self._behind[key] = deque()
+                self._ready.put(job)
+            else:
+                behind.append(job)
+                self._waiting_behind += 1
+            self.in_flight += 1
 
     def finished(self, wait_s: float = 0.0) -> list[Job]:
         """The jobs done since the last call; waits up to `wait_s` for the first one."""
@@ -91,29 +109,44 @@ class Applier:
                 done.append(self._done.get_nowait())
         except queue.Empty:
             pass
-        self.in_flight -= len(done)
+        with self._lock:
+            self.in_flight -= len(done)
         return done
 
     def stop(self, timeout_s: float = 1.0) -> None:
-        """Let each thread finish its queue, then end it (threads still busy after `timeout_s`
-        are left to the process's exit: they are daemons)."""
-        for lane in self._lanes:
-            lane.put(None)
+        """End the threads once their work is done (threads still busy after `timeout_s` are
+        left to the process's exit: they are daemons)."""
+        for _ in self._threads:
+            self._ready.put(None)
         deadline = time.monotonic() + timeout_s
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
 
-    def _serve(self, lane: queue.SimpleQueue[Job | None]) -> None:
-        while (job := lane.get()) is not None:
-            route, envelope = job.delivery.route, job.envelope or {}
-            with logs.bound(
-                message_id=job.delivery.message_id,
-                entity=route.entity,
-                direction=route.direction,
-                group_id=envelope.get("group_id"),
-                attempts=envelope["attempts"] + 1,
-            ):
-                try:
-                    job.verdict = self._judge(self.handlers[route], envelope, self.max_attempts)
-                finally:  # even when a BaseException ends the thread: the job is not lost
-                    self._done.put(job)
+    def _serve(self) -> None:
+        while (job := self._ready.get()) is not None:
+            while job is not None:
+                self._apply(job)
+                job = self._next_behind(job.key)
+
+    def _next_behind(self, key: str) -> Job | None:
+        with self._lock:
+            behind = self._behind[key]
+            if behind:
+                self._waiting_behind -= 1
+                return behind.popleft()
+            del self._behind[key]
+            return None
+
+    def _apply(self, job: Job) -> None:
+        route, envelope = job.delivery.route, job.envelope or {}
+        with logs.bound(
+            message_id=job.delivery.message_id,
+            entity=route.entity,
+            direction=route.direction,
+            group_id=envelope.get("group_id"),
+            attempts=envelope["attempts"] + 1,
+        ):
+            try:
+                job.verdict = self._judge(self.handlers[route], envelope, self.max_attempts)
+            finally:  # even when a BaseException ends the thread: the job is not lost
+                self._done.put(job)

@@ -91,6 +91,8 @@ def test_environment_overrides_scalars_and_tenant_secrets(tmp_path: Path) -> Non
         (('people = "to-app"', 'people = "sideways"'), "organizations[0].entities.people"),
         (('tenant = "default"', 'tenant = "nowhere"'), "organizations[0].tenant"),
         (("port = 8080", 'port = "eighty"'), "receiver.port"),
+        (("prefetch = 20", "prefetch = 20\nconcurrency = 0"), "broker.concurrency"),
+        (("prefetch = 20", "prefetch = 2\nconcurrency = 3"), "broker.concurrency"),
         (('["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]', '["plain"]'), "partner.webhook_secrets[0]"),
     ],
 )
