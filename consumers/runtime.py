@@ -29,12 +29,11 @@ from connec_sync.broker.setup import declare_all
 from connec_sync.naming import Route
 from connec_sync.settings import BrokerSettings
 from consumers.applying import Applier, Job
-from consumers.deliveries import Delivery, Inbox, Subscription
-from consumers.outcomes import UNDECODABLE, UNEXPECTED_ERROR, Handler
+from consumers.deliveries import Inbox, Subscription
+from consumers.outcomes import UNEXPECTED_ERROR, Handler
 from consumers.reporting import report
 from consumers.settle import Settler
-from consumers.verdicts import RETRIED, Verdict, dead_letter
-from schemas.envelope import UndecodableMessage, decode
+from consumers.verdicts import RETRIED, Verdict, opened
 
 #: longest wait for deliveries in one pass when idle (also bounds how late a stop is noticed)
 POLL_S = 1.0
@@ -198,7 +197,7 @@ class Worker:
     def _dispatch(self, settler: Settler) -> None:
         """Start received deliveries while a thread is free; settle those that cannot start."""
         while self._applier.has_room and (delivery := self.inbox.take()) is not None:
-            envelope, refused = self._open(delivery)
+            envelope, refused = opened(delivery.body, delivery.route, delivery.lane)
             job = Job(delivery, envelope, self._generation)
             if refused is None:
                 self._applier.start(job)
@@ -235,20 +234,6 @@ class Worker:
         ):
             settled = settler.settle(delivery, envelope, verdict)
             report(delivery, envelope, settled, time.monotonic() - job.started)
-
-    def _open(self, delivery: Delivery) -> tuple[dict[str, Any] | None, Verdict | None]:
-        """The delivery's envelope, and the verdict when it cannot be applied (undecodable, or
-        an envelope for another route)."""
-        try:
-            envelope = decode(delivery.body)
-        except UndecodableMessage as error:
-            return None, dead_letter(UNDECODABLE, str(error))
-        route = delivery.route
-        if (envelope["entity"], envelope["direction"]) != (route.entity, route.direction):
-            where = f"{envelope['entity']} {envelope['direction']}"
-            misrouted = f"an envelope for {where} on {route.work_queue(delivery.lane)}"
-            return envelope, dead_letter(UNDECODABLE, misrouted)
-        return envelope, None
 
     def _finish(self, connection: Any, subscription: Subscription, settler: Settler) -> None:
         subscription.cancel()

@@ -1,6 +1,7 @@
 """Turning what a handler returned or raised into a verdict: the message's outcome and why.
 
-Pure: no broker, no clock. `Settler` carries the verdict out; see consumers.outcomes for the table.
+Pure: no broker, no clock (`opened` decodes a delivery's body first). `Settler` carries the
+verdict out; see consumers.outcomes for the table.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connec_sync.clients.errors import PermanentTargetError, TransientTargetError
+from connec_sync.naming import Route
 from consumers.outcomes import (
     PERMANENT_ERROR,
     RETRIES_EXHAUSTED,
     TRANSIENT_ERROR,
+    UNDECODABLE,
     UNEXPECTED_ERROR,
     Applied,
     Deferred,
@@ -23,6 +26,7 @@ from consumers.outcomes import (
     Skip,
     Skipped,
 )
+from schemas.envelope import UndecodableMessage, decode
 
 APPLIED, SKIPPED, RETRIED, DEAD_LETTERED = "applied", "skipped", "retried", "dead_lettered"
 
@@ -45,6 +49,21 @@ class Verdict:
 
 def dead_letter(reason: str, error: str) -> Verdict:
     return Verdict(DEAD_LETTERED, reason, error)
+
+
+def opened(body: bytes, route: Route, lane: str) -> tuple[dict[str, Any] | None, Verdict | None]:
+    """A delivery's envelope, and the verdict when it cannot be applied: undecodable, or an
+    envelope for another route than the queue's."""
+    try:
+        envelope = decode(body)
+    except UndecodableMessage as error:
+        return None, dead_letter(UNDECODABLE, str(error))
+    if (envelope["entity"], envelope["direction"]) != (route.entity, route.direction):
+        where = f"{envelope['entity']} {envelope['direction']}"
+        return envelope, dead_letter(
+            UNDECODABLE, f"an envelope for {where} on {route.work_queue(lane)}"
+        )
+    return envelope, None
 
 
 def judge(handler: Handler, envelope: dict[str, Any], max_attempts: int) -> Verdict:
