@@ -60,6 +60,25 @@ def _v6_write_attempts(conn: Connection) -> None:
         conn.execute(text(f"ALTER TABLE id_map ADD COLUMN {column} BOOLEAN NOT NULL DEFAULT false"))
 
 
+def _v7_one_running_sync_per_organization(conn: Connection) -> None:
+    """At most one running sync run per organization, kept by the database (two processes
+    starting one at the same instant both passed the check before). Older duplicates that an
+    earlier version let through are closed as failed first."""
+    conn.execute(
+        text(
+            "UPDATE sync_runs SET state = 'failed', error = 'superseded by a later running run' "
+            "WHERE state = 'running' AND id NOT IN (SELECT MAX(id) FROM sync_runs "
+            "WHERE state = 'running' GROUP BY organization_id)"
+        )
+    )
+    conn.execute(
+        text(
+            "CREATE UNIQUE INDEX ux_sync_runs_running ON sync_runs (organization_id) "
+            "WHERE state = 'running'"
+        )
+    )
+
+
 #: (version, step), oldest first; append, never edit a released step
 MIGRATIONS: tuple[tuple[int, Step], ...] = (
     (1, _v1_initial),
@@ -68,6 +87,7 @@ MIGRATIONS: tuple[tuple[int, Step], ...] = (
     (4, _v4_dead_letters),
     (5, _v5_pending_link_backs),
     (6, _v6_write_attempts),
+    (7, _v7_one_running_sync_per_organization),
 )
 LATEST = MIGRATIONS[-1][0]
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
 
 from connec_sync.store import tables
 from connec_sync.store.clock import utcnow
@@ -36,7 +37,17 @@ class SyncRuns:
         self._engine = engine
 
     def start(self, organization_id: int, mode: str, since: str | None = None) -> SyncRun:
-        """Record a new running run; raises RunAlreadyGoing if one is running already."""
+        """Record a new running run; raises RunAlreadyGoing if one is running already (a unique
+        index settles two starts at the same instant)."""
+        try:
+            run_id = self._insert(organization_id, mode, since)
+        except IntegrityError:
+            raise RunAlreadyGoing("another sync run started for this organization") from None
+        run = self.by_id(run_id)
+        assert run is not None
+        return run
+
+    def _insert(self, organization_id: int, mode: str, since: str | None) -> int:
         table = tables.sync_runs
         with self._engine.begin() as conn:
             going = conn.execute(
@@ -54,10 +65,7 @@ class SyncRuns:
             row |= {"since": since, "counts": {}, "started_at": utcnow()}
             inserted = conn.execute(table.insert().values(**row)).inserted_primary_key
             assert inserted is not None
-            run_id = inserted[0]
-        run = self.by_id(int(run_id))
-        assert run is not None
-        return run
+            return int(inserted[0])
 
     def finish(
         self, run_id: int, state: str, counts: dict[str, Any], error: str | None = None

@@ -84,6 +84,52 @@ def test_a_second_sync_run_is_refused_while_one_is_running(store: Store) -> None
     assert store.runs.start(org.id, "incremental").state == "running"
 
 
+def test_sync_runs_started_at_the_same_instant_have_exactly_one_winner(store: Store) -> None:
+    org = link(store)
+
+    def start(_: int) -> bool:
+        try:
+            store.runs.start(org.id, "full")
+        except RunAlreadyGoing:
+            return False
+        return True
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(start, range(16)))
+    assert results.count(True) == 1
+
+
+def test_an_upgrade_closes_duplicate_running_runs_before_keeping_one(store_url: str) -> None:
+    engine = make_engine(store_url)
+    with engine.begin() as conn:
+        assert upgrade(conn, target=6) == [1, 2, 3, 4, 5, 6]
+        conn.execute(
+            text(
+                "INSERT INTO organizations (tenant, group_id, account, entities, enabled, "
+                "conflict_winner, created_at, updated_at) VALUES ('default', 'cld-8', 'acct-8', "
+                "'{\"people\": \"both\"}', true, 'recent', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+        for _ in range(2):  # the race of version 6
+            conn.execute(
+                text(
+                    "INSERT INTO sync_runs (organization_id, mode, state, counts, started_at) "
+                    "SELECT id, 'full', 'running', '{}', CURRENT_TIMESTAMP FROM organizations"
+                )
+            )
+    engine.dispose()
+    store = Store.open(store_url)
+    try:
+        org = store.organizations.by_account("acct-8")
+        assert org is not None
+        states = sorted(run.state for run in store.runs.latest(org.id))
+        assert states == ["failed", "running"]
+        with pytest.raises(RunAlreadyGoing):
+            store.runs.start(org.id, "incremental")
+    finally:
+        store.close()
+
+
 def test_a_version_1_database_upgrades_without_losing_data(store_url: str) -> None:
     engine = make_engine(store_url)
     with engine.begin() as conn:
