@@ -89,13 +89,17 @@ class StateResource(Generic[S]):
 
 
 class RequestLogMiddleware:
-    """Records every API and control request with its status, body and any fault applied."""
+    """Records every API and control request with its status, body and any fault applied, and
+    its answer, except the answer of a control read (`GET /_sandbox/...`): a read of the request
+    log would otherwise hold the previous read's answer, which holds the one before, so every
+    read carried the whole history, nested one level deeper each time."""
 
     def __init__(self, log: RequestLog) -> None:
         self.log = log
 
     def process_response(self, req: falcon.Request, resp: falcon.Response, *_: Any) -> None:
         headers = {h.lower(): req.get_header(h) for h in LOGGED_HEADERS if req.get_header(h)}
+        control_read = req.method == "GET" and req.path.startswith(CONTROL_PREFIX)
         self.log.record(
             {
                 "at": iso_micro(utc_now()),
@@ -105,7 +109,7 @@ class RequestLogMiddleware:
                 "status": resp.status_code,
                 "headers": headers,
                 "body": getattr(req.context, "body", None),
-                "answer": resp.media,
+                "answer": None if control_read else resp.media,
                 "fault": getattr(req.context, "fault", None),
             }
         )
