@@ -5,6 +5,7 @@ Pure: the linked organization of a group comes from the `find_organization` call
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from typing import Any, Protocol
 from connec_sync.naming import TO_APP
 from mappers.registry import COLLECTIONS
 from producers.envelopes import record_envelope
+from schemas.envelope import new_message_ids, now_iso
 
 #: reasons a record is ignored (a metrics label: keep the set small and fixed)
 UNKNOWN_COLLECTION, NO_GROUP, GROUP_NOT_LINKED, DIRECTION_OFF = (
@@ -48,10 +50,18 @@ class Split:
 
 
 def collection_name(key: str) -> str:
-    """`Person` -> `people`, `TaxCode` -> `tax_codes`, `invoice` -> `invoices`, `people` stays."""
+    """`Person` -> `people`, `TaxCode` -> `tax_codes`, `invoice` -> `invoices`, `people` stays.
+    Remembered for the short keys real notifications use (a long key is a sender's mistake)."""
+    return _known_collection_name(key) if len(key) <= 64 else _collection_name(key)
+
+
+def _collection_name(key: str) -> str:
     snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key.strip()).lower().replace("-", "_")
     head, _, last = snake.rpartition("_")
     return f"{head}_{_plural(last)}" if head else _plural(last)
+
+
+_known_collection_name = functools.lru_cache(maxsize=256)(_collection_name)
 
 
 def _plural(word: str) -> str:
@@ -69,42 +79,60 @@ def split_notification(body: Any, tenant: str, find_organization: FindOrganizati
     the app; the other records are counted by reason."""
     if not isinstance(body, dict):
         raise InvalidNotification("the body must be a JSON object keyed by collection")
-    split = Split()
+    splitter = _Splitter(tenant, find_organization)
     for key, records in body.items():
         collection = collection_name(key)
         if collection not in COLLECTIONS:
-            split.ignored[UNKNOWN_COLLECTION] += len(records) if isinstance(records, list) else 1
+            splitter.split.ignored[UNKNOWN_COLLECTION] += (
+                len(records) if isinstance(records, list) else 1
+            )
             continue
         if not isinstance(records, list):
             raise InvalidNotification(f"collection {key!r} must be an array of records")
-        for record in records:
-            _add_record(split, collection, record, tenant, find_organization)
-    return split
+        for record, message_id in zip(records, new_message_ids(len(records)), strict=True):
+            splitter.add(collection, record, message_id)
+    return splitter.split
 
 
-def _add_record(
-    split: Split, collection: str, record: Any, tenant: str, find_organization: FindOrganization
-) -> None:
-    group_id = record.get("group_id") if isinstance(record, dict) else None
-    if not isinstance(group_id, str) or not group_id:
-        split.ignored[NO_GROUP] += 1
-        return
-    organization = find_organization(tenant, group_id)
-    if organization is None:
-        split.ignored[GROUP_NOT_LINKED] += 1
-    elif not organization.allows(collection, TO_APP):
-        split.ignored[DIRECTION_OFF] += 1
-    else:
-        split.envelopes.append(
-            record_envelope(
-                source="connec",
-                entity=collection,
-                record=record,
-                action="upsert",
-                origin="webhook",
-                tenant=tenant,
-                group_id=group_id,
-                account=organization.account,
-                updated_at=record.get("updated_at"),
+class _Splitter:
+    """One notification's split: its records share one receipt time, and each group's
+    organization is looked up once."""
+
+    def __init__(self, tenant: str, find_organization: FindOrganization) -> None:
+        self.split = Split()
+        self._tenant = tenant
+        self._find_organization = find_organization
+        self._organizations: dict[str, LinkedOrganization | None] = {}
+        self._received_at = now_iso()
+
+    def add(self, collection: str, record: Any, message_id: str) -> None:
+        group_id = record.get("group_id") if isinstance(record, dict) else None
+        if not isinstance(group_id, str) or not group_id:
+            self.split.ignored[NO_GROUP] += 1
+            return
+        organization = self._organization(group_id)
+        if organization is None:
+            self.split.ignored[GROUP_NOT_LINKED] += 1
+        elif not organization.allows(collection, TO_APP):
+            self.split.ignored[DIRECTION_OFF] += 1
+        else:
+            self.split.envelopes.append(
+                record_envelope(
+                    source="connec",
+                    entity=collection,
+                    record=record,
+                    action="upsert",
+                    origin="webhook",
+                    tenant=self._tenant,
+                    group_id=group_id,
+                    account=organization.account,
+                    updated_at=record.get("updated_at"),
+                    received_at=self._received_at,
+                    message_id=message_id,
+                )
             )
-        )
+
+    def _organization(self, group_id: str) -> LinkedOrganization | None:
+        if group_id not in self._organizations:
+            self._organizations[group_id] = self._find_organization(self._tenant, group_id)
+        return self._organizations[group_id]

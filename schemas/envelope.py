@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import uuid
+import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,8 +46,28 @@ class EnvelopeSchema(Schema):
 _SCHEMA = EnvelopeSchema()
 
 
+#: the bits of a random UUID that say "version 4, RFC 4122 variant"
+_UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def new_message_id() -> str:
+    """`uuid.uuid4().hex`, without building a UUID object (a third of the cost)."""
+    return new_message_ids(1)[0]
+
+
+def new_message_ids(count: int) -> list[str]:
+    """`count` message ids as `new_message_id` makes them, from one read of the OS's random
+    source (one system call for a whole request's records)."""
+    raw = os.urandom(16 * count)
+    return [
+        f"{int.from_bytes(raw[at : at + 16], 'big') & _UUID4_CLEAR | _UUID4_SET:032x}"
+        for at in range(0, 16 * count, 16)
+    ]
 
 
 def new_envelope(
@@ -62,11 +82,13 @@ def new_envelope(
     account: str | None = None,
     updated_at: str | None = None,
     message_id: str | None = None,
+    received_at: str | None = None,
 ) -> dict[str, Any]:
-    """A fresh envelope for a record; direction follows from the source."""
+    """A fresh envelope for a record; direction follows from the source. `received_at` defaults
+    to now (a producer building several envelopes for one request may pass one instant)."""
     return {
         "format": FORMAT_VERSION,
-        "message_id": message_id or uuid.uuid4().hex,
+        "message_id": message_id or new_message_id(),
         "source": source,
         "entity": entity,
         "direction": "to-app" if source == "connec" else "to-connec",
@@ -77,7 +99,7 @@ def new_envelope(
         "account": account,
         "record": record,
         "updated_at": updated_at if updated_at is not None else record.get("updated_at"),
-        "received_at": now_iso(),
+        "received_at": received_at or now_iso(),
         "attempts": 0,
     }
 
@@ -101,4 +123,13 @@ def decode(body: bytes | str) -> dict[str, Any]:
         raise UndecodableMessage(f"invalid envelope: {error.messages}") from None
 
 
-__all__ = ["EXCLUDE", "EnvelopeSchema", "UndecodableMessage", "decode", "encode", "new_envelope"]
+__all__ = [
+    "EXCLUDE",
+    "EnvelopeSchema",
+    "UndecodableMessage",
+    "decode",
+    "encode",
+    "new_envelope",
+    "new_message_id",
+    "new_message_ids",
+]

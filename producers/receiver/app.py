@@ -80,5 +80,4 @@ class RequestMetrics:
     def process_response(
         self, req: falcon.Request, resp: falcon.Response, _resource: Any, _succeeded: bool
     ) -> None:
-        endpoint = req.uri_template or "unmatched"
-        self._metrics.requests.labels(endpoint, str(resp.status_code)).inc()
+        self._metrics.count_request(req.uri_template or "unmatched", str(resp.status_code))

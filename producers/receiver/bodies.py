@@ -53,7 +53,7 @@ def parse_json(raw: bytes) -> Any:
     if not raw.strip():
         raise falcon.HTTPBadRequest(description="the body is empty; a JSON object is expected")
     try:
-        document = json.loads(raw, parse_constant=_refuse_constant)
+        document = _DECODER.decode(raw.decode(json.detect_encoding(raw), "surrogatepass"))
     except RecursionError:
         raise _too_deep() from None
     except ValueError as error:  # JSONDecodeError, UnicodeDecodeError, overlong integers
@@ -64,6 +64,10 @@ def parse_json(raw: bytes) -> Any:
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
+
+
+#: `json.loads(raw, parse_constant=...)`, without building a decoder per call
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
 
 
 def _too_deep() -> falcon.HTTPBadRequest:

@@ -80,4 +80,5 @@ class NotificationsResource:
             ignored=dict(split.ignored),
         )
         resp.status = falcon.HTTP_200
-        resp.media = {"published": len(split.envelopes), "ignored": ignored}
+        resp.content_type = falcon.MEDIA_JSON
+        resp.data = b'{"published": %d, "ignored": %d}' % (len(split.envelopes), ignored)

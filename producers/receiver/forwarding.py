@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections import Counter
 from typing import Any
 
 import falcon
@@ -21,14 +20,10 @@ RETRY_AFTER_S = 5
 log = logs.get_logger(__name__)
 
 
-def outgoing(names: Names, envelope: dict[str, Any], body: bytes) -> OutgoingMessage:
-    """The message of one envelope, on its (entity, direction) route's live lane."""
-    route = names.route(envelope["entity"], envelope["direction"])
-    return OutgoingMessage(names.work_exchange, route.routing_key(), body, envelope["message_id"])
-
-
 #: envelope shapes (source, entity, action) this process has already checked with the schema
 _checked_shapes: set[tuple[str, str, str]] = set()
+#: serialises as `encode` does (json.dumps with these separators builds one per call)
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 
 def bodies(envelopes: list[dict[str, Any]]) -> list[bytes]:
@@ -43,7 +38,7 @@ def bodies(envelopes: list[dict[str, Any]]) -> list[bytes]:
 def _body(envelope: dict[str, Any]) -> bytes:
     shape = (envelope["source"], envelope["entity"], envelope["action"])
     if shape in _checked_shapes:
-        return json.dumps(envelope, separators=(",", ":")).encode()
+        return _ENCODER.encode(envelope).encode()
     body = encode(envelope)
     _checked_shapes.add(shape)
     return body
@@ -54,15 +49,13 @@ class Forwarder:
         self._publisher = publisher
         self._names = names
         self._metrics = metrics
+        self._routing_keys: dict[tuple[str, str], str] = {}
 
     def forward(self, envelopes: list[dict[str, Any]]) -> None:
         """Return once the broker confirmed every envelope; else 503 with Retry-After."""
         if not envelopes:
             return
-        messages = [
-            outgoing(self._names, e, body)
-            for e, body in zip(envelopes, bodies(envelopes), strict=True)
-        ]
+        messages = self._messages(envelopes)
         started = time.perf_counter()
         try:
             self._publisher.publish_batch(messages)
@@ -78,6 +71,24 @@ class Forwarder:
                 retry_after=RETRY_AFTER_S,
             ) from None
         self._metrics.publish_seconds.observe(time.perf_counter() - started)
-        routes = Counter((envelope["entity"], envelope["direction"]) for envelope in envelopes)
+        routes: dict[tuple[str, str], int] = {}
+        for envelope in envelopes:
+            route = (envelope["entity"], envelope["direction"])
+            routes[route] = routes.get(route, 0) + 1
         for (entity, direction), count in routes.items():
-            self._metrics.published.labels(entity, direction).inc(count)
+            self._metrics.count_published(entity, direction, count)
+
+    def _messages(self, envelopes: list[dict[str, Any]]) -> list[OutgoingMessage]:
+        """One message per envelope, on its (entity, direction) route's live lane."""
+        exchange = self._names.work_exchange
+        return [
+            OutgoingMessage(exchange, self._routing_key(e), body, e["message_id"])
+            for e, body in zip(envelopes, bodies(envelopes), strict=True)
+        ]
+
+    def _routing_key(self, envelope: dict[str, Any]) -> str:
+        route = (envelope["entity"], envelope["direction"])
+        key = self._routing_keys.get(route)
+        if key is None:
+            key = self._routing_keys[route] = self._names.route(*route).routing_key()
+        return key

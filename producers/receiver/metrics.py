@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -59,9 +60,26 @@ class ReceiverMetrics:
             registry=self.registry,
         )
 
+        self._children: dict[tuple[Counter, tuple[str, ...]], Any] = {}
+
+    def count_request(self, endpoint: str, status: str) -> None:
+        self._child(self.requests, endpoint, status).inc()
+
+    def count_published(self, entity: str, direction: str, count: int) -> None:
+        self._child(self.published, entity, direction).inc(count)
+
     def count_ignored(self, reasons: Mapping[str, int]) -> None:
         for reason, count in reasons.items():
-            self.ignored.labels(reason).inc(count)
+            self._child(self.ignored, reason).inc(count)
+
+    def _child(self, counter: Counter, *labels: str) -> Any:
+        """`counter.labels(*labels)`, remembered: prometheus-client looks a child up under a
+        lock each time. Label values come from small fixed sets (routes, statuses, entities)."""
+        key = (counter, labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = counter.labels(*labels)
+        return child
 
     def render(self) -> bytes:
         """The exposition: every worker's figures in multiprocess mode, else this registry's."""

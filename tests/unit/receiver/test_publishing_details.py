@@ -1,0 +1,45 @@
+"""Details of the receiver's hot path that the end-to-end tests would not pin down."""
+
+from __future__ import annotations
+
+import uuid
+
+from connec_sync.broker.coalescing import COALESCING
+from connec_sync.broker.confirms import ConfirmingPublisher, _Batch
+from schemas.envelope import new_message_id, new_message_ids
+
+
+def test_message_ids_are_random_uuid4_hex() -> None:
+    ids = new_message_ids(500) + [new_message_id()]
+    assert len(set(ids)) == len(ids)
+    for each in ids:
+        parsed = uuid.UUID(hex=each)
+        assert parsed.hex == each and parsed.version == 4 and parsed.variant == uuid.RFC_4122
+
+
+def test_a_multiple_confirm_settles_every_lower_tag_once() -> None:
+    publisher = ConfirmingPublisher("amqp://guest:guest@127.0.0.1:1/%2F")
+    try:
+        batches = [_Batch(1) for _ in range(6)]
+        for tag, batch in enumerate(batches, start=1):
+            publisher._pending[tag] = (batch, f"m{tag}")
+            publisher._by_message_id[f"m{tag}"] = batch
+        assert publisher._settle(2, multiple=False) == [batches[1]]
+        assert publisher._settle(4, multiple=True) == [batches[0], batches[2], batches[3]]
+        assert publisher._settle(4, multiple=True) == []
+        assert publisher._settle(6, multiple=True) == [batches[4], batches[5]]
+        assert publisher._pending == {} and publisher._by_message_id == {}
+    finally:
+        publisher.close()
+
+
+def test_a_batch_is_waited_for_once_and_keeps_its_first_failure() -> None:
+    batch = _Batch(2)
+    assert not batch.wait(0.01)
+    batch.fail("nacked")
+    batch.fail("timeout")
+    assert batch.wait(0.01) and batch.error is not None and batch.error.reason == "nacked"
+
+
+def test_frames_are_coalesced_with_this_pika() -> None:
+    assert COALESCING  # else every message costs three send() calls again: see coalescing.py
