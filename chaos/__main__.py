@@ -38,8 +38,17 @@ def line(result: Result) -> str:
         f"{result.name:<26} N={result.n:<6} acked={f.acked:<6} applied={f.applied:<6} "
         f"lost={f.lost} dup={f.duplicates} unexpected={f.unexpected} regressions={f.regressions} "
         f"final_wrong={f.final_wrong} dead={f.dead} unexplained={f.dead_unexplained} "
-        f"{result.seconds:5.0f}s {verdict}"
+        f"{result.seconds:5.0f}s {verdict}{_measured(result)}"
     )
+
+
+def _measured(result: Result) -> str:
+    """What the load row measured, printed whether it passed or not."""
+    if "p99_ms" not in result.notes:
+        return ""
+    memory = result.notes.get("memory_kib", (0, 0))
+    before, after = (int(kib) // 1024 for kib in memory)  # type: ignore[attr-defined]
+    return f" p99={result.notes['p99_ms']}ms rss={before}->{after}MB"
 
 
 def main(argv: list[str] | None = None) -> int:
