@@ -139,7 +139,8 @@ class ConfirmingPublisher:
     def _await_link(self) -> None:
         if self._closing:
             raise PublishFailed("closed", "the publisher was closed")
-        self.start()
+        if self._thread is None:  # start() takes a lock: not on every publish
+            self.start()
         if not self._ready.wait(min(CONNECT_WAIT_S, self._confirm_timeout_s)):
             raise PublishFailed("blocked" if self._blocked else "unreachable", self._problem)
 
