@@ -10,6 +10,7 @@ from typing import Any
 from chaos.context import Context, Result, at_fraction, finished, started
 from chaos.harness import Run
 from chaos.outage import expectations, log_marks, stale_skips
+from connec_sync.settings import BrokerSettings
 
 
 def target_errors(context: Context) -> Result:
@@ -33,7 +34,8 @@ def target_errors(context: Context) -> Result:
 
 def rate_limit(context: Context, throttle_s: float = 30.0, retry_after_s: int = 5) -> Result:
     """429 with Retry-After: 5 for 30 s: no request to the target before Retry-After elapsed,
-    no busy loop."""
+    no busy loop: per consumer process, at most its applying threads' requests already out
+    when the throttle starts, then one probe per pause (and one more at each edge)."""
     duration = context.duration(throttle_s + 15)
     began = time.monotonic()
     run = started(context, context.plan(), duration)
@@ -44,7 +46,7 @@ def rate_limit(context: Context, throttle_s: float = 30.0, retry_after_s: int = 
     result = finished("rate limit", context, run, began)
     context.clear_faults()
     consumers = len(context.cluster.consumer_names)
-    allowed = consumers * (throttle_s / retry_after_s + 2)
+    allowed = consumers * (BrokerSettings().concurrency + throttle_s / retry_after_s + 2)
     result.checks["no_busy_loop"] = all(n <= allowed for n in run.throttled.values())
     result.notes["throttled_requests"] = dict(run.throttled)
     return result

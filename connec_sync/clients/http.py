@@ -25,6 +25,9 @@ from connec_sync.clients.errors import (
 MAX_IN_PROCESS_WAIT_S = 3.0
 #: pause after a 429 that carries no (readable) Retry-After
 DEFAULT_RATE_LIMIT_PAUSE_S = 5.0
+#: after a pause, how often the requests waiting for the probe's answer look again, and how
+#: long a probe may stay unanswered before another request may probe
+PROBE_POLL_S, MAX_PROBE_S = 0.02, 60.0
 
 REQUEST_SECONDS = Histogram(
     "connec_sync_target_request_seconds",
@@ -56,7 +59,10 @@ class RateGate:
     """Per-process pauses keyed by (target, account): after a 429 no request to that key is sent
     before Retry-After has passed. Short pauses are waited out; longer ones raise
     TransientTargetError(429, retry_after=remaining) without sending, so the message is retried
-    through a delay tier instead of holding its delivery. Thread-safe."""
+    through a delay tier instead of holding its delivery. When a pause ends, one request goes
+    first (the probe: `wait` returns True) and the others to that key wait for its answer
+    (`answered`), so the applying threads of a process do not all hit a target that may still
+    be limiting them. Thread-safe."""
 
     def __init__(
         self,
@@ -68,6 +74,8 @@ class RateGate:
         self._clock = clock
         self._sleep = sleep
         self._until: dict[tuple[str, str | None], float] = {}
+        #: keys whose probe is out, and since when (a probe that never answers expires)
+        self._probing: dict[tuple[str, str | None], float] = {}
         self._lock = threading.Lock()
 
     def pause(self, key: tuple[str, str | None], seconds: float) -> None:
@@ -80,13 +88,40 @@ class RateGate:
         with self._lock:
             return max(0.0, self._until.get(key, 0.0) - self._clock())
 
-    def wait(self, key: tuple[str, str | None]) -> None:
-        """Return when `key` may be sent to; raise TransientTargetError if that is too far off."""
-        while (remaining := self.remaining(key)) > 0:
+    def wait(self, key: tuple[str, str | None]) -> bool:
+        """Return when `key` may be sent to, True if this request is the probe after a pause
+        (then call `answered(key)` once its answer is in); raise TransientTargetError if that
+        is too far off."""
+        while True:
+            remaining, probe = self._admit(key)
+            if probe is not None:
+                return probe
             if remaining > self.max_wait_s:
                 detail = f"rate limited by {key[0]}: paused for another {remaining:.1f} s"
                 raise TransientTargetError(429, remaining, detail)
             self._sleep(remaining)
+
+    def answered(self, key: tuple[str, str | None]) -> None:
+        """The probe to `key` has its answer (a 429 among them has paused the key again)."""
+        with self._lock:
+            self._probing.pop(key, None)
+
+    def _admit(self, key: tuple[str, str | None]) -> tuple[float, bool | None]:
+        """(seconds to wait, None) or (0, whether this request is the probe)."""
+        with self._lock:
+            now = self._clock()
+            if now - self._probing.get(key, now) > MAX_PROBE_S:
+                del self._probing[key]  # its thread never answered: another may probe
+            remaining = self._until.get(key, 0.0) - now
+            if remaining > 0:
+                return remaining, None
+            if key in self._probing:
+                return PROBE_POLL_S, None
+            if key not in self._until:
+                return 0.0, False
+            del self._until[key]
+            self._probing[key] = now
+            return 0.0, True
 
 
 @dataclass(frozen=True)
@@ -124,7 +159,14 @@ class JsonSession:
     def request(self, method: str, url: str, *, account: str | None, **kwargs: Any) -> Answer:
         """Send one request; raises TransientTargetError, PermanentTargetError or RecordNotFound."""
         key = (self.target, account)
-        self.gate.wait(key)
+        probe = self.gate.wait(key)
+        try:
+            return self._classify(self._send(method, url, **kwargs), key)
+        finally:
+            if probe:
+                self.gate.answered(key)
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         started = time.monotonic()
         try:
             response = self.session.request(method, url, timeout=self.timeout_s, **kwargs)
@@ -135,7 +177,7 @@ class JsonSession:
             self._observe("connection_error", started)
             raise TransientTargetError(None, None, f"connection failed: {error}") from None
         self._observe(str(response.status_code), started)
-        return self._classify(response, key)
+        return response
 
     def close(self) -> None:
         self.session.close()

@@ -70,23 +70,45 @@ def test_gate_pauses_only_its_own_target_and_account():
     assert clock.slept == []
 
 
-def test_a_pause_set_by_one_thread_holds_back_every_other_thread_of_the_process():
+def test_after_a_pause_one_request_probes_and_the_others_wait_for_its_answer():
     gate, key = RateGate(max_wait_s=5), ("partner", "acct-1")
     gate.pause(key, 0.3)
-    passed: list[float] = []
-    paused_at = time.monotonic()
+    paused_at, passed, probes = time.monotonic(), [], []
+    answer = threading.Event()
 
     def request() -> None:
-        gate.wait(key)
+        probe = gate.wait(key)
         passed.append(time.monotonic() - paused_at)
+        if probe:
+            probes.append(passed[-1])
+            answer.wait(5)
+            gate.answered(key)
 
     threads = [threading.Thread(target=request) for _ in range(4)]
     for thread in threads:
         thread.start()
+    time.sleep(0.6)  # the pause is over: the probe is out, its answer not yet in
+    assert len(probes) == 1 and len(passed) == 1
+    answered_at = time.monotonic() - paused_at
+    answer.set()
     for thread in threads:
         thread.join(5)
     assert len(passed) == 4
-    assert min(passed) >= 0.3
+    assert probes[0] >= 0.3
+    assert min(passed[1:]) >= answered_at
+
+
+def test_a_probe_answered_429_pauses_the_waiting_requests_again():
+    clock = FakeClock()
+    gate, key = RateGate(max_wait_s=3, clock=clock, sleep=clock.sleep), ("partner", "acct-1")
+    gate.pause(key, 1)
+    assert gate.wait(key) is True  # after 1 s: the probe
+    gate.pause(key, 2)  # its answer: 429 again
+    gate.answered(key)
+    assert gate.wait(key) is True  # the next request waited the new pause out, and probes
+    assert clock.slept == [1, 2]
+    gate.answered(key)
+    assert gate.wait(key) is False  # no pause: no probe
 
 
 def test_a_shorter_pause_does_not_shorten_a_longer_one():
