@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+
+import pytest
 
 from connec_sync.broker.coalescing import COALESCING
 from connec_sync.broker.confirms import ConfirmingPublisher, _Batch
+from connec_sync.broker.publishing import OutgoingMessage, PublishFailed
 from schemas.envelope import new_message_id, new_message_ids
 
 
@@ -43,3 +47,14 @@ def test_a_batch_is_waited_for_once_and_keeps_its_first_failure() -> None:
 
 def test_frames_are_coalesced_with_this_pika() -> None:
     assert COALESCING  # else every message costs three send() calls again: see coalescing.py
+
+
+def test_no_confirm_and_a_stuck_io_thread_is_a_timeout_not_a_success() -> None:
+    publisher = ConfirmingPublisher("amqp://guest:guest@127.0.0.1:1/%2F", confirm_timeout_s=0.05)
+    publisher._thread = threading.Thread(target=lambda: None)  # an IO thread that never runs
+    publisher._ready.set()
+    message = OutgoingMessage("ex", "people.to-app", b"{}", "m1")
+    with pytest.raises(PublishFailed) as failed:
+        publisher.publish_batch([message])
+    assert failed.value.reason == "timeout"
+    publisher._ioloop.close()
