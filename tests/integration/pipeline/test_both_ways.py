@@ -158,7 +158,8 @@ def test_changes_echoed_back_by_the_other_side_are_not_written_again(
     def echo_consumed() -> bool:
         [link] = sides.links("organizations")
         record = sides.connec.state.record(GROUP, "organizations", connec_id)
-        return link.to_app_version == normalised_time(record["updated_at"])
+        applied = link.to_app_version == normalised_time(record["updated_at"])
+        return applied and not link.to_app_pending  # recorded, not just being written
 
     wait(echo_consumed, what="the echo notification consumed")
     writes = [

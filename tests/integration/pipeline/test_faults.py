@@ -165,7 +165,10 @@ def test_a_crash_between_the_partners_answer_and_the_ack_has_no_second_effect(
         wait(
             lambda: (
                 len(system.sides.links("people")) == 3
-                and all(link.to_app_version for link in system.sides.links("people"))
+                and all(
+                    link.to_app_version and not link.to_app_pending
+                    for link in system.sides.links("people")
+                )
             ),
             timeout_s=40,
         )
