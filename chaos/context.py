@@ -71,7 +71,8 @@ def started(context: Context, plan: Plan, duration_s: float, workers: int = 8) -
 
 def finished(name: str, context: Context, run: Run, began: float, **checks: bool) -> Result:
     drained = run.finish()
-    result = Result(name, len(run.ledger.sent), run.figures(), {"drained": drained, **checks})
+    checks = {"drained": drained, "request_logs_read": run.failed_reads == 0, **checks}
+    result = Result(name, len(run.ledger.sent), run.figures(), checks)
     result.notes["given_up"] = run.sender.given_up if run.sender else 0
     result.seconds = time.monotonic() - began
     return result

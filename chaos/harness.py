@@ -39,6 +39,9 @@ class Run:
         self.sender: Sender | None = None
         #: requests each sandbox answered 429
         self.throttled: Counter[str] = Counter()
+        #: request-log reads that failed: a drain whose answer was lost loses the writes it
+        #: took, so the applied ledger could miss effects (the scenario fails; see context)
+        self.failed_reads = 0
         #: tries a dead-lettered version had, by key
         self.dead_attempts: dict[str, int] = {}
         self._stop = threading.Event()
@@ -109,6 +112,7 @@ class Run:
             ("connec", self.cluster.connec_url),
         ):
             answer = requests.get(url + "/_sandbox/requests", params={"drain": "true"}, timeout=30)
+            answer.raise_for_status()
             entries = answer.json()
             self.throttled[name] += sum(1 for entry in entries if entry.get("status") == 429)
             writes = [write for entry in entries for write in writes_in(entry)]
@@ -177,10 +181,13 @@ class Run:
 
     def _poll(self) -> None:
         while not self._stop.wait(POLL_S):
-            try:
-                self.read_request_logs()
-            except (requests.RequestException, ValueError):
-                continue  # a sandbox restarting or busy: read it next time
+            self._poll_once()
+
+    def _poll_once(self) -> None:
+        try:
+            self.read_request_logs()
+        except (requests.RequestException, ValueError):
+            self.failed_reads += 1  # read again next time; counted against the run
 
 
 def _keep(final: dict[str, str], source: str, record_id: str, key: Any) -> None:

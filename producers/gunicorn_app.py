@@ -9,6 +9,7 @@ while they wait for the broker's confirms.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable
 from typing import Any
@@ -61,6 +62,9 @@ class ReceiverServer(BaseApplication):
     def load(self) -> Any:
         """Runs in each worker after the fork: its own broker connection and store engine."""
         app, self._closables = self._factory(self._settings)
+        # What the worker built at start lives as long as it does: keep it out of the garbage
+        # collector's full passes (~85k objects, 300-500 ms each under load: p99 spikes).
+        gc.freeze()
         logs.get_logger(__name__).info("receiver_worker_started")
         return app
 

@@ -29,3 +29,29 @@ def test_a_newer_version_created_after_a_lost_create_answer_is_applied_not_repla
 
     [company] = both.partner_records("companies")
     assert company["name"] == "New"
+
+
+def test_a_request_log_read_that_fails_is_counted_against_the_run() -> None:
+    """A drain whose answer is lost loses the writes it took from the sandbox: the poller used
+    to skip such a read silently, leaving the applied ledger blind."""
+    from types import SimpleNamespace
+
+    import requests as http
+
+    from chaos.harness import Run
+    from connec_sync.http_server import serve_in_thread
+
+    def broken(environ, start_response):  # type: ignore[no-untyped-def]
+        start_response("500 Internal Server Error", [("Content-Type", "text/plain")])
+        return [b"RecursionError"]
+
+    server = serve_in_thread(broken)
+    try:
+        cluster = SimpleNamespace(partner_url=server.url, connec_url=server.url)
+        run = Run(cluster, plan=None)  # type: ignore[arg-type]
+        with pytest.raises(http.HTTPError):
+            run.read_request_logs()
+        run._poll_once()
+        assert run.failed_reads == 1
+    finally:
+        server.stop()
