@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
 
 from connec_sync.store import tables
 from connec_sync.store.clock import utcnow
@@ -47,6 +48,15 @@ class Organizations:
         """Link a group to an account, or update the link's settings."""
         values = {"account": account, "entities": dict(entities), "enabled": enabled}
         values |= {"conflict_winner": conflict_winner, "updated_at": utcnow()}
+        try:
+            self._upsert(tenant, group_id, values)
+        except IntegrityError:  # another process linked the same group at the same instant
+            self._upsert(tenant, group_id, values)
+        linked = self.by_group(tenant, group_id)
+        assert linked is not None
+        return linked
+
+    def _upsert(self, tenant: str, group_id: str, values: dict[str, Any]) -> None:
         table = tables.organizations
         with self._engine.begin() as conn:
             key = (table.c.tenant == tenant) & (table.c.group_id == group_id)
@@ -56,9 +66,6 @@ class Organizations:
                 conn.execute(table.insert().values(**row))
             else:
                 conn.execute(table.update().where(table.c.id == found).values(**values))
-        linked = self.by_group(tenant, group_id)
-        assert linked is not None
-        return linked
 
     def update(self, organization_id: int, **changes: Any) -> None:
         table = tables.organizations

@@ -47,6 +47,14 @@ def test_linking_again_updates_the_settings_instead_of_duplicating(store: Store)
     assert not again.allows("people", "to-connec")  # disabled
 
 
+def test_processes_linking_one_group_at_the_same_instant_all_start(store: Store) -> None:
+    # replicas starting together each link the settings' organizations (link_configured)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        linked = list(pool.map(lambda _: link(store), range(16)))
+    assert len({org.id for org in linked}) == 1
+    assert len(store.organizations.all()) == 1
+
+
 def test_one_partner_account_links_to_one_group_only(store: Store) -> None:
     link(store)
     with pytest.raises(Exception, match="(?i)unique|duplicate"):
