@@ -8,6 +8,7 @@ publisher near 1,250 messages/s; windowed confirms reach 15,000+ on the same mac
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterable
 from functools import partial
@@ -17,6 +18,7 @@ import pika
 from pika.adapters.select_connection import IOLoop
 
 from connec_sync import logs
+from connec_sync.broker.batches import Batch
 from connec_sync.broker.coalescing import CoalescingConnection
 from connec_sync.broker.publishing import OutgoingMessage, PublishFailed
 
@@ -28,39 +30,6 @@ RECONNECT_DELAY_S, RECONNECT_DELAY_MAX_S = 0.2, 5.0
 BLOCKED_CONNECTION_TIMEOUT_S = 120
 
 log = logs.get_logger(__name__)
-
-
-class _Batch:
-    """The confirms one publish_batch call waits for; completed on the IO thread.
-
-    One waiter (the publishing thread) and one completer (the IO thread): a lock held until the
-    batch is done is all the signalling needed, and cheaper than an Event's Condition."""
-
-    def __init__(self, size: int) -> None:
-        self.outstanding = size
-        self.error: PublishFailed | None = None
-        self.is_done = False
-        self._unfinished = threading.Lock()
-        self._unfinished.acquire()
-
-    def wait(self, timeout_s: float) -> bool:
-        """Whether the batch is done (confirmed or failed) within `timeout_s`."""
-        return self._unfinished.acquire(timeout=timeout_s) or self.is_done
-
-    def confirmed(self) -> None:
-        self.outstanding -= 1
-        if self.outstanding <= 0:
-            self._finish()
-
-    def fail(self, reason: str, detail: str = "") -> None:
-        if self.error is None and not self.is_done:
-            self.error = PublishFailed(reason, detail)
-        self._finish()
-
-    def _finish(self) -> None:
-        if not self.is_done:
-            self.is_done = True
-            self._unfinished.release()
 
 
 class ConfirmingPublisher:
@@ -85,8 +54,8 @@ class ConfirmingPublisher:
         self._blocked = False
         self._problem = "not connected yet"
         self._delay = RECONNECT_DELAY_S
-        self._pending: dict[int, tuple[_Batch, str]] = {}  # delivery tag -> batch, message id
-        self._by_message_id: dict[str, _Batch] = {}
+        self._pending: dict[int, tuple[Batch, str]] = {}  # delivery tag -> batch, message id
+        self._by_message_id: dict[str, Batch] = {}
         self._next_tag = 0
         self._first_open_tag = 1  # the lowest delivery tag no `multiple` confirm covered yet
 
@@ -98,9 +67,7 @@ class ConfirmingPublisher:
             if self._thread is not None or self._closing:
                 return
             self._ioloop.add_callback_threadsafe(self._connect)
-            self._thread = threading.Thread(
-                target=self._ioloop.start, name="amqp-publisher", daemon=True
-            )
+            self._thread = threading.Thread(target=self._run_io, name="amqp-publisher", daemon=True)
             self._thread.start()
 
     def is_ready(self) -> bool:
@@ -111,7 +78,7 @@ class ConfirmingPublisher:
         if not messages:
             return
         self._await_link()
-        batch = _Batch(len(messages))
+        batch = Batch(len(messages))
         self._ioloop.add_callback_threadsafe(partial(self._publish, batch, messages))
         if not batch.wait(self._confirm_timeout_s):
             self._ioloop.add_callback_threadsafe(
@@ -145,6 +112,31 @@ class ConfirmingPublisher:
             raise PublishFailed("blocked" if self._blocked else "unreachable", self._problem)
 
     # -- IO thread ----------------------------------------------------------------------------
+
+    def _run_io(self) -> None:
+        """Run the IO loop until closed. An exception escaping it (pika raised one from inside
+        its connection set-up when the broker reset the socket in the fault suite) would end the
+        thread and leave the receiver answering 503 for good: instead the loop is replaced and
+        the publisher reconnects."""
+        while True:
+            loop = self._ioloop
+            try:
+                loop.start()
+                return
+            except Exception as error:  # noqa: BLE001 - anything: the publisher must live on
+                if self._closing:
+                    return
+                log.error("publisher_io_failed", error=repr(error), retry_in_s=self._delay)
+                self._restart_io(loop, f"publisher IO failed: {error!r}")
+
+    def _restart_io(self, broken: IOLoop, problem: str) -> None:
+        self._ready.clear()
+        self._connection, self._channel, self._problem = None, None, problem
+        self._fail_pending("disconnected", problem)
+        self._ioloop = IOLoop()
+        self._ioloop.call_later(self._delay, self._connect)
+        with contextlib.suppress(Exception):
+            broken.close()
 
     def _connect(self) -> None:
         if self._closing:
@@ -213,7 +205,7 @@ class ConfirmingPublisher:
             self._ready.set()
         log.info("publisher_unblocked")
 
-    def _publish(self, batch: _Batch, messages: list[OutgoingMessage]) -> None:
+    def _publish(self, batch: Batch, messages: list[OutgoingMessage]) -> None:
         channel = self._channel
         if channel is None or not channel.is_open or self._blocked:
             batch.fail("blocked" if self._blocked else "disconnected", self._problem)
@@ -243,7 +235,7 @@ class ConfirmingPublisher:
             else:
                 batch.confirmed()
 
-    def _settle(self, tag: int, multiple: bool) -> list[_Batch]:
+    def _settle(self, tag: int, multiple: bool) -> list[Batch]:
         settled = []
         for each in self._settled_tags(tag, multiple):
             entry = self._pending.pop(each, None)

@@ -105,3 +105,27 @@ def test_a_closed_publisher_refuses_to_publish_and_closes_twice_quietly(
     publisher.close()
     with pytest.raises(PublishFailed, match="closed"):
         publisher.publish_batch(messages(Names(broker_settings.namespace), 1))
+
+
+def test_an_exception_escaping_the_io_loop_is_survived_by_reconnecting(
+    broker_settings: BrokerSettings,
+) -> None:
+    # Seen in the fault suite: pika raised from inside its connection set-up when the restarted
+    # broker reset the socket, the IO thread died, and the receiver answered 503 from then on.
+    declare_all(broker_settings)
+    names = Names(broker_settings.namespace)
+    publisher = ConfirmingPublisher(broker_settings.url)
+    try:
+        publisher.publish_batch(messages(names, 5))
+        broken = publisher._ioloop
+
+        def pika_bug() -> None:
+            raise ValueError("Expected connected socket, but getpeername() failed")
+
+        broken.add_callback_threadsafe(pika_bug)
+        assert wait_until(lambda: publisher._ioloop is not broken, timeout=10)
+        assert wait_until(publisher.is_ready, timeout=15)
+        publisher.publish_batch(messages(names, 5))
+    finally:
+        publisher.close()
+    assert ready_count(broker_settings, names.route("people", "to-app").work_queue()) == 10

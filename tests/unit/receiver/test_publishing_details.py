@@ -7,8 +7,9 @@ import uuid
 
 import pytest
 
+from connec_sync.broker.batches import Batch
 from connec_sync.broker.coalescing import COALESCING
-from connec_sync.broker.confirms import ConfirmingPublisher, _Batch
+from connec_sync.broker.confirms import ConfirmingPublisher
 from connec_sync.broker.publishing import OutgoingMessage, PublishFailed
 from schemas.envelope import new_message_id, new_message_ids
 
@@ -24,7 +25,7 @@ def test_message_ids_are_random_uuid4_hex() -> None:
 def test_a_multiple_confirm_settles_every_lower_tag_once() -> None:
     publisher = ConfirmingPublisher("amqp://guest:guest@127.0.0.1:1/%2F")
     try:
-        batches = [_Batch(1) for _ in range(6)]
+        batches = [Batch(1) for _ in range(6)]
         for tag, batch in enumerate(batches, start=1):
             publisher._pending[tag] = (batch, f"m{tag}")
             publisher._by_message_id[f"m{tag}"] = batch
@@ -38,7 +39,7 @@ def test_a_multiple_confirm_settles_every_lower_tag_once() -> None:
 
 
 def test_a_batch_is_waited_for_once_and_keeps_its_first_failure() -> None:
-    batch = _Batch(2)
+    batch = Batch(2)
     assert not batch.wait(0.01)
     batch.fail("nacked")
     batch.fail("timeout")
