@@ -56,10 +56,17 @@ def main(argv: list[str] | None = None) -> int:
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 30)
     chosen = args.only or list(SCENARIOS)
     if args.soak:
-        chosen = [random.Random(seed).choice(chosen) for _ in range(args.rounds)]
+        chosen = soak_rounds(chosen, args.rounds, seed)
     print(f"chaos: n={args.n} seed={seed} scenarios={','.join(chosen)}", flush=True)
     results = run_all(chosen, args.n, seed, args.consumers, args.keep)
     return 0 if results and all(result.passed for result in results) else 1
+
+
+def soak_rounds(names: list[str], rounds: int, seed: int) -> list[str]:
+    """The scenarios of a soak: `rounds` picks from `names`, drawn from one generator seeded
+    with `seed` (a generator per pick repeated the first pick every round)."""
+    rng = random.Random(seed)
+    return [rng.choice(names) for _ in range(rounds)]
 
 
 def run_all(chosen: list[str], n: int, seed: int, consumers: int, keep: bool) -> list[Result]:
