@@ -59,12 +59,7 @@ def organization_facts(store: Any) -> list[dict[str, Any]]:
         errors = [link for link in store.id_map.links(org.id) if link.last_error or link.inactive]
         facts.append(
             {
-                "tenant": org.tenant,
-                "group_id": org.group_id,
-                "account": org.account,
-                "enabled": org.enabled,
-                "conflict_winner": org.conflict_winner,
-                "entities": org.entities,
+                **org.settings(),
                 "last_runs": [
                     {
                         "id": r.id,

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, NoReturn
 
 from connec_sync.naming import TO_APP, TO_CONNEC
@@ -233,28 +234,22 @@ class Guard:
         replica keeps it longer than BUSY_WAIT_S. A link claimed here records `attempt`
         (direction, version) as being written (Hold.attempt) in the same statement."""
         claimed_with = write_ahead(*attempt) if attempt is not None else {}
-        link = self._acquire(organization_id, entity, connec_id, partner_id, claimed_with)
+        lease = partial(self._lease, organization_id, entity, connec_id, partner_id, claimed_with)
+        link = self._acquire(f"{entity} {connec_id or partner_id}", lease)
         hold = Hold(self.id_map, link, self.owner)
         try:
             yield hold
         finally:
             hold.release()
 
-    def _acquire(
-        self,
-        organization_id: int,
-        entity: str,
-        connec_id: str | None,
-        partner_id: str | None,
-        claimed_with: dict[str, Any],
-    ) -> IdLink:
+    def _acquire(self, what: str, lease: Callable[[], IdLink | None]) -> IdLink:
+        """`lease()` until it succeeds; Deferred(`record_busy`) after BUSY_WAIT_S."""
         deadline = time.monotonic() + self.busy_wait_s
         while True:
-            link = self._lease(organization_id, entity, connec_id, partner_id, claimed_with)
+            link = lease()
             if link is not None:
                 return link
             if time.monotonic() >= deadline:
-                what = f"{entity} {connec_id or partner_id}"
                 raise Deferred(RECORD_BUSY, f"{what} is being applied by another consumer")
             self._sleep(BUSY_POLL_S)
 

@@ -88,20 +88,9 @@ def _with_store(settings: Settings, action: Any) -> int:
         store.close()
 
 
-def _describe(org: Organization) -> dict[str, Any]:
-    return {
-        "tenant": org.tenant,
-        "group_id": org.group_id,
-        "account": org.account,
-        "enabled": org.enabled,
-        "conflict_winner": org.conflict_winner,
-        "entities": org.entities,
-    }
-
-
 def list_orgs(settings: Settings, args: argparse.Namespace) -> int:
     def action(store: Store) -> int:
-        orgs = [_describe(org) for org in store.organizations.all()]
+        orgs = [org.settings() for org in store.organizations.all()]
         if args.json:
             print(json.dumps(orgs, indent=2))
         for org in [] if args.json else orgs:
@@ -127,7 +116,7 @@ def link_org(settings: Settings, args: argparse.Namespace) -> int:
             enabled=True if args.enabled is None else args.enabled,
             conflict_winner=args.conflict_winner or "recent",
         )
-        print(json.dumps(_describe(org)))
+        print(json.dumps(org.settings()))
         return 0
 
     return _with_store(settings, action)
@@ -148,7 +137,7 @@ def unlink_org(settings: Settings, args: argparse.Namespace) -> int:
         if not args.yes:
             raise ValueError("unlink deletes the organization's id map: add --yes to confirm")
         store.organizations.remove(org.id)
-        print(json.dumps({"unlinked": _describe(org)}))
+        print(json.dumps({"unlinked": org.settings()}))
         return 0
 
     return _with_store(settings, action)
@@ -168,7 +157,7 @@ def set_org(settings: Settings, args: argparse.Namespace) -> int:
         if args.conflict_winner:
             changes["conflict_winner"] = args.conflict_winner
         store.organizations.update(org.id, **changes)
-        print(json.dumps(_describe(store.organizations.by_id(org.id))))  # type: ignore[arg-type]
+        print(json.dumps(store.organizations.by_id(org.id).settings()))  # type: ignore[union-attr]
         return 0
 
     return _with_store(settings, action)

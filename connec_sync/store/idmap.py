@@ -197,15 +197,7 @@ def _link(row: Any) -> IdLink:
 
 
 #: what a bare link merged into another may bring: its versions and fingerprints
-_MERGED_COLUMNS = (
-    "to_app_version",
-    "to_app_hash",
-    "to_connec_version",
-    "to_connec_hash",
-    "partner_fingerprint",
-    "connec_fingerprint",
-    "name",
-)
+_MERGED_COLUMNS = (*tables.VERSION_AND_FINGERPRINT_COLUMNS, "name")
 
 
 def _merged(link: IdLink, holder: IdLink, other: str, value: Any) -> dict[str, Any]:

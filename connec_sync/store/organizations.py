@@ -30,6 +30,17 @@ class Organization:
         """Whether records of `entity` travel in `direction` (`to-app` or `to-connec`)."""
         return self.enabled and self.direction(entity) in ("both", direction)
 
+    def settings(self) -> dict[str, Any]:
+        """The link's settings as JSON-ready facts (`orgs` and `status` print them)."""
+        return {
+            "tenant": self.tenant,
+            "group_id": self.group_id,
+            "account": self.account,
+            "enabled": self.enabled,
+            "conflict_winner": self.conflict_winner,
+            "entities": self.entities,
+        }
+
 
 class Organizations:
     def __init__(self, engine: Engine) -> None:

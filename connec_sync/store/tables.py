@@ -95,7 +95,7 @@ def id_map_table(
         Column("connec_id", String(200)),
         Column("partner_id", String(200)),
         Column("name", String(500)),
-        *[Column(name, String(64)) for name in _VERSION_AND_FINGERPRINT_COLUMNS],
+        *[Column(name, String(64)) for name in VERSION_AND_FINGERPRINT_COLUMNS],
         Column("last_error", Text),
         Column("inactive", Boolean, nullable=False, default=False),
         *(_lease_columns() if leases else []),
@@ -109,7 +109,7 @@ def id_map_table(
 
 
 #: per direction the last applied version (source time, content hash), and our writes' prints
-_VERSION_AND_FINGERPRINT_COLUMNS = (
+VERSION_AND_FINGERPRINT_COLUMNS = (
     "to_app_version",
     "to_app_hash",
     "to_connec_version",

@@ -3,6 +3,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import uuid
+from collections.abc import Iterator
 
 import pytest
 
@@ -23,6 +24,17 @@ def messages(names: Names, count: int, routing_key: str = "people.to-app") -> li
         OutgoingMessage(names.work_exchange, routing_key, b"{}", uuid.uuid4().hex)
         for _ in range(count)
     ]
+
+
+@pytest.fixture
+def declared(broker_settings: BrokerSettings) -> Iterator[tuple[Names, ConfirmingPublisher]]:
+    """The namespace's names, declared, and a publisher closed afterwards."""
+    declare_all(broker_settings)
+    publisher = ConfirmingPublisher(broker_settings.url)
+    try:
+        yield Names(broker_settings.namespace), publisher
+    finally:
+        publisher.close()
 
 
 def ready_count(settings: BrokerSettings, queue: str) -> int:
@@ -58,19 +70,12 @@ def test_batches_from_many_threads_are_all_confirmed_and_stored(
     assert ready_count(broker_settings, names.route("people", "to-app").work_queue()) == 6 * 10 * 25
 
 
-def test_one_unroutable_message_fails_its_batch_and_not_the_next(
-    broker_settings: BrokerSettings,
-) -> None:
-    declare_all(broker_settings)
-    names = Names(broker_settings.namespace)
-    publisher = ConfirmingPublisher(broker_settings.url)
-    try:
-        with pytest.raises(PublishFailed) as failed:
-            publisher.publish_batch(messages(names, 3) + messages(names, 1, "nobody.to-app"))
-        assert failed.value.reason == "unroutable"
-        publisher.publish_batch(messages(names, 2))
-    finally:
-        publisher.close()
+def test_one_unroutable_message_fails_its_batch_and_not_the_next(declared) -> None:  # type: ignore[no-untyped-def]
+    names, publisher = declared
+    with pytest.raises(PublishFailed) as failed:
+        publisher.publish_batch(messages(names, 3) + messages(names, 1, "nobody.to-app"))
+    assert failed.value.reason == "unroutable"
+    publisher.publish_batch(messages(names, 2))
 
 
 def test_a_missing_exchange_fails_the_batch_and_the_channel_recovers(
@@ -109,23 +114,19 @@ def test_a_closed_publisher_refuses_to_publish_and_closes_twice_quietly(
 
 def test_an_exception_escaping_the_io_loop_is_survived_by_reconnecting(
     broker_settings: BrokerSettings,
+    declared: tuple[Names, ConfirmingPublisher],
 ) -> None:
     # Seen in the fault suite: pika raised from inside its connection set-up when the restarted
     # broker reset the socket, the IO thread died, and the receiver answered 503 from then on.
-    declare_all(broker_settings)
-    names = Names(broker_settings.namespace)
-    publisher = ConfirmingPublisher(broker_settings.url)
-    try:
-        publisher.publish_batch(messages(names, 5))
-        broken = publisher._ioloop
+    names, publisher = declared
+    publisher.publish_batch(messages(names, 5))
+    broken = publisher._ioloop
 
-        def pika_bug() -> None:
-            raise ValueError("Expected connected socket, but getpeername() failed")
+    def pika_bug() -> None:
+        raise ValueError("Expected connected socket, but getpeername() failed")
 
-        broken.add_callback_threadsafe(pika_bug)
-        assert wait_until(lambda: publisher._ioloop is not broken, timeout=10)
-        assert wait_until(publisher.is_ready, timeout=15)
-        publisher.publish_batch(messages(names, 5))
-    finally:
-        publisher.close()
+    broken.add_callback_threadsafe(pika_bug)
+    assert wait_until(lambda: publisher._ioloop is not broken, timeout=10)
+    assert wait_until(publisher.is_ready, timeout=15)
+    publisher.publish_batch(messages(names, 5))
     assert ready_count(broker_settings, names.route("people", "to-app").work_queue()) == 10
