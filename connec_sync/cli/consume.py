@@ -12,6 +12,7 @@ from connec_sync.naming import DIRECTIONS
 from connec_sync.settings import Settings
 from connec_sync.store import Store
 from consumers import metrics
+from consumers.affinity import pin_to_free_cpu
 from consumers.pipeline import build_handler
 from consumers.runtime import Worker, run_until_signalled
 from mappers.registry import COLLECTIONS
@@ -48,6 +49,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         log.warning(
             "broker_in_memory", durable=False, note="messages are lost when the process ends"
         )
+    if settings.broker.pin_cpu:
+        log.info("consumer_cpu", cpu=pin_to_free_cpu())
     store = Store.open(settings.store.url)
     try:
         store.link_configured(settings.organizations)

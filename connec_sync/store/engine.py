@@ -19,6 +19,7 @@ a consistent snapshot without taking the write lock.
 from __future__ import annotations
 
 import threading
+import weakref
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -54,6 +55,7 @@ def _sqlite_engine(url: Any) -> Engine:
         cursor.close()
 
     writers = _Writers()
+    _writers[engine] = writers
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -66,6 +68,15 @@ def _sqlite_engine(url: Any) -> Engine:
     for name in ("do_commit", "do_rollback", "do_close"):
         setattr(dialect, name, writers.ending(getattr(dialect, name)))
     return engine
+
+
+#: per SQLite engine, its writers' turn (connec_sync.store.direct takes it too)
+_writers: weakref.WeakKeyDictionary[Engine, _Writers] = weakref.WeakKeyDictionary()
+
+
+def sqlite_writers(engine: Engine) -> _Writers | None:
+    """The turn of `engine`'s writers; None for an engine that is not SQLite."""
+    return _writers.get(engine)
 
 
 class _Writers:

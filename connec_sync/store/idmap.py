@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, NoResultFound
 
 from connec_sync.store import idmap_sql as sql
 from connec_sync.store import tables
 from connec_sync.store.clock import utcnow
+from connec_sync.store.direct import Direct
 from connec_sync.store.engine import READ
 
 
@@ -46,8 +47,12 @@ class LinkBusy(Exception):
 
 
 class IdMap:
+    """The consumers' statements (find, claim, leases, updates) run on the driver directly
+    (connec_sync.store.direct); the rest, and the rare merge, through SQLAlchemy."""
+
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._direct = Direct(engine)
 
     def find(
         self,
@@ -59,12 +64,11 @@ class IdMap:
     ) -> IdLink | None:
         """The link holding `connec_id` or else `partner_id`, if any."""
         scope = {"b_org": organization_id, "b_entity": entity}
-        with self._engine.connect().execution_options(**READ) as conn:
-            for column, value in (("connec_id", connec_id), ("partner_id", partner_id)):
-                if value is not None:
-                    row = conn.execute(sql.FIND[column], {**scope, "b_value": str(value)}).first()
-                    if row is not None:
-                        return _link(row._mapping)
+        for column, value in (("connec_id", connec_id), ("partner_id", partner_id)):
+            if value is not None:
+                row = self._direct.read(sql.FIND[column], {**scope, "b_value": str(value)})
+                if row is not None:
+                    return _link(row)
         return None
 
     def claim(
@@ -90,8 +94,7 @@ class IdMap:
         columns, bound = sql.params(row)
         link: IdLink | None
         try:
-            with self._engine.begin() as conn:
-                link = _link(conn.execute(sql.insert(columns), bound).one()._mapping)
+            link = _link(self._direct.write(sql.insert(columns), bound))
             claimed = True
         except IntegrityError:
             link = self.find(organization_id, entity, connec_id=connec_id, partner_id=partner_id)
@@ -109,14 +112,12 @@ class IdMap:
         returns the link as it is now (read in the same statement), or None if another owner
         holds an unexpired lease."""
         bound = {"b_id": link_id, "b_owner": owner, "b_until": until, "b_now": now or utcnow()}
-        with self._engine.begin() as conn:
-            row = conn.execute(sql.ACQUIRE, bound).first()
-        return _link(row._mapping) if row else None
+        row = self._direct.write(sql.ACQUIRE, bound)
+        return _link(row) if row else None
 
     def release_lease(self, link_id: int, owner: str) -> None:
         """Give the lease back, if `owner` still holds it."""
-        with self._engine.begin() as conn:
-            conn.execute(sql.RELEASE, {"b_id": link_id, "b_owner": owner})
+        self._direct.write(sql.RELEASE, {"b_id": link_id, "b_owner": owner})
 
     def record(self, link_id: int, owner: str | None = None, **changes: Any) -> None:
         """Update a link (versions, fingerprints, name, error...) and, in the same statement,
@@ -126,8 +127,7 @@ class IdMap:
     def _update(self, link_id: int, owner: str | None, changes: dict[str, Any]) -> None:
         columns, bound = sql.params({**changes, "updated_at": utcnow()}, b_id=link_id)
         statement = sql.update(columns, releasing=owner is not None, returning=False)
-        with self._engine.begin() as conn:
-            conn.execute(statement, {**bound, "b_owner": owner})
+        self._direct.write(statement, {**bound, "b_owner": owner})
 
     def join_ids(
         self,
@@ -153,8 +153,10 @@ class IdMap:
     def _joined(self, link_id: int, owner: str | None, changes: dict[str, Any]) -> IdLink:
         columns, bound = sql.params(changes, b_id=link_id, b_owner=owner)
         statement = sql.update(columns, releasing=owner is not None, returning=True)
-        with self._engine.begin() as conn:
-            return _link(conn.execute(statement, bound).one()._mapping)
+        row = self._direct.write(statement, bound)
+        if row is None:
+            raise NoResultFound(f"no link {link_id}")
+        return _link(row)
 
     def _merge_into(
         self, link_id: int, column: str, owner: str | None, changes: dict[str, Any]

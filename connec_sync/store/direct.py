@@ -1,0 +1,180 @@
+"""Statements run on the database driver's connection itself: the consumers' hot path.
+
+A consumer runs two id map transactions per applied record (the claim, then the record of what
+was applied). Through SQLAlchemy's Connection each one cost about 250 µs of CPU more than the
+driver took to run it (execution context, type processing of 23 columns, events), which was a
+third of a consumer's CPU per record; under the applying threads' contention it doubled. Here
+the statements are still built with SQLAlchemy Core (connec_sync.store.idmap_sql) and compiled
+once per dialect; a call binds its values, runs them on a pooled DBAPI connection, and converts
+the few typed columns (datetimes and booleans, which SQLite keeps as text and integers) itself.
+
+Transactions keep the engine's rules (connec_sync.store.engine): on SQLite the process's writers
+take turns and begin with `BEGIN IMMEDIATE`; reads start no transaction. Driver errors are raised
+as SQLAlchemy's (IntegrityError, OperationalError...), as through a Connection; a connection
+lost to the server is invalidated, as SQLAlchemy does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Boolean, DateTime, Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import ClauseElement
+
+from connec_sync.store.engine import sqlite_writers
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A statement's SQL for one dialect: `names` orders its parameters (None: by name),
+    `defaults` holds the values it binds itself (a `None` in `.values()`), `to_sql` converts
+    the parameters that need it, and `columns` are what it returns with their converters."""
+
+    sql: str
+    names: tuple[str, ...] | None
+    defaults: Mapping[str, Any]
+    to_sql: Mapping[str, Callable[[Any], Any]]
+    columns: tuple[tuple[str, Callable[[Any], Any] | None], ...]
+
+    def parameters(self, values: Mapping[str, Any]) -> Any:
+        bound = {**self.defaults, **values}
+        for name, convert in self.to_sql.items():
+            if bound.get(name) is not None:
+                bound[name] = convert(bound[name])
+        return bound if self.names is None else [bound[name] for name in self.names]
+
+    def row(self, values: tuple[Any, ...]) -> dict[str, Any]:
+        return {
+            name: convert(value) if convert is not None and value is not None else value
+            for (name, convert), value in zip(self.columns, values, strict=True)
+        }
+
+
+class Direct:
+    """Runs compiled Core statements on `engine`'s pooled driver connections."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._writers = sqlite_writers(engine)
+        self._compiled: dict[int, tuple[ClauseElement, Compiled]] = {}
+
+    def write(self, statement: ClauseElement, values: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Run `statement` in a transaction of its own; its first row returned, if any."""
+        with self._connection(write=True) as run:
+            return run(statement, values)
+
+    def read(self, statement: ClauseElement, values: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Run a query outside any write transaction; its first row, if any."""
+        with self._connection(write=False) as run:
+            return run(statement, values)
+
+    @contextmanager
+    def _connection(self, write: bool) -> Iterator[Callable[..., dict[str, Any] | None]]:
+        connection = self._engine.raw_connection()
+        driver = connection.driver_connection
+        cursor = None
+        try:
+            if write and self._writers is not None:
+                self._writers.begin(driver)
+            cursor = connection.cursor()
+            yield lambda statement, values: self._run(cursor, statement, values)
+            connection.commit()
+        except self._engine.dialect.loaded_dbapi.Error as error:
+            self._end(connection)
+            raise self._wrapped(error, connection, cursor) from error
+        except BaseException:
+            self._end(connection)
+            raise
+        finally:
+            if self._writers is not None:
+                self._writers.end(driver)
+            connection.close()
+
+    def _run(self, cursor: Any, statement: ClauseElement, values: Mapping[str, Any]) -> Any:
+        compiled = self.compiled(statement)
+        cursor.execute(compiled.sql, compiled.parameters(values))
+        if not compiled.columns:
+            return None
+        found = cursor.fetchone()
+        return compiled.row(tuple(found)) if found is not None else None
+
+    def compiled(self, statement: ClauseElement) -> Compiled:
+        """`statement` compiled for this engine's dialect (once: statements are module constants
+        or cached by their builders, so their id is stable while they are kept here)."""
+        known = self._compiled.get(id(statement))
+        if known is None or known[0] is not statement:
+            known = (statement, _compile(statement, self._engine, self._sqlite))
+            self._compiled[id(statement)] = known
+        return known[1]
+
+    @staticmethod
+    def _end(connection: Any) -> None:
+        with suppress(Exception):  # the original error is the one to raise
+            connection.rollback()
+
+    def _wrapped(self, error: Any, connection: Any, cursor: Any) -> Exception:
+        dialect = self._engine.dialect
+        if dialect.is_disconnect(error, connection.driver_connection, cursor):
+            connection.invalidate(error)
+        base = dialect.loaded_dbapi.Error
+        return DBAPIError.instance("", None, error, base, dialect=dialect)
+
+
+def _compile(statement: ClauseElement, engine: Engine, sqlite: bool) -> Compiled:
+    compiled: Any = statement.compile(dialect=engine.dialect)
+    names = tuple(compiled.positiontup) if compiled.positiontup is not None else None
+    used = set(names) if names is not None else set(re.findall(r"%\((\w+)\)s", compiled.string))
+    # by the names the SQL uses (an anonymous bind is also listed under another name)
+    binds = [(name, bind) for name, bind in compiled.binds.items() if name in used]
+    returned = getattr(statement, "exported_columns", ())
+    return Compiled(
+        sql=compiled.string,
+        names=names,
+        defaults={
+            **{name: bind.effective_value for name, bind in binds if not bind.required},
+            **_defaults(compiled),
+        },
+        to_sql={name: _sqlite_time for name, bind in binds if sqlite and _is_time(bind.type)},
+        columns=tuple((c.name, _from_sql(c.type, sqlite)) for c in returned),
+    )
+
+
+def _defaults(compiled: Any) -> dict[str, Any]:
+    """The scalar column defaults an INSERT or UPDATE binds for columns it does not set (what
+    SQLAlchemy's execution context would fill in); a default computed in Python is refused."""
+    found = {}
+    for column in (*compiled.insert_prefetch, *compiled.update_prefetch):
+        default = column.default if column in compiled.insert_prefetch else column.onupdate
+        if default is None or not default.is_scalar:
+            raise NotImplementedError(f"{column} has a default the driver path cannot bind")
+        found[column.key] = default.arg
+    return found
+
+
+def _is_time(kind: Any) -> bool:
+    return isinstance(getattr(kind, "impl", kind), DateTime)
+
+
+def _from_sql(kind: Any, sqlite: bool) -> Callable[[Any], Any] | None:
+    if _is_time(kind):
+        return _utc
+    if isinstance(kind, Boolean) and sqlite:
+        return bool
+    return None
+
+
+def _sqlite_time(value: datetime) -> str:
+    """How SQLAlchemy's SQLite dialect stores a UtcDateTime: UTC, no zone, microseconds."""
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def _utc(value: Any) -> datetime:
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)

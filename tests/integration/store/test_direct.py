@@ -1,0 +1,76 @@
+"""The id map's driver path (connec_sync.store.direct) on SQLite and on PostgreSQL: what it writes
+reads back the same through SQLAlchemy, its errors are SQLAlchemy's, and a failed write leaves
+the store usable (the SQLite writers' turn is given back)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from connec_sync.store import Store, tables
+from connec_sync.store import idmap_sql as sql
+from connec_sync.store.direct import Direct
+
+
+@pytest.fixture
+def store(store_url: str):  # type: ignore[no-untyped-def]
+    opened = Store.open(store_url)
+    yield opened
+    opened.close()
+
+
+def organization_id(store: Store) -> int:
+    org = store.organizations.upsert(
+        tenant="default", group_id="cld-1", account="acct-1", entities={"people": "both"}
+    )
+    return int(org.id)
+
+
+def test_a_claim_reads_back_the_same_through_sqlalchemy(store: Store) -> None:
+    until = datetime(2026, 12, 1, 10, 30, 15, 123456, tzinfo=UTC)
+    link, claimed = store.id_map.claim(
+        organization_id(store), "people", connec_id="c-1", lease=("me", until), to_app_pending=True
+    )
+    assert claimed
+    assert link.lease_until == until and link.to_app_pending is True and link.inactive is False
+    with store.engine.connect() as conn:
+        row = conn.execute(select(tables.id_map).where(tables.id_map.c.id == link.id)).one()
+    assert row.lease_until == until
+    assert (row.to_app_pending, row.inactive, row.link_back_tries) == (True, False, 0)
+    assert row.created_at.tzinfo is not None
+
+
+def test_lease_times_compare_in_the_database_as_times(store: Store) -> None:
+    """ACQUIRE compares lease_until with now in SQL: on SQLite both are text, which only
+    orders correctly in one format (the one SQLAlchemy writes)."""
+    start = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    link, _ = store.id_map.claim(organization_id(store), "people", connec_id="c-1")
+    assert store.id_map.acquire_lease(link.id, "a", start + timedelta(seconds=30), start)
+    before = start + timedelta(seconds=29, microseconds=999999)
+    assert store.id_map.acquire_lease(link.id, "b", before + timedelta(seconds=30), before) is None
+    after = start + timedelta(seconds=30, microseconds=1)
+    taken = store.id_map.acquire_lease(link.id, "b", after + timedelta(seconds=30), after)
+    assert taken is not None and taken.lease_owner == "b"
+
+
+def test_a_driver_error_is_sqlalchemys_and_the_store_stays_usable(store: Store) -> None:
+    org = organization_id(store)
+    direct = Direct(store.engine)
+    first, _ = store.id_map.claim(org, "people", connec_id="c-1")
+    second, _ = store.id_map.claim(org, "people", connec_id="c-2")
+    columns, bound = sql.params({"connec_id": "c-1"}, b_id=second.id)
+    with pytest.raises(IntegrityError):
+        direct.write(sql.update(columns, releasing=False, returning=False), bound)
+    # the failed transaction was rolled back and its turn given back: the next write proceeds
+    store.id_map.update(second.id, name="still writable")
+    assert store.id_map.by_id(second.id).name == "still writable"
+    assert store.id_map.by_id(first.id).connec_id == "c-1"
+
+
+def test_a_statement_is_compiled_once_per_store(store: Store) -> None:
+    direct = Direct(store.engine)
+    assert direct.compiled(sql.RELEASE) is direct.compiled(sql.RELEASE)
+    assert direct.compiled(sql.FIND["connec_id"]).columns[0][0] == "id"

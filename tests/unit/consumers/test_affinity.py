@@ -1,0 +1,124 @@
+"""consumers.affinity: each consumer process takes a CPU no other one holds, pins all its
+threads to it, and gives it back when it ends (even by a crash). Each case runs real processes:
+the slots are `flock`s, which belong to a process's open files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from consumers.affinity import pin_to_free_cpu
+
+CPUS = sorted(os.sched_getaffinity(0))
+needs_two = pytest.mark.skipif(len(CPUS) < 2, reason="pinning needs at least two CPUs")
+
+#: pins itself (a thread started before the pin included), prints its CPU and every thread's
+#: allowed CPUs, then waits for stdin to close
+PINNED = """
+import os, sys, threading
+from pathlib import Path
+from consumers.affinity import pin_to_free_cpu
+early = threading.Thread(target=sys.stdin.read, daemon=True)
+early.start()
+cpu = pin_to_free_cpu(Path(sys.argv[1]))
+tasks = sorted({frozenset(os.sched_getaffinity(int(t))) for t in os.listdir("/proc/self/task")})
+print(cpu, [sorted(t) for t in tasks], flush=True)
+early.join()
+"""
+
+
+def pinned(directory: Path) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-c", PINNED, str(directory)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    return process, process.stdout.readline().strip()
+
+
+def end(process: subprocess.Popen[str]) -> None:
+    assert process.stdin is not None
+    process.stdin.close()
+    process.wait(10)
+
+
+@needs_two
+def test_each_process_takes_its_own_cpu_and_pins_every_thread(tmp_path: Path) -> None:
+    first, seen_first = pinned(tmp_path)
+    second, seen_second = pinned(tmp_path)
+    try:
+        assert seen_first == f"{CPUS[0]} [[{CPUS[0]}]]"
+        assert seen_second == f"{CPUS[1]} [[{CPUS[1]}]]"
+    finally:
+        end(first)
+        end(second)
+
+
+@needs_two
+def test_a_process_that_ends_frees_its_cpu_even_when_killed(tmp_path: Path) -> None:
+    first, _ = pinned(tmp_path)
+    first.kill()
+    first.wait(10)
+    again, seen = pinned(tmp_path)
+    end(again)
+    assert seen.startswith(f"{CPUS[0]} ")
+
+
+@needs_two
+def test_with_every_cpu_taken_a_process_is_left_to_the_scheduler(tmp_path: Path) -> None:
+    holders = [pinned(tmp_path)[0] for _ in CPUS]
+    try:
+        extra, seen = pinned(tmp_path)
+        end(extra)
+    finally:
+        for holder in holders:
+            end(holder)
+    assert seen == f"None [{CPUS}]"
+
+
+def test_without_a_usable_slot_directory_nothing_is_pinned(tmp_path: Path) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a directory")
+    before = os.sched_getaffinity(0)
+    assert pin_to_free_cpu(blocked / "slots") is None
+    assert os.sched_getaffinity(0) == before
+
+
+def test_the_cli_pins_a_consumer_unless_told_not_to(tmp_path: Path) -> None:
+    """`connec-sync consume` logs the CPU it took before it subscribes; with
+    `broker.pin_cpu = false` it takes none."""
+    pinned_cpu = _logged_before_subscribing(tmp_path, "true")
+    assert any('"event": "consumer_cpu"' in line for line in pinned_cpu)
+    assert f'"cpu": {CPUS[0]}' in "".join(pinned_cpu) or len(CPUS) < 2
+    assert not any("consumer_cpu" in line for line in _logged_before_subscribing(tmp_path, "false"))
+
+
+def _logged_before_subscribing(tmp_path: Path, pin: str) -> list[str]:
+    env = {
+        **os.environ,
+        "CONNEC_SYNC_BROKER_URL": "memory://",
+        "CONNEC_SYNC_BROKER_PIN_CPU": pin,
+        "CONNEC_SYNC_STORE_URL": f"sqlite:///{tmp_path / f'store-{pin}.db'}",
+        "TMPDIR": str(tmp_path),
+    }
+    command = [sys.executable, "-m", "connec_sync", "consume", "people"]
+    process = subprocess.Popen(  # noqa: S603
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    assert process.stdout is not None
+    lines = []
+    try:
+        for line in process.stdout:
+            if "consumer_subscribed" in line:
+                break
+            lines.append(line)
+    finally:
+        process.terminate()
+        process.communicate(timeout=15)
+    return lines
