@@ -70,6 +70,13 @@ class Direct:
         with self._connection(write=True) as run:
             return run(statement, values)
 
+    def write_all(
+        self, statement: ClauseElement, values: Mapping[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Run `statement` in a transaction of its own; every row it returned."""
+        with self._connection(write=True) as run:
+            return run(statement, values, every=True)
+
     def read(self, statement: ClauseElement, values: Mapping[str, Any]) -> dict[str, Any] | None:
         """Run a query outside any write transaction; its first row, if any."""
         with self._connection(write=False) as run:
@@ -84,7 +91,7 @@ class Direct:
             if write and self._writers is not None:
                 self._writers.begin(driver)
             cursor = connection.cursor()
-            yield lambda statement, values: self._run(cursor, statement, values)
+            yield lambda statement, values, every=False: self._run(cursor, statement, values, every)
             connection.commit()
         except self._engine.dialect.loaded_dbapi.Error as error:
             self._end(connection)
@@ -97,12 +104,14 @@ class Direct:
                 self._writers.end(driver)
             connection.close()
 
-    def _run(self, cursor: Any, statement: ClauseElement, values: Mapping[str, Any]) -> Any:
+    def _run(
+        self, cursor: Any, statement: ClauseElement, values: Mapping[str, Any], every: bool
+    ) -> Any:
         compiled = self.compiled(statement)
         cursor.execute(compiled.sql, compiled.parameters(values))
-        if not compiled.columns:
-            return None
-        found = cursor.fetchone()
+        if every:
+            return [compiled.row(tuple(found)) for found in cursor.fetchall()]
+        found = cursor.fetchone() if compiled.columns else None
         return compiled.row(tuple(found)) if found is not None else None
 
     def compiled(self, statement: ClauseElement) -> Compiled:

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, bindparam, select
 
 from connec_sync.store import tables
 from connec_sync.store.clock import utcnow
+from connec_sync.store.direct import Direct
 
 
 @dataclass(frozen=True)
@@ -32,49 +33,77 @@ class PendingLinkBack:
     tries: int
 
 
+_T, _ORGS = tables.id_map, tables.organizations
+#: a link-back waiting to be sent whose time has come (b_now)
+_DUE = _T.c.pending_link_back.is_not(None) & (
+    _T.c.link_back_due.is_(None) | (_T.c.link_back_due <= bindparam("b_now"))
+)
+_NEXT = _T.alias("oldest")
+_NEXT_DUE = _NEXT.c.pending_link_back.is_not(None) & (
+    _NEXT.c.link_back_due.is_(None) | (_NEXT.c.link_back_due <= bindparam("b_now"))
+)
+#: claim the oldest b_limit due link-backs until b_until, in one statement; the outer `_DUE`
+#: is checked again on the row as it is when locked, so two senders never claim one row
+_CLAIM = (
+    _T.update()
+    .where(
+        _T.c.id.in_(
+            select(_NEXT.c.id).where(_NEXT_DUE).order_by(_NEXT.c.id).limit(bindparam("b_limit"))
+        )
+        & _DUE
+    )
+    .values(link_back_due=bindparam("b_until"))
+    .returning(
+        _T.c.id,
+        _T.c.organization_id,
+        _T.c.entity,
+        _T.c.connec_id,
+        _T.c.pending_link_back,
+        _T.c.link_back_tries,
+    )
+)
+#: clear the link-back b_id if it is still the body b_body (a newer one stays pending)
+_CLEARED = (
+    _T.update()
+    .where((_T.c.id == bindparam("b_id")) & (_T.c.pending_link_back == bindparam("b_body")))
+    .values(pending_link_back=None, link_back_due=None, link_back_tries=0)
+)
+#: an organization's tenant and group (its unique key: they never change once it exists)
+_GROUP = select(_ORGS.c.tenant, _ORGS.c.group_id).where(_ORGS.c.id == bindparam("b_id"))
+
+
 class PendingLinkBacks:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._direct = Direct(engine)
+        self._groups: dict[int, tuple[str, str]] = {}
 
     def claim_due(self, until: datetime, limit: int = 200) -> list[PendingLinkBack]:
-        """Claim (until `until`) up to `limit` pending link-backs that are due now, oldest first."""
-        table, orgs, now = tables.id_map, tables.organizations, utcnow()
-        due = table.c.pending_link_back.is_not(None) & (
-            table.c.link_back_due.is_(None) | (table.c.link_back_due <= now)
-        )
-        with self._engine.begin() as conn:
-            ids = list(
-                conn.execute(select(table.c.id).where(due).order_by(table.c.id).limit(limit))
-                .scalars()
-                .all()
-            )
-            if not ids:
-                return []
-            claim = table.update().where(table.c.id.in_(ids) & due).values(link_back_due=until)
-            conn.execute(claim)  # in one transaction: a concurrent sender waits, then sees it
-            rows = conn.execute(
-                select(table, orgs.c.tenant, orgs.c.group_id)
-                .join(orgs, orgs.c.id == table.c.organization_id)
-                .where(table.c.id.in_(ids) & (table.c.link_back_due == until))
-                .order_by(table.c.id)
-            )
-            return [_pending(row._mapping) for row in rows if row.connec_id is not None]
+        """Claim (until `until`) up to `limit` pending link-backs that are due now, oldest first
+        (one statement on the driver: a sender runs it several times a second)."""
+        bound = {"b_now": utcnow(), "b_until": until, "b_limit": limit}
+        rows = sorted(self._direct.write_all(_CLAIM, bound), key=lambda row: row["id"])
+        return [
+            _pending(row, *self._group(row["organization_id"])) for row in rows if row["connec_id"]
+        ]
+
+    def _group(self, organization_id: int) -> tuple[str, str]:
+        """(tenant, group_id) of an organization, read once per process."""
+        if organization_id not in self._groups:
+            found = self._direct.read(_GROUP, {"b_id": organization_id})
+            assert found is not None, "id_map.organization_id is a foreign key"
+            self._groups[organization_id] = (found["tenant"], found["group_id"])
+        return self._groups[organization_id]
 
     def sent(self, accepted: list[tuple[int, str]]) -> None:
         """Connec! accepted these (link id, body): clear each body, unless a newer one replaced
         it meanwhile (one transaction for all)."""
         if not accepted:
             return
-        table = tables.id_map
-        same = (table.c.id == bindparam("b_id")) & (
-            table.c.pending_link_back == bindparam("b_body")
-        )
-        cleared = table.update().where(same)
-        cleared = cleared.values(pending_link_back=None, link_back_due=None, link_back_tries=0)
         now = utcnow()
         rows = [{"b_id": link_id, "b_body": body, "updated_at": now} for link_id, body in accepted]
         with self._engine.begin() as conn:
-            conn.execute(cleared, rows)
+            conn.execute(_CLEARED, rows)
 
     def refused(self, link_id: int, body: str, error: str) -> None:
         """Connec! refused `body` for good (e.g. 404): clear it and keep the error on the link."""
@@ -97,11 +126,11 @@ class PendingLinkBacks:
             conn.execute(table.update().where(same).values(**changes, updated_at=utcnow()))
 
 
-def _pending(row: Any) -> PendingLinkBack:
+def _pending(row: Any, tenant: str, group_id: str) -> PendingLinkBack:
     return PendingLinkBack(
         link_id=row["id"],
-        tenant=row["tenant"],
-        group_id=row["group_id"],
+        tenant=tenant,
+        group_id=group_id,
         entity=row["entity"],
         connec_id=row["connec_id"],
         body=row["pending_link_back"],
