@@ -75,7 +75,7 @@ class Direct:
     ) -> list[dict[str, Any]]:
         """Run `statement` in a transaction of its own; every row it returned."""
         with self._connection(write=True) as run:
-            return run(statement, values, every=True)
+            return list(run(statement, values, every=True))
 
     def read(self, statement: ClauseElement, values: Mapping[str, Any]) -> dict[str, Any] | None:
         """Run a query outside any write transaction; its first row, if any."""
@@ -83,7 +83,7 @@ class Direct:
             return run(statement, values)
 
     @contextmanager
-    def _connection(self, write: bool) -> Iterator[Callable[..., dict[str, Any] | None]]:
+    def _connection(self, write: bool) -> Iterator[Callable[..., Any]]:
         connection = self._engine.raw_connection()
         driver = connection.driver_connection
         cursor = None
