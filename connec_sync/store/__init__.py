@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 
 from connec_sync.store.dead_letters import DeadLetter, DeadLetterFilter, DeadLetters
 from connec_sync.store.deliveries import Deliveries
+from connec_sync.store.direct import Direct
 from connec_sync.store.engine import make_engine
 from connec_sync.store.idmap import IdLink, IdMap
 from connec_sync.store.link_backs import PendingLinkBack, PendingLinkBacks
@@ -58,4 +59,5 @@ class Store:
             )
 
     def close(self) -> None:
+        Direct.of(self.engine).close()
         self.engine.dispose()

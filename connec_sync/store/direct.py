@@ -2,23 +2,25 @@
 
 A consumer runs two id map transactions per applied record (the claim, then the record of what
 was applied). Through SQLAlchemy's Connection each one cost about 250 µs of CPU more than the
-driver took to run it (execution context, type processing of 23 columns, events), which was a
-third of a consumer's CPU per record; under the applying threads' contention it doubled. Here
-the statements are still built with SQLAlchemy Core (connec_sync.store.idmap_sql) and compiled
-once per dialect; a call binds its values, runs them on a pooled DBAPI connection, and converts
-the few typed columns (datetimes and booleans, which SQLite keeps as text and integers) itself.
+driver took to run it (execution context, type processing of 23 columns, events, the pool's
+checkout), which was a third of a consumer's CPU per record; under the applying threads'
+contention it doubled. Here the statements are still built with SQLAlchemy Core
+(connec_sync.store.idmap_sql) and compiled once per dialect; a call binds its values, runs
+them on its thread's own DBAPI connection (see Direct), and converts the few typed columns
+(datetimes and booleans, which SQLite keeps as text and integers) itself.
 
 Transactions keep the engine's rules (connec_sync.store.engine): on SQLite the process's writers
 take turns and begin with `BEGIN IMMEDIATE`; reads start no transaction. Driver errors are raised
-as SQLAlchemy's (IntegrityError, OperationalError...), as through a Connection; a connection
-lost to the server is invalidated, as SQLAlchemy does.
+as SQLAlchemy's (IntegrityError, OperationalError...), as through a Connection.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+import threading
+import weakref
+from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -57,62 +59,97 @@ class Compiled:
 
 
 class Direct:
-    """Runs compiled Core statements on `engine`'s pooled driver connections."""
+    """Runs compiled Core statements on driver connections of `engine`'s, one per thread.
+
+    A thread keeps its connection (taken from the pool, then detached from it, so it counts
+    against no pool size and is closed when the thread or this object goes). The pool's
+    pre-ping, a round trip before every checkout that cost PostgreSQL a quarter of a consumer's
+    throughput, is replaced here by a retry: a statement that finds its kept connection dead
+    (the server restarted) runs again, once, on a new one; nothing was committed then."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._sqlite = engine.dialect.name == "sqlite"
         self._writers = sqlite_writers(engine)
         self._compiled: dict[int, tuple[ClauseElement, Compiled]] = {}
+        self._kept = threading.local()
+
+    @classmethod
+    def of(cls, engine: Engine) -> Direct:
+        """The one Direct of `engine` (its store's parts share their threads' connections)."""
+        with _lock:
+            if engine not in _directs:
+                _directs[engine] = cls(engine)
+            return _directs[engine]
 
     def write(self, statement: ClauseElement, values: Mapping[str, Any]) -> dict[str, Any] | None:
         """Run `statement` in a transaction of its own; its first row returned, if any."""
-        with self._connection(write=True) as run:
-            return run(statement, values)
+        return self._run(statement, values, write=True, every=False)
 
     def write_all(
         self, statement: ClauseElement, values: Mapping[str, Any]
     ) -> list[dict[str, Any]]:
         """Run `statement` in a transaction of its own; every row it returned."""
-        with self._connection(write=True) as run:
-            return list(run(statement, values, every=True))
+        return list(self._run(statement, values, write=True, every=True))
 
     def read(self, statement: ClauseElement, values: Mapping[str, Any]) -> dict[str, Any] | None:
         """Run a query outside any write transaction; its first row, if any."""
-        with self._connection(write=False) as run:
-            return run(statement, values)
+        return self._run(statement, values, write=False, every=False)
 
-    @contextmanager
-    def _connection(self, write: bool) -> Iterator[Callable[..., Any]]:
-        connection = self._engine.raw_connection()
-        driver = connection.driver_connection
-        cursor = None
+    def close(self) -> None:
+        """Close the calling thread's connection (others close with their threads)."""
+        connection = getattr(self._kept, "connection", None)
+        self._kept.connection = None
+        if connection is not None:
+            with suppress(Exception):
+                connection.close()
+
+    def _run(self, statement: ClauseElement, values: Mapping[str, Any], **how: bool) -> Any:
+        compiled = self.compiled(statement)
+        parameters = compiled.parameters(values)
+        try:
+            return self._attempt(compiled, parameters, **how)
+        except _DeadConnection:
+            return self._attempt(compiled, parameters, **how)
+
+    def _attempt(self, compiled: Compiled, parameters: Any, write: bool, every: bool) -> Any:
+        """One transaction on the thread's connection; _DeadConnection if that kept connection
+        was found dead before anything could be committed."""
+        connection, kept = self._connection()
+        driver, cursor, committing = connection.dbapi_connection, None, False
         try:
             if write and self._writers is not None:
                 self._writers.begin(driver)
             cursor = connection.cursor()
-            yield lambda statement, values, every=False: self._run(cursor, statement, values, every)
+            cursor.execute(compiled.sql, parameters)
+            rows = _fetched(compiled, cursor, every)
+            committing = True
             connection.commit()
+            return rows
         except self._engine.dialect.loaded_dbapi.Error as error:
-            self._end(connection)
-            raise self._wrapped(error, connection, cursor) from error
+            if self._engine.dialect.is_disconnect(error, driver, cursor):
+                self.close()
+                if kept and not committing:
+                    raise _DeadConnection() from error
+            else:
+                _rolled_back(connection)
+            raise self._wrapped(error) from error
         except BaseException:
-            self._end(connection)
+            _rolled_back(connection)
             raise
         finally:
             if self._writers is not None:
                 self._writers.end(driver)
-            connection.close()
 
-    def _run(
-        self, cursor: Any, statement: ClauseElement, values: Mapping[str, Any], every: bool
-    ) -> Any:
-        compiled = self.compiled(statement)
-        cursor.execute(compiled.sql, compiled.parameters(values))
-        if every:
-            return [compiled.row(tuple(found)) for found in cursor.fetchall()]
-        found = cursor.fetchone() if compiled.columns else None
-        return compiled.row(tuple(found)) if found is not None else None
+    def _connection(self) -> tuple[Any, bool]:
+        """The thread's connection, and whether it was kept from an earlier call."""
+        connection = getattr(self._kept, "connection", None)
+        if connection is not None:
+            return connection, True
+        connection = self._engine.raw_connection()
+        connection.detach()
+        self._kept.connection = connection
+        return connection, False
 
     def compiled(self, statement: ClauseElement) -> Compiled:
         """`statement` compiled for this engine's dialect (once: statements are module constants
@@ -123,17 +160,31 @@ class Direct:
             self._compiled[id(statement)] = known
         return known[1]
 
-    @staticmethod
-    def _end(connection: Any) -> None:
-        with suppress(Exception):  # the original error is the one to raise
-            connection.rollback()
-
-    def _wrapped(self, error: Any, connection: Any, cursor: Any) -> Exception:
+    def _wrapped(self, error: Any) -> Exception:
         dialect = self._engine.dialect
-        if dialect.is_disconnect(error, connection.driver_connection, cursor):
-            connection.invalidate(error)
         base = dialect.loaded_dbapi.Error
         return DBAPIError.instance("", None, error, base, dialect=dialect)
+
+
+class _DeadConnection(Exception):
+    """A kept connection was found dead before its transaction committed anything."""
+
+
+#: per engine, its Direct
+_directs: weakref.WeakKeyDictionary[Engine, Direct] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def _fetched(compiled: Compiled, cursor: Any, every: bool) -> Any:
+    if every:
+        return [compiled.row(tuple(found)) for found in cursor.fetchall()]
+    found = cursor.fetchone() if compiled.columns else None
+    return compiled.row(tuple(found)) if found is not None else None
+
+
+def _rolled_back(connection: Any) -> None:
+    with suppress(Exception):  # the original error is the one to raise
+        connection.rollback()
 
 
 def _compile(statement: ClauseElement, engine: Engine, sqlite: bool) -> Compiled:

@@ -52,7 +52,7 @@ class IdMap:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._direct = Direct(engine)
+        self._direct = Direct.of(engine)
 
     def find(
         self,

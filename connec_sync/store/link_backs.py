@@ -75,7 +75,7 @@ _GROUP = select(_ORGS.c.tenant, _ORGS.c.group_id).where(_ORGS.c.id == bindparam(
 class PendingLinkBacks:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._direct = Direct(engine)
+        self._direct = Direct.of(engine)
         self._groups: dict[int, tuple[str, str]] = {}
 
     def claim_due(self, until: datetime, limit: int = 200) -> list[PendingLinkBack]:

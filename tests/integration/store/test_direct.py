@@ -4,10 +4,12 @@ the store usable (the SQLite writers' turn is given back)."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Integer, column, select, text
 from sqlalchemy.exc import IntegrityError
 
 from connec_sync.store import Store, tables
@@ -58,7 +60,7 @@ def test_lease_times_compare_in_the_database_as_times(store: Store) -> None:
 
 def test_a_driver_error_is_sqlalchemys_and_the_store_stays_usable(store: Store) -> None:
     org = organization_id(store)
-    direct = Direct(store.engine)
+    direct = Direct.of(store.engine)
     first, _ = store.id_map.claim(org, "people", connec_id="c-1")
     second, _ = store.id_map.claim(org, "people", connec_id="c-2")
     columns, bound = sql.params({"connec_id": "c-1"}, b_id=second.id)
@@ -71,6 +73,45 @@ def test_a_driver_error_is_sqlalchemys_and_the_store_stays_usable(store: Store) 
 
 
 def test_a_statement_is_compiled_once_per_store(store: Store) -> None:
-    direct = Direct(store.engine)
+    direct = Direct.of(store.engine)
     assert direct.compiled(sql.RELEASE) is direct.compiled(sql.RELEASE)
     assert direct.compiled(sql.FIND["connec_id"]).columns[0][0] == "id"
+
+
+def test_a_connection_the_server_dropped_is_replaced_without_an_error(
+    postgres_store_url: str,
+) -> None:
+    """What the pool's pre-ping did for each checkout: the thread's kept connection, killed by
+    the server (as by a restart), is replaced and the statement runs, once."""
+    store = Store.open(postgres_store_url)
+    try:
+        org = organization_id(store)
+        first, _ = store.id_map.claim(org, "people", connec_id="c-1")
+        direct = Direct.of(store.engine)
+        backend = direct.read(text_statement("SELECT pg_backend_pid() AS pid"), {})
+        with store.engine.connect() as admin:
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend["pid"]})
+        second, claimed = store.id_map.claim(org, "people", connec_id="c-2")
+        assert claimed and second.id != first.id
+        assert direct.read(text_statement("SELECT pg_backend_pid() AS pid"), {}) != backend
+        assert [link.connec_id for link in store.id_map.links(org)] == ["c-1", "c-2"]
+    finally:
+        store.close()
+
+
+def text_statement(sql_text: str):  # type: ignore[no-untyped-def]
+    return text(sql_text).columns(column("pid", Integer))
+
+
+def test_threads_keep_connections_outside_the_pool(store: Store) -> None:
+    """More threads than the pool holds (5 + 5 on PostgreSQL) each keep a connection."""
+    org = organization_id(store)
+    barrier = threading.Barrier(16)
+
+    def claim(n: int) -> bool:
+        barrier.wait(10)
+        return store.id_map.claim(org, "people", connec_id=f"c-{n}")[1]
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        assert all(pool.map(claim, range(16)))
+    assert len(store.id_map.links(org)) == 16
