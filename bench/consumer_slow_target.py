@@ -1,8 +1,9 @@
 """Consumer benchmark against a slow target: the partner sandbox answers every request after
 SLOW_TARGET_MS (real APIs answer in tens to hundreds of milliseconds), so a consumer applying one
 record at a time waits nearly all the time. Measured in one run: the raw baseline (one record
-at a time, as in bench/consumer.py), one consumer process with `broker.concurrency = 1`, and one
-with the default concurrency; each created record checked and linked back."""
+at a time, as in bench/consumer.py), one consumer process with `broker.concurrency = 1`, one with
+the default concurrency, and two processes with the default concurrency (how replicas scale
+when the target, not the CPU, is the bound); each created record checked and linked back."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from connec_sync import logs
 from connec_sync.settings import BrokerSettings
 
 SLOW_TARGET_MS = int(os.environ.get("BENCH_SLOW_TARGET_MS", "20"))
-RECORDS = int(os.environ.get("BENCH_SLOW_RECORDS", "400"))
+RECORDS = int(os.environ.get("BENCH_SLOW_RECORDS", "600"))
 ROUNDS = int(os.environ.get("BENCH_SLOW_ROUNDS", "2"))
 DEFAULT_CONCURRENCY = BrokerSettings().concurrency
 
@@ -42,14 +43,16 @@ def concurrency(threads: int) -> Iterator[None]:
 
 
 def rounds(bench: Bench) -> dict[str, list[dict[str, float]]]:
-    measured: dict[str, list[dict[str, float]]] = {"baseline": [], "serial": [], "default": []}
+    cases = (("serial", 1, 1), ("default", 1, DEFAULT_CONCURRENCY), ("two", 2, DEFAULT_CONCURRENCY))
+    measured: dict[str, list[dict[str, float]]] = {"baseline": []}
+    measured |= {label: [] for label, _, _ in cases}
     run, bench.partner_latency_s = 1, SLOW_TARGET_MS / 1000
     for _ in range(ROUNDS):
         measured["baseline"].append(raw_baseline(bench, run, RECORDS))
-        for label, threads in (("serial", 1), ("default", DEFAULT_CONCURRENCY)):
+        for label, processes, threads in cases:
             run += 1
             with concurrency(threads):
-                measured[label].append(ours(bench, 1, "sqlite", run, RECORDS))
+                measured[label].append(ours(bench, processes, "sqlite", run, RECORDS))
         run += 1
     return measured
 
@@ -78,6 +81,7 @@ def summary(measured: dict[str, list[dict[str, float]]]) -> dict[str, Any]:
         "records_per_s": chosen,
         "ratio_default_to_baseline": chosen["default"] / chosen["baseline"],
         "ratio_default_to_serial": chosen["default"] / chosen["serial"],
+        "ratio_two_to_one": chosen["two"] / chosen["default"],
     }
 
 
@@ -91,6 +95,11 @@ def table(r: dict[str, Any]) -> str:
             rate["default"],
             f"{r['ratio_default_to_baseline']:.2f} x baseline, "
             f"{r['ratio_default_to_serial']:.2f} x concurrency 1",
+        ),
+        (
+            f"2 processes, concurrency {threads}",
+            rate["two"],
+            f"{r['ratio_two_to_one']:.2f} x one process (>= 1.5)",
         ),
     ]
     lines = [
