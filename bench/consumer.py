@@ -30,6 +30,7 @@ from bench._consumer_setup import (
     _ts,
     consumer,
     cpu_seconds,
+    machine_cpu,
     peak_rss_mb,
     stop,
 )
@@ -81,9 +82,11 @@ def ours(
     try:
         bench.wait_posts(1)
         cpu_before, own_before = [cpu_seconds(p.pid) for p in started], time.process_time()
+        machine_before = machine_cpu()
         bench.wait_posts(records)
         cpu = [cpu_seconds(p.pid) - before for p, before in zip(started, cpu_before, strict=True)]
         own = time.process_time() - own_before
+        busy, total = (now - then for now, then in zip(machine_cpu(), machine_before, strict=True))
         linked = bench.wait_linked(prefix, records)
         rss = max(peak_rss_mb(p.pid) for p in started)
     finally:
@@ -97,6 +100,7 @@ def ours(
         "cpu_ms_per_record": 1000 * sum(cpu) / records,
         "consumer_cpu_share": sum(cpu) / seconds / processes,
         "bench_cpu_share": own / seconds,
+        "machine_cpu_busy": busy / total,
         "peak_rss_mb": rss,
         "link_back_batches": len(batches),
     }
@@ -238,6 +242,7 @@ def table(r: dict[str, Any]) -> str:
         f = b[key]
         cost = f" | {f['cpu_ms_per_record']:.2f} ms CPU/rec, consumer {f['consumer_cpu_share']:.0%}"
         cost += f" / bench {f['bench_cpu_share']:.0%} of a core"
+        cost += f", machine {f['machine_cpu_busy']:.0%} busy"
         return label, f"{f['records_per_s']:.0f} rec/s", note + cost
 
     baseline = f"{b['baseline']['records_per_s']:.0f} rec/s"
