@@ -9,6 +9,7 @@ from typing import Any
 
 from prometheus_client import Counter, Histogram, start_http_server
 
+from connec_sync.metric_children import Children
 from connec_sync.naming import Route
 from consumers.verdicts import APPLIED, DEAD_LETTERED, RETRIED, SKIPPED, Verdict
 
@@ -35,16 +36,17 @@ APPLY_LAG_SECONDS = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21600, 86400),
 )
 _COUNTERS = {SKIPPED: SKIPPED_TOTAL, RETRIED: RETRIED_TOTAL, DEAD_LETTERED: DEAD_LETTERED_TOTAL}
+_child = Children()
 
 
 def count(route: Route, verdict: Verdict, envelope: dict[str, Any] | None) -> None:
     """Count one settled message; an applied one also observes its lag."""
     if verdict.outcome == APPLIED:
-        APPLIED_TOTAL.labels(route.entity, route.direction).inc()
+        _child(APPLIED_TOTAL, route.entity, route.direction).inc()
         _observe_lag(route, envelope or {})
         return
     counter = _COUNTERS[verdict.outcome]
-    counter.labels(route.entity, route.direction, verdict.reason or "unknown").inc()
+    _child(counter, route.entity, route.direction, verdict.reason or "unknown").inc()
 
 
 def _observe_lag(route: Route, envelope: dict[str, Any]) -> None:
@@ -53,7 +55,7 @@ def _observe_lag(route: Route, envelope: dict[str, Any]) -> None:
         moment = _parse_time(envelope.get(field))
         if moment is not None:
             lag = max(0.0, (now - moment).total_seconds())
-            APPLY_LAG_SECONDS.labels(route.entity, route.direction, since).observe(lag)
+            _child(APPLY_LAG_SECONDS, route.entity, route.direction, since).observe(lag)
 
 
 def _parse_time(value: Any) -> datetime | None:

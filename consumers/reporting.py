@@ -10,8 +10,6 @@ from consumers.deliveries import Delivery
 from consumers.outcomes import UNEXPECTED_ERROR
 from consumers.verdicts import DEAD_LETTERED, Verdict
 
-_log = logs.get_logger("consumers")
-
 
 def report(
     delivery: Delivery, envelope: dict[str, Any] | None, verdict: Verdict, duration_s: float
@@ -44,9 +42,10 @@ def report(
 
 
 def _log_at_level(verdict: Verdict) -> Any:
+    log = logs.cached_logger("consumers")
     if verdict.reason == UNEXPECTED_ERROR or verdict.exception is not None:
-        return _log.error
-    return _log.warning if verdict.outcome == DEAD_LETTERED else _log.info
+        return log.error
+    return log.warning if verdict.outcome == DEAD_LETTERED else log.info
 
 
 def record_id(envelope: dict[str, Any] | None) -> str | None:

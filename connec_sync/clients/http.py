@@ -21,6 +21,7 @@ from connec_sync.clients.errors import (
     RecordNotFound,
     TransientTargetError,
 )
+from connec_sync.metric_children import Children
 
 #: longest pause after a 429 that a request waits out in process; longer ones raise at once
 MAX_IN_PROCESS_WAIT_S = 3.0
@@ -36,6 +37,7 @@ REQUEST_SECONDS = Histogram(
     ["target", "status"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
+_child = Children()
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -218,7 +220,7 @@ class JsonSession:
         self.session.close()
 
     def _observe(self, status: str, started: float) -> None:
-        REQUEST_SECONDS.labels(self.target, status).observe(time.monotonic() - started)
+        _child(REQUEST_SECONDS, self.target, status).observe(time.monotonic() - started)
 
     def _classify(self, response: requests.Response, key: tuple[str, str | None]) -> Answer:
         status = response.status_code

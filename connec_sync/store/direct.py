@@ -147,10 +147,10 @@ class Direct:
 
     def _connection(self) -> tuple[Any, bool]:
         """The thread's connection, and whether it was kept from an earlier call."""
-        connection = getattr(self._kept, "connection", None)
-        if connection is not None:
-            return connection, True
-        connection = self._engine.raw_connection()
+        kept = getattr(self._kept, "connection", None)
+        if kept is not None:
+            return kept, True
+        connection: Any = self._engine.raw_connection()
         connection.detach()
         if not self._sqlite:  # one statement, one transaction: no BEGIN and COMMIT round trips
             connection.dbapi_connection.autocommit = True

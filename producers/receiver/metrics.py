@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -16,6 +15,8 @@ from prometheus_client import (
     values,
 )
 from prometheus_client.multiprocess import MultiProcessCollector
+
+from connec_sync.metric_children import Children
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -60,7 +61,7 @@ class ReceiverMetrics:
             registry=self.registry,
         )
 
-        self._children: dict[tuple[Counter, tuple[str, ...]], Any] = {}
+        self._child = Children()
 
     def count_request(self, endpoint: str, status: str) -> None:
         self._child(self.requests, endpoint, status).inc()
@@ -71,15 +72,6 @@ class ReceiverMetrics:
     def count_ignored(self, reasons: Mapping[str, int]) -> None:
         for reason, count in reasons.items():
             self._child(self.ignored, reason).inc(count)
-
-    def _child(self, counter: Counter, *labels: str) -> Any:
-        """`counter.labels(*labels)`, remembered: prometheus-client looks a child up under a
-        lock each time. Label values come from small fixed sets (routes, statuses, entities)."""
-        key = (counter, labels)
-        child = self._children.get(key)
-        if child is None:
-            child = self._children[key] = counter.labels(*labels)
-        return child
 
     def render(self) -> bytes:
         """The exposition: every worker's figures in multiprocess mode, else this registry's."""
