@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from consumers.affinity import pin_to_free_cpu
+from consumers.affinity import in_container, pin_to_free_cpu
 
 CPUS = sorted(os.sched_getaffinity(0))
 needs_two = pytest.mark.skipif(len(CPUS) < 2, reason="pinning needs at least two CPUs")
@@ -21,7 +21,7 @@ needs_two = pytest.mark.skipif(len(CPUS) < 2, reason="pinning needs at least two
 PINNED = """
 import os, sys, threading
 from pathlib import Path
-from consumers.affinity import pin_to_free_cpu
+from consumers.affinity import in_container, pin_to_free_cpu
 early = threading.Thread(target=sys.stdin.read, daemon=True)
 early.start()
 cpu = pin_to_free_cpu(Path(sys.argv[1]))
@@ -122,3 +122,24 @@ def _logged_before_subscribing(tmp_path: Path, pin: str) -> list[str]:
         process.terminate()
         process.communicate(timeout=15)
     return lines
+
+
+def test_a_kubernetes_pod_or_a_cgroup_cpu_quota_is_taken_for_a_container(tmp_path: Path) -> None:
+    cgroup = tmp_path / "sys/fs/cgroup"
+    cgroup.mkdir(parents=True)
+    assert not in_container(tmp_path, {})
+    assert in_container(tmp_path, {"KUBERNETES_SERVICE_HOST": "10.0.0.1"})
+    (cgroup / "cpu.max").write_text("max 100000\n")
+    assert not in_container(tmp_path, {})
+    (cgroup / "cpu.max").write_text("50000 100000\n")
+    assert in_container(tmp_path, {})
+    (tmp_path / ".dockerenv").write_text("")  # kept by images made into VMs: no sign
+    (cgroup / "cpu.max").write_text("max 100000\n")
+    assert not in_container(tmp_path, {})
+
+
+def test_a_container_is_not_pinned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.0.0.1")
+    before = os.sched_getaffinity(0)
+    assert pin_to_free_cpu(tmp_path / "slots") is None
+    assert os.sched_getaffinity(0) == before and not (tmp_path / "slots").exists()
