@@ -63,12 +63,16 @@ class Direct:
 
     A thread keeps its connection (taken from the pool, then detached from it, so it counts
     against no pool size and is closed when the thread or this object goes). Every call is one
-    statement: on PostgreSQL it runs in autocommit, its own transaction, in one round trip
-    instead of three (BEGIN, the statement, COMMIT); on SQLite between `BEGIN IMMEDIATE` and
-    COMMIT, in the writers' turn. The pool's
-    pre-ping, a round trip before every checkout that cost PostgreSQL a quarter of a consumer's
-    throughput, is replaced here by a retry: a statement that finds its kept connection dead
-    (the server restarted) runs again, once, on a new one; nothing was committed then."""
+    statement: on SQLite between `BEGIN IMMEDIATE` and COMMIT, in the writers' turn; on
+    PostgreSQL in autocommit, its own transaction, in one round trip instead of three.
+
+    The pool's pre-ping (a round trip before every checkout, which cost a PostgreSQL consumer a
+    quarter of its throughput) is replaced by a retry: a statement that finds its kept
+    connection dead (the server restarted) runs once more on a new one. Usually it never reached
+    the server; if it was cut off midway it may have been applied, and every statement run here
+    is safe to repeat: a repeated claim finds its row (IntegrityError, then found), an update
+    sets the same values, a lease already ours stays ours, a repeated link-back claim returns
+    fewer rows (the others are sent once the claim expires)."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -117,7 +121,7 @@ class Direct:
 
     def _attempt(self, compiled: Compiled, parameters: Any, write: bool, every: bool) -> Any:
         """One transaction on the thread's connection; _DeadConnection if that kept connection
-        was found dead before anything could be committed."""
+        was found dead before its commit (see the class docstring)."""
         connection, kept = self._connection()
         driver, cursor, committing = connection.dbapi_connection, None, False
         try:
@@ -173,7 +177,7 @@ class Direct:
 
 
 class _DeadConnection(Exception):
-    """A kept connection was found dead before its transaction committed anything."""
+    """A kept connection was found dead before its statement's commit."""
 
 
 #: per engine, its Direct
