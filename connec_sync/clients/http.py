@@ -176,7 +176,8 @@ class JsonSession:
     def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         started = time.monotonic()
         try:
-            response = self.session.send(self._prepared(method, url, **kwargs), **self._sending)
+            prepared = self._prepared(method, url, **kwargs)
+            response = self.session.send(prepared, timeout=self.timeout_s, allow_redirects=True)
         except requests.Timeout as error:
             self._observe("timeout", started)
             raise TransientTargetError(None, None, f"timed out: {error}") from None
@@ -185,10 +186,6 @@ class JsonSession:
             raise TransientTargetError(None, None, f"connection failed: {error}") from None
         self._observe(str(response.status_code), started)
         return response
-
-    @property
-    def _sending(self) -> dict[str, Any]:
-        return {"timeout": self.timeout_s, "allow_redirects": True}
 
     def _prepared(
         self,

@@ -6,8 +6,9 @@ driver took to run it (execution context, type processing of 23 columns, events,
 checkout), which was a third of a consumer's CPU per record; under the applying threads'
 contention it doubled. Here the statements are still built with SQLAlchemy Core
 (connec_sync.store.idmap_sql) and compiled once per dialect; a call binds its values, runs
-them on its thread's own DBAPI connection (see Direct), and converts the few typed columns
-(datetimes and booleans, which SQLite keeps as text and integers) itself.
+them on its thread's own DBAPI connection (see Direct), and converts values with the column
+types' own bind and result processors (datetimes and booleans, which SQLite keeps as text and
+integers), as SQLAlchemy would.
 
 Transactions keep the engine's rules (connec_sync.store.engine): on SQLite the process's writers
 take turns and begin with `BEGIN IMMEDIATE`; reads start no transaction. Driver errors are raised
@@ -22,10 +23,9 @@ import weakref
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Engine
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
 
@@ -166,7 +166,7 @@ class Direct:
         or cached by their builders, so their id is stable while they are kept here)."""
         known = self._compiled.get(id(statement))
         if known is None or known[0] is not statement:
-            known = (statement, _compile(statement, self._engine, self._sqlite))
+            known = (statement, _compile(statement, self._engine))
             self._compiled[id(statement)] = known
         return known[1]
 
@@ -197,13 +197,15 @@ def _rolled_back(connection: Any) -> None:
         connection.rollback()
 
 
-def _compile(statement: ClauseElement, engine: Engine, sqlite: bool) -> Compiled:
-    compiled: Any = statement.compile(dialect=engine.dialect)
+def _compile(statement: ClauseElement, engine: Engine) -> Compiled:
+    dialect = engine.dialect
+    compiled: Any = statement.compile(dialect=dialect)
     names = tuple(compiled.positiontup) if compiled.positiontup is not None else None
     used = set(names) if names is not None else set(re.findall(r"%\((\w+)\)s", compiled.string))
     # by the names the SQL uses (an anonymous bind is also listed under another name)
     binds = [(name, bind) for name, bind in compiled.binds.items() if name in used]
     returned = getattr(statement, "exported_columns", ())
+    to_sql = {name: _bind_processor(bind.type, dialect) for name, bind in binds}
     return Compiled(
         sql=compiled.string,
         names=names,
@@ -211,8 +213,8 @@ def _compile(statement: ClauseElement, engine: Engine, sqlite: bool) -> Compiled
             **{name: bind.effective_value for name, bind in binds if not bind.required},
             **_defaults(compiled),
         },
-        to_sql={name: _sqlite_time for name, bind in binds if sqlite and _is_time(bind.type)},
-        columns=tuple((c.name, _from_sql(c.type, sqlite)) for c in returned),
+        to_sql={name: convert for name, convert in to_sql.items() if convert is not None},
+        columns=tuple((c.name, _result_processor(c.type, dialect)) for c in returned),
     )
 
 
@@ -228,23 +230,13 @@ def _defaults(compiled: Any) -> dict[str, Any]:
     return found
 
 
-def _is_time(kind: Any) -> bool:
-    return isinstance(getattr(kind, "impl", kind), DateTime)
+def _bind_processor(kind: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    """What SQLAlchemy does to a value of `kind` before the driver gets it (the store's
+    UtcDateTime, then e.g. SQLite's text form of a datetime); None when nothing."""
+    return kind.dialect_impl(dialect).bind_processor(dialect)
 
 
-def _from_sql(kind: Any, sqlite: bool) -> Callable[[Any], Any] | None:
-    if _is_time(kind):
-        return _utc
-    if isinstance(kind, Boolean) and sqlite:
-        return bool
-    return None
-
-
-def _sqlite_time(value: datetime) -> str:
-    """How SQLAlchemy's SQLite dialect stores a UtcDateTime: UTC, no zone, microseconds."""
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-
-
-def _utc(value: Any) -> datetime:
-    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+def _result_processor(kind: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    """What SQLAlchemy does to a column of `kind` the driver returned (SQLite's text back to an
+    aware datetime, its integers to booleans); None when nothing."""
+    return kind.dialect_impl(dialect).result_processor(dialect, None)

@@ -34,23 +34,24 @@ class PendingLinkBack:
 
 
 _T, _ORGS = tables.id_map, tables.organizations
-#: a link-back waiting to be sent whose time has come (b_now)
-_DUE = _T.c.pending_link_back.is_not(None) & (
-    _T.c.link_back_due.is_(None) | (_T.c.link_back_due <= bindparam("b_now"))
-)
 _NEXT = _T.alias("oldest")
-_NEXT_DUE = _NEXT.c.pending_link_back.is_not(None) & (
-    _NEXT.c.link_back_due.is_(None) | (_NEXT.c.link_back_due <= bindparam("b_now"))
-)
-#: claim the oldest b_limit due link-backs until b_until, in one statement; the outer `_DUE`
+
+
+def _due(table: Any) -> Any:
+    """A link-back in `table` (the id map or an alias) waiting to be sent, its time come (b_now)."""
+    due = table.c.link_back_due
+    return table.c.pending_link_back.is_not(None) & (due.is_(None) | (due <= bindparam("b_now")))
+
+
+#: claim the oldest b_limit due link-backs until b_until, in one statement; the outer `_due`
 #: is checked again on the row as it is when locked, so two senders never claim one row
 _CLAIM = (
     _T.update()
     .where(
         _T.c.id.in_(
-            select(_NEXT.c.id).where(_NEXT_DUE).order_by(_NEXT.c.id).limit(bindparam("b_limit"))
+            select(_NEXT.c.id).where(_due(_NEXT)).order_by(_NEXT.c.id).limit(bindparam("b_limit"))
         )
-        & _DUE
+        & _due(_T)
     )
     .values(link_back_due=bindparam("b_until"))
     .returning(
