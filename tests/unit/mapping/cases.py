@@ -3,7 +3,7 @@
 A case holds `call` (a function of `mappers`), `entity`, `input`, optionally `partner_record`
 (for link_back) and `id_map` ({collection: {connec id: partner id}}), and either `expected`
 (the output) or `raises` ({"type": ..., attributes...}). Any value may instead be
-`{"shared": "<file in /work/shared/fixtures>", "pointer": "<JSON pointer>"}`: read in place.
+`{"payload": "<file in tests/fixtures/payloads>", "pointer": "<JSON pointer>"}`: read in place.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from mappers import InvalidRecord, MappingContext, MissingReference
 
 HERE = Path(__file__).parent
 OWN_FIXTURES = HERE / "fixtures"
-SHARED_FIXTURES = Path(__file__).parents[3] / ".." / "shared" / "fixtures"
+PAYLOADS = Path(__file__).parents[2] / "fixtures" / "payloads"
 PROVIDER, REALM = "demoapp", "acct-2243"
 
 
@@ -30,10 +30,10 @@ def load_case(name: str) -> dict:
 
 
 def resolved(value: Any) -> Any:
-    """The value, or the part of a shared fixture it points at."""
-    if not (isinstance(value, dict) and set(value) == {"shared", "pointer"}):
+    """The value, or the part of a payload fixture it points at."""
+    if not (isinstance(value, dict) and set(value) == {"payload", "pointer"}):
         return value
-    data = json.loads((SHARED_FIXTURES / value["shared"]).read_text())
+    data = json.loads((PAYLOADS / value["payload"]).read_text())
     for key in filter(None, value["pointer"].split("/")):
         data = data[int(key)] if isinstance(data, list) else data[key]
     return data

@@ -1,11 +1,11 @@
-"""Every JSON case in fixtures/ (some reading the shared payloads in place) gives its outcome."""
+"""Every JSON case in fixtures/ (some reading the payload fixtures in place) gives its outcome."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.unit.mapping.cases import (
-    SHARED_FIXTURES,
+    PAYLOADS,
     as_json,
     case_names,
     expected_outcome,
@@ -31,5 +31,5 @@ def test_every_case_is_named_after_a_shared_entity_and_calls_the_public_api() ->
         assert case["call"] in calls, name
 
 
-def test_the_shared_payloads_are_read_in_place() -> None:
-    assert (SHARED_FIXTURES / "connec_record__invoice_with_lines.json").is_file()
+def test_the_payload_fixtures_are_read_in_place() -> None:
+    assert (PAYLOADS / "connec_record__invoice_with_lines.json").is_file()
