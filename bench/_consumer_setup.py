@@ -170,7 +170,7 @@ def _ts(at: str) -> float:
 
 
 def consumer(config: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "connec_sync", "--config", str(config)]
+    command = [sys.executable, "-m", "commands", "--config", str(config)]
     command += ["--log-level", "warning", "consume", "people", "--direction", "to-app"]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
 

@@ -176,7 +176,7 @@ def main() -> int:
 
 def measure_servers(config: Path, settings: Settings) -> dict[str, Any]:
     """Start our receiver and the baseline on the same gunicorn setup, and measure both."""
-    ours_cmd = [sys.executable, "-m", "connec_sync", "--config", str(config)]
+    ours_cmd = [sys.executable, "-m", "commands", "--config", str(config)]
     ours_cmd += ["--log-level", "warning", "receiver", "--port", "18181"]
     base_cmd = [sys.executable, "-m", "bench.baseline_receiver", "--config", str(config)]
     with (

@@ -164,7 +164,7 @@ class Cluster:
     def run_command(self, *arguments: str, timeout_s: float = 120) -> str:
         """`connec-sync --config ... <arguments>` straight to the broker (not through a link);
         its output. Raises RuntimeError on a non-zero exit."""
-        command = [sys.executable, "-m", "connec_sync", "--config", str(self.config_path)]
+        command = [sys.executable, "-m", "commands", "--config", str(self.config_path)]
         assert self.broker is not None
         env = {**os.environ, "CONNEC_SYNC_BROKER_URL": self.broker.url}
         done = subprocess.run(  # noqa: S603 (our own command)

@@ -63,7 +63,7 @@ def receiver_process(
             secret=SECRET_NEW,
         )
     )
-    command = [sys.executable, "-m", "connec_sync", "--config", str(config), "receiver"]
+    command = [sys.executable, "-m", "commands", "--config", str(config), "receiver"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

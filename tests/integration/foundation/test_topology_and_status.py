@@ -25,7 +25,7 @@ def cli(settings: BrokerSettings, tmp_path, *args: str) -> subprocess.CompletedP
         "CONNEC_SYNC_STORE_URL": f"sqlite:///{tmp_path / 'store.db'}",
     }
     environ.pop("CONNEC_SYNC_CONFIG", None)
-    command = [sys.executable, "-m", "connec_sync", *args]
+    command = [sys.executable, "-m", "commands", *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=90, env=environ)
 
 

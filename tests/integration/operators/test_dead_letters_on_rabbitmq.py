@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from commands import main
 from connec_sync.broker import amqp
 from connec_sync.broker.setup import declare_all, names_for
-from connec_sync.cli import main
 from connec_sync.dead_letters import collect_dead_letters
 from connec_sync.settings import BrokerSettings
 from connec_sync.store import DeadLetterFilter, Store

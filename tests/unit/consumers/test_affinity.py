@@ -107,7 +107,7 @@ def _logged_before_subscribing(tmp_path: Path, pin: str) -> list[str]:
         "CONNEC_SYNC_STORE_URL": f"sqlite:///{tmp_path / f'store-{pin}.db'}",
         "TMPDIR": str(tmp_path),
     }
-    command = [sys.executable, "-m", "connec_sync", "consume", "people"]
+    command = [sys.executable, "-m", "commands", "consume", "people"]
     process = subprocess.Popen(  # noqa: S603
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )

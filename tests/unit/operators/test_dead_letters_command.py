@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
+from commands import main
 from connec_sync.broker import amqp
 from connec_sync.broker.publishing import PublishFailed
 from connec_sync.broker.setup import declare_all, names_for
-from connec_sync.cli import main
 from connec_sync.dead_letters import collect_dead_letters, dead_letter_row, fingerprint, replay
 from connec_sync.settings import BrokerSettings
 from connec_sync.store import DeadLetterFilter, Store

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from commands import main
 from connec_sync.broker import amqp
-from connec_sync.cli import main
 from connec_sync.settings import BrokerSettings
 from connec_sync.store import Store
 from sandboxes import testing

@@ -1,4 +1,6 @@
-"""`connec-sync`: one console command; each subcommand is the composition root of its process."""
+"""`connec-sync` (also `python -m commands`): one console command; each subcommand is the
+composition root of its process, the one layer that wires roles (producers, consumers,
+operators) to the foundation."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from collections.abc import Sequence
 from connec_sync import logs
 from connec_sync.settings import Settings, SettingsError
 
-#: modules under connec_sync.cli that each add subcommands with `register(subparsers)`
+#: modules under commands that each add subcommands with `register(subparsers)`
 COMMAND_MODULES = (
     "topology",
     "status",
@@ -40,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", default="info", help="debug, info, warning or error")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
-        importlib.import_module(f"connec_sync.cli.{name}").register(commands)
+        importlib.import_module(f"commands.{name}").register(commands)
     return parser
 
 
@@ -57,7 +59,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"connec-sync: --log-level: {error}", file=sys.stderr)
         return EXIT_CONFIG
     return int(args.handler(settings, args) or 0)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -7,8 +7,8 @@ import signal
 import threading
 from typing import Any
 
+from commands.demo import system
 from connec_sync import logs
-from connec_sync.demo import system
 from connec_sync.settings import Settings
 
 

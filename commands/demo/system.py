@@ -6,11 +6,11 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from commands.demo import settings as demo
+from commands.demo.data import CUSTOMERS
+from commands.demo.users import SimulatedUsers, seed
 from connec_sync.broker.publishing import make_publisher
 from connec_sync.broker.setup import declare_all, names_for
-from connec_sync.demo import settings as demo
-from connec_sync.demo.data import CUSTOMERS
-from connec_sync.demo.users import SimulatedUsers, seed
 from connec_sync.http_server import RunningServer, serve_in_thread
 from connec_sync.naming import DIRECTIONS
 from connec_sync.settings import Settings

@@ -7,7 +7,7 @@ import dataclasses
 import os
 from pathlib import Path
 
-from connec_sync.demo.data import CUSTOMERS
+from commands.demo.data import CUSTOMERS
 from connec_sync.settings import (
     BrokerSettings,
     ConnecSettings,

@@ -6,8 +6,8 @@ import random
 import threading
 from typing import Any
 
+from commands.demo import data
 from connec_sync import logs
-from connec_sync.demo import data
 from mappers.registry import resource_for_collection
 
 #: seconds between two simulated edits
