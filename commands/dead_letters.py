@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connec_sync.broker.amqp import BrokerUnavailable
-from connec_sync.dead_letters import collect_dead_letters, replay
 from connec_sync.naming import DIRECTIONS
 from connec_sync.settings import Settings
 from connec_sync.store import DeadLetter, DeadLetterFilter, Store
+from operators.dead_letters import collect_dead_letters, replay
 
 EXIT_USAGE, EXIT_UNAVAILABLE, EXIT_NOT_FOUND = 2, 3, 4
 

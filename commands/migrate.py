@@ -7,8 +7,8 @@ from typing import Any
 
 from connec_sync import logs
 from connec_sync.settings import Settings
-from connec_sync.status import redact_url
 from connec_sync.store import Store
+from operators.status import redact_url
 
 
 def register(commands: Any) -> None:

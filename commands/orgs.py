@@ -1,4 +1,5 @@
-"""`connec-sync orgs list | link | unlink | set`: linked organizations and their switches."""
+"""`connec-sync orgs list | link | unlink | set`: linked organizations and their switches (the
+service is operators.organizations; this module reads the arguments and prints)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import sys
 from typing import Any
 
 from connec_sync.settings import CONFLICT_POLICIES, DIRECTIONS, Settings
-from connec_sync.store import Organization, Store
-from mappers.registry import COLLECTIONS
+from connec_sync.store import Store
+from operators import organizations
+from operators.organizations import OrganizationNotFound
 
 EXIT_USAGE = 2
 EXIT_NOT_FOUND = 4
@@ -64,23 +66,13 @@ def _add_switches(parser: argparse.ArgumentParser, default_entities: bool) -> No
     parser.add_argument("--conflict-winner", choices=CONFLICT_POLICIES)
 
 
-def parse_entities(values: list[str]) -> dict[str, str]:
-    """`people=to-app` pairs; raises ValueError naming a wrong entity or direction."""
-    entities = {}
-    for value in values:
-        entity, _, direction = value.partition("=")
-        if entity not in COLLECTIONS:
-            raise ValueError(f"unknown entity {entity!r} (known: {', '.join(COLLECTIONS)})")
-        if direction not in DIRECTIONS:
-            raise ValueError(f"{entity}: direction must be one of {', '.join(DIRECTIONS)}")
-        entities[entity] = direction
-    return entities
-
-
 def _with_store(settings: Settings, action: Any) -> int:
     store = Store.open(settings.store.url)
     try:
         return int(action(store))
+    except OrganizationNotFound as error:
+        print(f"connec-sync orgs: {error}", file=sys.stderr)
+        return EXIT_NOT_FOUND
     except ValueError as error:
         print(f"connec-sync orgs: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -90,7 +82,7 @@ def _with_store(settings: Settings, action: Any) -> int:
 
 def list_orgs(settings: Settings, args: argparse.Namespace) -> int:
     def action(store: Store) -> int:
-        orgs = [org.settings() for org in store.organizations.all()]
+        orgs = organizations.linked(store)
         if args.json:
             print(json.dumps(orgs, indent=2))
         for org in [] if args.json else orgs:
@@ -107,14 +99,14 @@ def list_orgs(settings: Settings, args: argparse.Namespace) -> int:
 
 def link_org(settings: Settings, args: argparse.Namespace) -> int:
     def action(store: Store) -> int:
-        entities = parse_entities(args.entity) or {entity: "both" for entity in COLLECTIONS}
-        org = store.organizations.upsert(
+        org = organizations.link(
+            store,
             tenant=args.tenant,
             group_id=args.group,
             account=args.account,
-            entities=entities,
-            enabled=True if args.enabled is None else args.enabled,
-            conflict_winner=args.conflict_winner or "recent",
+            entities=args.entity,
+            enabled=args.enabled,
+            conflict_winner=args.conflict_winner,
         )
         print(json.dumps(org.settings()))
         return 0
@@ -122,21 +114,10 @@ def link_org(settings: Settings, args: argparse.Namespace) -> int:
     return _with_store(settings, action)
 
 
-def _select(store: Store, args: argparse.Namespace) -> Organization | None:
-    if args.group:
-        return store.organizations.by_group(args.tenant, args.group)
-    return store.organizations.by_account(args.account)
-
-
 def unlink_org(settings: Settings, args: argparse.Namespace) -> int:
     def action(store: Store) -> int:
-        org = _select(store, args)
-        if org is None:
-            print("connec-sync orgs: no such organization", file=sys.stderr)
-            return EXIT_NOT_FOUND
-        if not args.yes:
-            raise ValueError("unlink deletes the organization's id map: add --yes to confirm")
-        store.organizations.remove(org.id)
+        org = organizations.find(store, args.tenant, args.group, args.account)
+        organizations.unlink(store, org, confirmed=args.yes)
         print(json.dumps({"unlinked": org.settings()}))
         return 0
 
@@ -145,19 +126,15 @@ def unlink_org(settings: Settings, args: argparse.Namespace) -> int:
 
 def set_org(settings: Settings, args: argparse.Namespace) -> int:
     def action(store: Store) -> int:
-        org = _select(store, args)
-        if org is None:
-            print("connec-sync orgs: no such organization", file=sys.stderr)
-            return EXIT_NOT_FOUND
-        changes: dict[str, Any] = {}
-        if args.entity:
-            changes["entities"] = org.entities | parse_entities(args.entity)
-        if args.enabled is not None:
-            changes["enabled"] = args.enabled
-        if args.conflict_winner:
-            changes["conflict_winner"] = args.conflict_winner
-        store.organizations.update(org.id, **changes)
-        print(json.dumps(store.organizations.by_id(org.id).settings()))  # type: ignore[union-attr]
+        org = organizations.find(store, args.tenant, args.group, args.account)
+        changed = organizations.change(
+            store,
+            org,
+            entities=args.entity,
+            enabled=args.enabled,
+            conflict_winner=args.conflict_winner,
+        )
+        print(json.dumps(changed.settings()))
         return 0
 
     return _with_store(settings, action)

@@ -8,11 +8,17 @@ import sys
 import tempfile
 from typing import Any
 
+import falcon
+
 from connec_sync import logs
 from connec_sync.broker.amqp import BrokerUnavailable
+from connec_sync.broker.publishing import Publisher
 from connec_sync.broker.setup import declare_all
 from connec_sync.settings import Settings
 from connec_sync.store import Store
+from operators.status_page import add_status_routes, live_facts
+from producers.receiver import create_app
+from producers.receiver.metrics import ReceiverMetrics
 
 EXIT_CONFIG, EXIT_UNAVAILABLE = 2, 3
 
@@ -76,11 +82,20 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 def build_worker_app(settings: Settings) -> tuple[Any, list[Any]]:
     """One worker's composition: store, publisher, metrics and the falcon app."""
     from connec_sync.broker.publishing import make_publisher
-    from producers.receiver import create_app
     from producers.receiver.metrics import ReceiverMetrics
 
     store = Store.open(settings.store.url)
     publisher = make_publisher(settings.broker)
     publisher.start()
-    app = create_app(settings, store, publisher, ReceiverMetrics())
+    app = receiver_app(settings, store, publisher, ReceiverMetrics())
     return app, [publisher, store]
+
+
+def receiver_app(
+    settings: Settings, store: Any, publisher: Publisher, metrics: ReceiverMetrics
+) -> falcon.App:
+    """What the receiver process serves: the webhook app (producers.receiver) and the
+    operators' status page (`/status`, `/status.json`) beside it."""
+    app = create_app(settings, store, publisher, metrics)
+    add_status_routes(app, live_facts(settings, store))
+    return app

@@ -9,8 +9,8 @@ import sys
 from typing import Any
 
 from connec_sync.settings import Settings
-from connec_sync.status import status_facts
 from connec_sync.store import Store
+from operators.status import status_facts
 
 EXIT_UNAVAILABLE = 3
 

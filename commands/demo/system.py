@@ -9,6 +9,7 @@ from typing import Any
 from commands.demo import settings as demo
 from commands.demo.data import CUSTOMERS
 from commands.demo.users import SimulatedUsers, seed
+from commands.receiver import receiver_app
 from connec_sync.broker.publishing import make_publisher
 from connec_sync.broker.setup import declare_all, names_for
 from connec_sync.http_server import RunningServer, serve_in_thread
@@ -18,7 +19,6 @@ from connec_sync.store import Store
 from consumers.pipeline import build_handler
 from consumers.runtime import Worker
 from mappers.registry import COLLECTIONS
-from producers.receiver import create_app
 from producers.receiver.metrics import ReceiverMetrics
 from sandboxes import connec, partner
 
@@ -81,7 +81,7 @@ def _start_pipeline(system: Demo, receiver_port: int) -> None:
     declare_all(settings.broker)
     system.publisher = make_publisher(settings.broker)
     system.publisher.start()
-    app = create_app(settings, system.store, system.publisher, ReceiverMetrics())
+    app = receiver_app(settings, system.store, system.publisher, ReceiverMetrics())
     try:
         system.receiver = serve_in_thread(app, port=receiver_port)
     except OSError:

@@ -15,9 +15,9 @@ from commands import main
 from connec_sync.broker import amqp
 from connec_sync.broker.publishing import PublishFailed
 from connec_sync.broker.setup import declare_all, names_for
-from connec_sync.dead_letters import collect_dead_letters, dead_letter_row, fingerprint, replay
 from connec_sync.settings import BrokerSettings
 from connec_sync.store import DeadLetterFilter, Store
+from operators.dead_letters import collect_dead_letters, dead_letter_row, fingerprint, replay
 from tests.unit.operators.dead_letter_support import decoded, publish_dead_letter, take_all
 
 

@@ -7,8 +7,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from connec_sync.broker import amqp, inspect
 from connec_sync.broker.setup import queue_specs
-from connec_sync.dead_letters import collect_dead_letters
 from connec_sync.settings import Settings
+from operators.dead_letters import collect_dead_letters
 
 #: what an unreachable or lost broker raises while the facts are gathered
 BROKER_DOWN: tuple[type[Exception], ...] = (amqp.BrokerUnavailable, *amqp.CONNECTION_ERRORS)

@@ -15,7 +15,7 @@ from typing import Any
 import falcon
 
 from connec_sync import logs
-from connec_sync.status import status_facts
+from operators.status import status_facts
 
 Facts = Callable[[], dict[str, Any]]
 
