@@ -169,10 +169,16 @@ def _ts(at: str) -> float:
     return datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp()
 
 
-def consumer(config: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "commands", "--config", str(config)]
+def consumer(config: Path, without: tuple[str, ...] = ()) -> subprocess.Popen:
+    """`connec-sync consume people --direction to-app`; with the speed-ups named in `without`
+    switched off (bench/_library_paths.py; `pin_cpu` is the setting broker.pin_cpu)."""
+    switched = [name for name in without if name != "pin_cpu"]
+    command = [sys.executable, "-m", "bench._without", *switched, "--", "--config", str(config)]
     command += ["--log-level", "warning", "consume", "people", "--direction", "to-app"]
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    env = dict(os.environ)
+    if "pin_cpu" in without:
+        env["CONNEC_SYNC_BROKER_PIN_CPU"] = "false"
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)  # noqa: S603
 
 
 def peak_rss_mb(pid: int) -> float:

@@ -30,7 +30,7 @@ GROUP, ACCOUNT, PROVIDER = "cld-chaos", "acct-chaos", "demoapp"
 TOKEN = "chaos-token"  # noqa: S105 (the sandbox's token, not a secret)
 SECRET = "whsec_" + base64.b64encode(b"chaos-suite-webhook-secret-0001").decode()
 NAMESPACE = "chaos"
-#: text that makes a consumer raise for a record (see connec_sync.crash.poisonable)
+#: text that makes a consumer raise for a record (see connec_sync.crash.FaultPoints)
 CRASH_MARKER = "chaos-crasher"
 ENTITIES = ("organizations", "people")
 #: short tiers so the long outage fits in a test run; one tier at least Retry-After (5 s), and

@@ -8,12 +8,14 @@ from typing import Any
 
 from connec_sync import logs
 from connec_sync.broker.setup import names_for
+from connec_sync.clients.http import RateGate
+from connec_sync.crash import FaultPoints
 from connec_sync.naming import DIRECTIONS
 from connec_sync.settings import Settings
 from connec_sync.store import Store
 from consumers import metrics
 from consumers.affinity import pin_to_free_cpu
-from consumers.pipeline import build_handler
+from consumers.pipeline import ConsumerServices, consumer_parts
 from consumers.runtime import Worker, run_until_signalled
 from mappers.registry import COLLECTIONS
 
@@ -54,9 +56,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     store = Store.open(settings.store.url)
     try:
         store.link_configured(settings.organizations)
-        handlers = {route: build_handler(settings, store, route) for route in routes}
+        services = ConsumerServices(settings, store, RateGate(), FaultPoints.from_environ())
+        handlers, background = consumer_parts(services, routes)
         if args.metrics_port:
             metrics.serve(args.metrics_port)
-        return run_until_signalled(Worker(settings.broker, handlers))
+        return run_until_signalled(Worker(settings.broker, handlers, background=background))
     finally:
         store.close()

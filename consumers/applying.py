@@ -18,13 +18,13 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from connec_sync import logs
 from connec_sync.naming import Route
 from consumers.deliveries import Delivery
 from consumers.outcomes import Handler
 from consumers.verdicts import Verdict, judge
+from schemas.envelope import Envelope
 
 
 @dataclass
@@ -32,23 +32,25 @@ class Job:
     """A decoded delivery on its way to a handler, and, once done, its verdict."""
 
     delivery: Delivery
-    envelope: dict[str, Any] | None
+    envelope: Envelope | None
     generation: int
     started: float = field(default_factory=time.monotonic)
     key: str = ""
     verdict: Verdict | None = None
 
 
-def record_key(envelope: dict[str, Any]) -> str:
+def record_key(envelope: Envelope | None) -> str:
     """What identifies the message's record: entity, organization, and its source id (the
     Connec! entry of an id array, which stays put while other entries are added)."""
-    ids = (envelope.get("record") or {}).get("id")
+    if envelope is None:
+        return "None|None|None"
+    ids = envelope.record.get("id")
     if isinstance(ids, list):
         connec = [e for e in ids if isinstance(e, dict) and e.get("provider") == "connec"]
         ids = (connec or ids or [None])[0]
         ids = ids.get("id") if isinstance(ids, dict) else ids
-    owner = envelope.get("group_id") or envelope.get("account")
-    return f"{envelope.get('entity')}|{owner}|{ids}"
+    owner = envelope.group_id or envelope.account
+    return f"{envelope.entity}|{owner}|{ids}"
 
 
 class Applier:
@@ -89,7 +91,7 @@ class Applier:
             return self.in_flight - self._waiting_behind < self.concurrency
 
     def start(self, job: Job) -> None:
-        job.key = key = record_key(job.envelope or {})
+        job.key = key = record_key(job.envelope)
         with self._lock:
             behind = self._behind.get(key)
             if behind is None:
@@ -138,13 +140,14 @@ class Applier:
             return None
 
     def _apply(self, job: Job) -> None:
-        route, envelope = job.delivery.route, job.envelope or {}
+        route, envelope = job.delivery.route, job.envelope
+        assert envelope is not None, "only a decoded envelope is applied"
         with logs.bound(
             message_id=job.delivery.message_id,
             entity=route.entity,
             direction=route.direction,
-            group_id=envelope.get("group_id"),
-            attempts=envelope["attempts"] + 1,
+            group_id=envelope.group_id,
+            attempts=envelope.attempts + 1,
         ):
             try:
                 job.verdict = self._judge(self.handlers[route], envelope, self.max_attempts)

@@ -9,10 +9,11 @@ from consumers import metrics
 from consumers.deliveries import Delivery
 from consumers.outcomes import UNEXPECTED_ERROR
 from consumers.verdicts import DEAD_LETTERED, Verdict
+from schemas.envelope import Envelope
 
 
 def report(
-    delivery: Delivery, envelope: dict[str, Any] | None, verdict: Verdict, duration_s: float
+    delivery: Delivery, envelope: Envelope | None, verdict: Verdict, duration_s: float
 ) -> None:
     """Log `record_<outcome>` with the message's facts, and count it.
 
@@ -24,11 +25,11 @@ def report(
         "entity": route.entity,
         "direction": route.direction,
         "lane": delivery.lane,
-        "group_id": (envelope or {}).get("group_id"),
+        "group_id": envelope.group_id if envelope else None,
         "record_id": record_id(envelope),
         "outcome": verdict.outcome,
         "reason": verdict.reason,
-        "attempts": (envelope["attempts"] if envelope else 0) + 1,
+        "attempts": (envelope.attempts if envelope else 0) + 1,
         "duration_ms": round(duration_s * 1000, 1),
     }
     if verdict.error is not None and verdict.exception is None:
@@ -48,11 +49,11 @@ def _log_at_level(verdict: Verdict) -> Any:
     return log.warning if verdict.outcome == DEAD_LETTERED else log.info
 
 
-def record_id(envelope: dict[str, Any] | None) -> str | None:
+def record_id(envelope: Envelope | None) -> str | None:
     """The record's id at its source: the Connec! id of a Connec! record, else the app's id."""
-    if not envelope:
+    if envelope is None:
         return None
-    ids = envelope.get("record", {}).get("id")
+    ids = envelope.record.get("id")
     if isinstance(ids, list):
         ours = [
             entry for entry in ids if isinstance(entry, dict) and entry.get("provider") == "connec"

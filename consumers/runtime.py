@@ -3,9 +3,9 @@ lanes of its routes (live first), hands each envelope to the route's handler on 
 `broker.concurrency` applying threads (consumers.applying), settles each verdict (ack, retry
 tier, dead letter, requeue) on its own thread, and logs one line per message.
 
-Entry points: `Worker(broker_settings, {route: handler}).run()` blocks until `stop()` (any
-thread) and reconnects by itself; `run_until_signalled(worker)` adds SIGTERM/SIGINT handling and
-the hard stop deadline (the CLI and subprocess tests use it).
+Entry points: `Worker(broker_settings, {route: handler}, background=[...]).run()` blocks until
+`stop()` (any thread) and reconnects by itself; `run_until_signalled(worker)` adds SIGTERM/SIGINT
+handling and the hard stop deadline (the CLI and subprocess tests use it).
 
 Heartbeats: kombu only sends and checks them when `heartbeat_check()` is called (kombu's own
 ConsumerMixin calls it only when `drain_events` times out, i.e. never while busy); this loop calls
@@ -20,8 +20,8 @@ import random
 import signal
 import threading
 import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 from connec_sync import logs
 from connec_sync.broker import amqp
@@ -58,6 +58,14 @@ RECONNECT_START_S, RECONNECT_STEP_S, RECONNECT_MAX_S = 1, 1, 5
 _log = logs.get_logger("consumers")
 
 
+class Service(Protocol):
+    """Something a worker runs beside its handlers, from `run` to its end."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
 class StopRequested(Exception):  # control flow, not an error
     """Raised out of a reconnection wait when the worker is asked to stop."""
 
@@ -70,9 +78,12 @@ class Worker:
         settings: BrokerSettings,
         handlers: Mapping[Route, Handler],
         rng: random.Random | None = None,
+        background: Sequence[Service] = (),
     ) -> None:
         self.settings = settings
         self.handlers = dict(handlers)
+        #: services the worker runs while it consumes (e.g. the link-back sender)
+        self.background = list(background)
         self.rng = rng or random.Random()
         self.inbox = Inbox()
         #: set while subscribed (cleared when the connection is lost)
@@ -97,9 +108,9 @@ class Worker:
             self._stopping.set()
 
     def run(self) -> None:
-        """Consume until `stop()`, reconnecting after every lost connection; the handlers'
-        background services (e.g. the link-back sender) run meanwhile."""
-        services = self._background()
+        """Consume until `stop()`, reconnecting after every lost connection; the background
+        services (e.g. the link-back sender) run meanwhile."""
+        services = self.background
         for service in services:
             service.start()
         settings = self.settings
@@ -111,11 +122,6 @@ class Worker:
             for service in services:
                 service.stop()
         _log.info("consumer_stopped")
-
-    def _background(self) -> list[Any]:
-        """The handlers' `background` services, each once (handlers may share one)."""
-        found = (getattr(handler, "background", None) for handler in self.handlers.values())
-        return list({id(service): service for service in found if service is not None}.values())
 
     def _consume(self) -> None:
         while not self._stopping.is_set():

@@ -24,7 +24,7 @@ from consumers.retries import (
     retry_headers,
 )
 from consumers.verdicts import APPLIED, RETRIED, SKIPPED, Verdict, dead_letter
-from schemas.envelope import encode, now_iso
+from schemas.envelope import Envelope, now_iso
 
 #: reason of a retry when moving a message to its outcome failed (e.g. a nacked publish)
 SETTLE_FAILED = "settle_failed"
@@ -49,9 +49,7 @@ class Settler:
         self.delays = InProcessDelays() if settings.is_memory else None
         self._requeues: Counter[str] = Counter()
 
-    def settle(
-        self, delivery: Delivery, envelope: dict[str, Any] | None, verdict: Verdict
-    ) -> Verdict:
+    def settle(self, delivery: Delivery, envelope: Envelope | None, verdict: Verdict) -> Verdict:
         """Act on the verdict; returns it as carried out (with the delay tier of a retry)."""
         try:
             return self._carry_out(delivery, envelope, verdict)
@@ -71,7 +69,7 @@ class Settler:
         return self.delays.seconds_until_next(self.clock()) if self.delays is not None else None
 
     def _carry_out(
-        self, delivery: Delivery, envelope: dict[str, Any] | None, verdict: Verdict
+        self, delivery: Delivery, envelope: Envelope | None, verdict: Verdict
     ) -> Verdict:
         if verdict.outcome in (APPLIED, SKIPPED):
             delivery.ack()
@@ -82,10 +80,10 @@ class Settler:
             return self._retry(delivery, envelope, verdict)
         return self._dead_letter(delivery, envelope, verdict)
 
-    def _retry(self, delivery: Delivery, envelope: dict[str, Any], verdict: Verdict) -> Verdict:
-        attempts = envelope["attempts"]
+    def _retry(self, delivery: Delivery, envelope: Envelope, verdict: Verdict) -> Verdict:
+        attempts = envelope.attempts
         delay = choose_delay(attempts, self.settings.retry_delays_s, verdict.retry_after, self.rng)
-        body = encode({**envelope, "attempts": attempts + 1})
+        body = envelope.next_attempt().encode()
         headers = retry_headers(
             delivery.headers, verdict.reason or "", verdict.error or "", now_iso()
         )
@@ -104,13 +102,13 @@ class Settler:
         return replace(verdict, delay_s=delay)
 
     def _dead_letter(
-        self, delivery: Delivery, envelope: dict[str, Any] | None, verdict: Verdict
+        self, delivery: Delivery, envelope: Envelope | None, verdict: Verdict
     ) -> Verdict:
         now = now_iso()
         headers = dead_letter_headers(
             reason=verdict.reason or "unknown",
             error=verdict.error or "",
-            attempts=(envelope["attempts"] if envelope else 0) + 1,
+            attempts=(envelope.attempts if envelope else 0) + 1,
             first_failure=delivery.headers.get(FIRST_FAILURE) or now,
             last_failure=now,
             lane=delivery.lane,
@@ -121,9 +119,7 @@ class Settler:
         delivery.ack()
         return verdict
 
-    def _requeue(
-        self, delivery: Delivery, envelope: dict[str, Any] | None, verdict: Verdict
-    ) -> Verdict:
+    def _requeue(self, delivery: Delivery, envelope: Envelope | None, verdict: Verdict) -> Verdict:
         if self.delays is not None:  # memory:// has no delivery limit: count it here
             key = delivery.message_id or str(hash(delivery.body))
             self._requeues[key] += 1

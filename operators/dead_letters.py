@@ -23,7 +23,7 @@ from connec_sync.naming import Route
 from connec_sync.settings import BrokerSettings
 from connec_sync.store import DeadLetter
 from consumers.dead_letters import ATTEMPTS, ERROR, FIRST_FAILURE, LANE, LAST_FAILURE, reason_of
-from schemas.envelope import UndecodableMessage, decode, encode
+from schemas.envelope import Envelope, UndecodableMessage, decode
 
 #: most dead letters taken from the queues per call, so a command or a page view stays quick
 COLLECT_LIMIT = 1000
@@ -107,8 +107,9 @@ def _json_default(value: Any) -> Any:
 
 
 def _envelope(body: bytes) -> dict[str, Any] | None:
+    """The envelope as the store keeps it (its wire form), None when the body is not one."""
     try:
-        return decode(body)
+        return decode(body).to_json()
     except UndecodableMessage:
         return None
 
@@ -148,17 +149,9 @@ class ReplayReport:
 
 def replay_message(broker: BrokerSettings, letter: DeadLetter) -> OutgoingMessage:
     """The dead letter's envelope as a fresh message (attempts 0, origin "replay") for the live
-    lane of its route."""
-    assert letter.envelope is not None
-    envelope = dict(letter.envelope, attempts=0, origin="replay")
-    names = names_for(broker)
-    return OutgoingMessage(
-        exchange=names.work_exchange,
-        routing_key=names.route(letter.entity, letter.direction).routing_key(),
-        body=encode(envelope),
-        message_id=str(envelope["message_id"]),
-        headers={REPLAY_OF: letter.id},
-    )
+    lane of its route; raises UndecodableMessage when what the store kept is not an envelope."""
+    envelope = Envelope.from_json(letter.envelope).replayed()
+    return envelope.message(names_for(broker), headers={REPLAY_OF: letter.id})
 
 
 def replay(
@@ -192,11 +185,16 @@ def _replay_one(
     if letter.envelope is None:
         report.refused.append((letter.id, "undecodable: it has no envelope to replay"))
         return True
+    try:
+        message = replay_message(broker, letter)
+    except UndecodableMessage as error:
+        report.refused.append((letter.id, f"undecodable: {error}"))
+        return True
     if not store.dead_letters.claim(letter.id, include_stuck=include_stuck):
         report.refused.append((letter.id, "already replayed or being replayed"))
         return True
     try:
-        publisher.publish_batch([replay_message(broker, letter)])
+        publisher.publish_batch([message])
     except PublishFailed as error:
         if error.reason in NOT_STORED:
             store.dead_letters.release(letter.id)

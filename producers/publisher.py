@@ -18,7 +18,6 @@ from connec_sync.broker.confirms import ConfirmingPublisher
 from connec_sync.broker.publishing import OutgoingMessage, PublishFailed
 from connec_sync.naming import DEFAULT_NAMESPACE, Names
 from producers.events import Event, event_envelope, parse_events
-from schemas.envelope import encode
 
 __all__ = ["PartnerEventPublisher", "PublishFailed", "UnknownResource"]
 
@@ -53,10 +52,7 @@ class PartnerEventPublisher:
         if collection is None:
             raise UnknownResource(f"resource {event.resource!r} is not shared by connec-sync")
         envelope = event_envelope(event, collection, account=self.account, origin="publisher")
-        route = self._names.route(collection, envelope["direction"])
-        return OutgoingMessage(
-            self._names.work_exchange, route.routing_key(), encode(envelope), envelope["message_id"]
-        )
+        return envelope.message(self._names)
 
     def close(self) -> None:
         self._publisher.close()

@@ -16,7 +16,7 @@ from connec_sync.http_server import RunningServer, serve_in_thread
 from connec_sync.naming import DIRECTIONS
 from connec_sync.settings import Settings
 from connec_sync.store import Store
-from consumers.pipeline import build_handler
+from consumers.pipeline import ConsumerServices, consumer_parts
 from consumers.runtime import Worker
 from mappers.registry import COLLECTIONS
 from producers.receiver.metrics import ReceiverMetrics
@@ -87,14 +87,9 @@ def _start_pipeline(system: Demo, receiver_port: int) -> None:
     except OSError:
         system.receiver = serve_in_thread(app, port=0)
     names = names_for(settings.broker)
-    handlers = {
-        names.route(entity, direction): build_handler(
-            settings, system.store, names.route(entity, direction)
-        )
-        for entity in COLLECTIONS
-        for direction in DIRECTIONS
-    }
-    system.worker = Worker(settings.broker, handlers)
+    routes = [names.route(entity, direction) for entity in COLLECTIONS for direction in DIRECTIONS]
+    handlers, background = consumer_parts(ConsumerServices(settings, system.store), routes)
+    system.worker = Worker(settings.broker, handlers, background=background)
     thread = threading.Thread(target=system.worker.run, name="consumers", daemon=True)
     thread.start()
     system.threads.append(thread)

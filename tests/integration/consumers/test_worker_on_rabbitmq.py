@@ -42,7 +42,7 @@ def test_a_transient_failure_goes_through_a_retry_tier_and_comes_back_with_one_m
     broker_settings, route
 ):
     def flaky(envelope):
-        if envelope["attempts"] == 0:
+        if envelope.attempts == 0:
             raise TransientTargetError(503, None, "unavailable")
         return Applied()
 
@@ -50,10 +50,10 @@ def test_a_transient_failure_goes_through_a_retry_tier_and_comes_back_with_one_m
     with running(broker_settings, {route: pipeline}):
         publish(broker_settings, route, envelope_for(route, "r1"))
         wait_for(lambda: len(pipeline.calls) == 2)
-    assert [call["attempts"] for call in pipeline.calls] == [0, 1]
+    assert [call.attempts for call in pipeline.calls] == [0, 1]
     assert pipeline.times[1] - pipeline.times[0] >= 0.9  # the 1 s tier's TTL
     retried = pipeline.calls[1]
-    assert retried["message_id"] == pipeline.calls[0]["message_id"]
+    assert retried.message_id == pipeline.calls[0].message_id
     assert ready_count(broker_settings, route.retry_queue(1)) == 0
 
 
@@ -74,7 +74,7 @@ def test_exhausting_the_retry_budget_dead_letters_with_reason_attempts_and_times
     assert (headers["x-reason"], headers["x-attempts"]) == ("retries_exhausted", 2)
     assert headers["x-first-failure"] < headers["x-last-failure"]
     assert "connection refused" in headers["x-error"]
-    assert json.loads(dead.body) == {**envelope, "attempts": 1}
+    assert json.loads(dead.body) == envelope.next_attempt().to_json()
     assert not is_delivery_limit(headers)
 
 
@@ -82,7 +82,7 @@ def test_an_invalid_record_is_dead_lettered_at_once_while_the_next_one_applies(
     broker_settings, route
 ):
     def validate(envelope):
-        if envelope["record"]["id"] == "bad":
+        if envelope.record["id"] == "bad":
             raise Rejected("invalid", "first_name: required")
         return Applied()
 

@@ -8,7 +8,7 @@ from connec_sync.broker import amqp
 from connec_sync.naming import Route
 from connec_sync.settings import BrokerSettings
 from sandboxes import testing
-from schemas.envelope import encode
+from schemas.envelope import Envelope
 from tests.unit.consumers.support import take_all
 
 GROUP, ACCOUNT, PROVIDER = testing.GROUP_ID, testing.ACCOUNT, "demoapp"
@@ -21,7 +21,7 @@ def wait(condition: Any, timeout_s: float = 20.0, what: str = "condition") -> An
     return condition()
 
 
-def publish(settings: BrokerSettings, route: Route, envelopes: list[dict[str, Any]]) -> None:
+def publish(settings: BrokerSettings, route: Route, envelopes: list[Envelope]) -> None:
     """Publish envelopes to the work exchange, as the sync producer would."""
     connection = amqp.connect(settings)
     try:
@@ -30,8 +30,8 @@ def publish(settings: BrokerSettings, route: Route, envelopes: list[dict[str, An
                 connection,
                 f"{settings.namespace}.work",
                 route.routing_key(),
-                encode(envelope),
-                message_id=envelope["message_id"],
+                envelope.encode(),
+                message_id=envelope.message_id,
             )
     finally:
         connection.release()

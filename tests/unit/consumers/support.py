@@ -15,22 +15,22 @@ from connec_sync.naming import LIVE, Route
 from connec_sync.settings import BrokerSettings
 from consumers.outcomes import Applied, Outcome
 from consumers.runtime import Worker
-from schemas.envelope import encode, new_envelope
+from schemas.envelope import Envelope
 
 
 class FakePipeline:
     """A handler that records each envelope it is given and answers with `behaviour`."""
 
-    def __init__(self, behaviour: Callable[[dict[str, Any]], Outcome] | None = None) -> None:
+    def __init__(self, behaviour: Callable[[Envelope], Outcome] | None = None) -> None:
         self.behaviour = behaviour or (
-            lambda envelope: Applied({"app_id": "a-" + envelope["record"]["id"]})
+            lambda envelope: Applied({"app_id": "a-" + envelope.record["id"]})
         )
-        self.calls: list[dict[str, Any]] = []
+        self.calls: list[Envelope] = []
         #: monotonic time of each call
         self.times: list[float] = []
         self.lock = threading.Lock()
 
-    def __call__(self, envelope: dict[str, Any]) -> Outcome:
+    def __call__(self, envelope: Envelope) -> Outcome:
         with self.lock:
             self.calls.append(envelope)
             self.times.append(time.monotonic())
@@ -38,21 +38,22 @@ class FakePipeline:
 
     def record_ids(self) -> list[str]:
         with self.lock:
-            return [call["record"]["id"] for call in self.calls]
+            return [call.record["id"] for call in self.calls]
 
 
-def envelope_for(route: Route, record_id: str, **record: Any) -> dict[str, Any]:
-    source = "connec" if route.direction == "to-app" else "app"
+def envelope_for(route: Route, record_id: str, **record: Any) -> Envelope:
     payload = {"id": record_id, "updated_at": "2026-11-27T10:11:12Z", **record}
-    return new_envelope(source=source, entity=route.entity, record=payload, group_id="cld-1")
+    return Envelope.new(
+        direction=route.direction, entity=route.entity, record=payload, group_id="cld-1"
+    )
 
 
 def publish(
-    settings: BrokerSettings, route: Route, body: dict[str, Any] | bytes, lane: str = LIVE
+    settings: BrokerSettings, route: Route, body: Envelope | bytes, lane: str = LIVE
 ) -> None:
     """Publish an envelope (or raw bytes) to the work exchange, as a producer would."""
-    raw = body if isinstance(body, bytes) else encode(body)
-    message_id = None if isinstance(body, bytes) else body["message_id"]
+    raw = body if isinstance(body, bytes) else body.encode()
+    message_id = None if isinstance(body, bytes) else body.message_id
     connection = amqp.connect(settings)
     try:
         exchange = f"{settings.namespace}.work"

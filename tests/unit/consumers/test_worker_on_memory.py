@@ -43,7 +43,7 @@ def test_an_applied_record_is_acked_and_logged_once_with_its_facts(memory_settin
         publish(memory_settings, route, envelope)
         wait_for(lambda: _events(logs, "record_applied"), what="record_applied")
     (line,) = _events(logs, "record_applied")
-    assert line["message_id"] == envelope["message_id"]
+    assert line["message_id"] == envelope.message_id
     assert (line["entity"], line["direction"], line["lane"]) == ("people", "to-app", "live")
     assert (line["group_id"], line["record_id"], line["app_id"]) == ("cld-1", "r1", "a-r1")
     assert (line["outcome"], line["reason"], line["attempts"]) == ("applied", None, 1)
@@ -68,7 +68,7 @@ def test_an_invalid_record_is_dead_lettered_at_once_while_the_next_one_applies(
     memory_settings, route
 ):
     def validate(envelope):
-        if envelope["record"]["id"] == "bad":
+        if envelope.record["id"] == "bad":
             raise Rejected("invalid", "{'first_name': ['required']}")
         return Applied()
 
@@ -80,7 +80,7 @@ def test_an_invalid_record_is_dead_lettered_at_once_while_the_next_one_applies(
         wait_for(lambda: len(pipeline.calls) == 2)
         (dead,) = _dead_letters(memory_settings, route)
     assert sorted(pipeline.record_ids()) == ["bad", "good"]  # on two applying threads
-    assert json.loads(dead.body) == bad
+    assert json.loads(dead.body) == bad.to_json()
     assert dead.headers["x-reason"] == "invalid"
     assert dead.headers["x-error"] == "{'first_name': ['required']}"
     assert dead.headers["x-attempts"] == 1
@@ -102,7 +102,7 @@ def test_a_transient_failure_waits_a_delay_tier_and_comes_back_with_one_more_att
     memory_settings, route
 ):
     def flaky(envelope):
-        if envelope["attempts"] == 0:
+        if envelope.attempts == 0:
             raise TransientTargetError(503, None, "unavailable")
         return Applied()
 
@@ -110,7 +110,7 @@ def test_a_transient_failure_waits_a_delay_tier_and_comes_back_with_one_more_att
     with capture_logs() as logs, running(memory_settings, {route: pipeline}):
         publish(memory_settings, route, envelope_for(route, "r1"))
         wait_for(lambda: _events(logs, "record_applied"))
-    assert [call["attempts"] for call in pipeline.calls] == [0, 1]
+    assert [call.attempts for call in pipeline.calls] == [0, 1]
     (retried,) = _events(logs, "record_retried")
     assert (retried["reason"], retried["retry_in_s"]) == ("transient_error", 1)
     assert pipeline.times[1] - pipeline.times[0] >= 0.95
@@ -136,7 +136,7 @@ def test_an_exhausted_retry_budget_dead_letters_with_attempts_and_failure_times(
     with running(memory_settings, {route: pipeline}):
         publish(memory_settings, route, envelope_for(route, "r1"))
         (dead,) = wait_for(lambda: take_all(memory_settings, route.dead_letter_queue), 15)
-    assert [call["attempts"] for call in pipeline.calls] == [0, 1, 2]
+    assert [call.attempts for call in pipeline.calls] == [0, 1, 2]
     assert dead.headers["x-reason"] == "retries_exhausted"
     assert dead.headers["x-attempts"] == memory_settings.max_attempts == 3
     assert dead.headers["x-first-failure"] < dead.headers["x-last-failure"]
@@ -184,7 +184,7 @@ def test_an_undecodable_body_is_dead_lettered_as_it_came(memory_settings, route)
 
 def test_an_envelope_for_another_entity_is_not_handed_to_this_pipeline(memory_settings, route):
     pipeline = FakePipeline()
-    stray = envelope_for(route, "r1") | {"entity": "items"}
+    stray = replace(envelope_for(route, "r1"), entity="items")
     with running(memory_settings, {route: pipeline}):
         publish(memory_settings, route, stray)
         (dead,) = _dead_letters(memory_settings, route)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -9,21 +10,21 @@ from connec_sync.broker import amqp
 from connec_sync.broker.setup import names_for
 from connec_sync.settings import BrokerSettings
 from consumers.dead_letters import dead_letter_headers
-from schemas.envelope import encode, new_envelope
+from schemas.envelope import Envelope
 
 FIRST, LAST = "2024-05-01T10:00:00.000000Z", "2024-05-01T10:05:00.000000Z"
 
 
-def person_envelope(name: str = "Ada Lovelace", attempts: int = 3) -> dict[str, Any]:
-    envelope = new_envelope(
-        source="connec",
+def person_envelope(name: str = "Ada Lovelace", attempts: int = 3) -> Envelope:
+    envelope = Envelope.new(
+        direction="to-app",
         entity="people",
         record={"id": "p-1", "first_name": name},
         group_id="cld-1",
         tenant="default",
         updated_at="2024-05-01T09:00:00Z",
     )
-    return envelope | {"attempts": attempts}
+    return dataclasses.replace(envelope, attempts=attempts)
 
 
 def headers_for(reason: str, error: str = "name: required", last: str = LAST) -> dict[str, Any]:
@@ -44,7 +45,7 @@ def publish_dead_letter(
     message_id: str = "m-1",
 ) -> bytes:
     """Publish to the dead-letter exchange as a consumer's verdict does; returns the body."""
-    body = body if body is not None else encode(person_envelope())
+    body = body if body is not None else person_envelope().encode()
     names = names_for(broker)
     key = names.route(entity, direction).routing_key()
     headers = headers_for(reason, last=last)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import uuid
 
 import pytest
 
@@ -11,15 +10,6 @@ from connec_sync.broker.batches import Batch
 from connec_sync.broker.coalescing import COALESCING
 from connec_sync.broker.confirms import ConfirmingPublisher
 from connec_sync.broker.publishing import OutgoingMessage, PublishFailed
-from schemas.envelope import new_message_id, new_message_ids
-
-
-def test_message_ids_are_random_uuid4_hex() -> None:
-    ids = new_message_ids(500) + [new_message_id()]
-    assert len(set(ids)) == len(ids)
-    for each in ids:
-        parsed = uuid.UUID(hex=each)
-        assert parsed.hex == each and parsed.version == 4 and parsed.variant == uuid.RFC_4122
 
 
 def test_a_multiple_confirm_settles_every_lower_tag_once() -> None:
