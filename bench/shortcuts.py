@@ -1,0 +1,261 @@
+"""Speed-ups against the library paths they replace (bench/_library_paths.py), two ways:
+
+- **alone**: each shortcut and its library path on the same inputs in this process, CPU time
+  per operation, as a ratio (library / shortcut: 2.0 means the shortcut does it in half);
+- **whole**: one consumer process's records/s (SQLite and PostgreSQL, bench.consumer's run)
+  and the receiver's records/s (50-record notifications, bench.receiver's run), with every
+  shortcut on, then with one switched off; the gain is on / off - 1.
+
+A shortcut is kept only when its whole gain is over KEEP_ABOVE (5 %) of a consumer's or the
+receiver's throughput. Rounds are interleaved, so a noisy moment on a shared machine hits
+every case alike; the best round of each case counts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench import consumer as consumer_bench
+from bench import receiver as receiver_bench
+from bench._consumer_setup import Bench
+from bench._library_paths import EngineStatements, library_prepared
+from bench.common import write_results
+from connec_sync import logs
+from connec_sync.store import Store
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+KEEP_ABOVE = 0.05
+#: consumer shortcuts switched off one at a time (pinning is the setting broker.pin_cpu)
+CONSUMER_SHORTCUTS = ("driver_statements", "prepared_requests", "pin_cpu")
+RECEIVER_SHORTCUTS = ("frame_coalescing",)
+
+
+def best_of(repeats: int, run: Callable[[], float]) -> float:
+    return min(run() for _ in range(repeats))
+
+
+def cpu_per_call(call: Callable[[], Any], calls: int) -> float:
+    """CPU seconds per call (every thread of this process counted)."""
+    started = time.process_time()
+    for _ in range(calls):
+        call()
+    return (time.process_time() - started) / calls
+
+
+# -- alone ---------------------------------------------------------------------------------
+
+
+def statements_alone(store_url: str, cycles: int = 300) -> dict[str, float]:
+    """One record's id map statements (claim, find, lease, record) on the driver vs through
+    SQLAlchemy's execution, on the same store."""
+    store = Store.open(store_url)
+    try:
+        org = store.organizations.upsert(
+            tenant="t", group_id=f"g-{uuid.uuid4().hex[:6]}", account="a", entities={}
+        )
+        id_map, direct = store.id_map, store.id_map._direct
+        counter = iter(range(10**9))
+
+        def cycle() -> None:
+            n = next(counter)
+            until = datetime.now(UTC) + timedelta(seconds=30)
+            link, _ = id_map.claim(org.id, "people", connec_id=f"c{n}", lease=("me", until))
+            id_map.find(org.id, "people", connec_id=f"c{n}")
+            id_map.acquire_lease(link.id, "me", until)
+            id_map.record(link.id, "me", to_app_version="2026-01-01T00:00:00+00:00", name="x")
+
+        library = EngineStatements(store.engine)
+        timings = {}
+        for label, path in (("shortcut", direct), ("library", library)):
+            id_map._direct = path  # type: ignore[assignment]
+            timings[label] = best_of(3, lambda: cpu_per_call(cycle, cycles))
+        id_map._direct = direct
+        return _ratio(timings, "record's id map statements")
+    finally:
+        store.close()
+
+
+def prepared_alone(calls: int = 3000) -> dict[str, float]:
+    from connec_sync.clients.http import JsonSession, RateGate
+
+    session = JsonSession("partner", 30, RateGate(), headers={"Authorization": "Bearer t"})
+    body = {"first_name": "Ann", "last_name": "Lee", "email": "ann@example.com"}
+    url, headers = "http://127.0.0.1:1/v1/accounts/a/contacts", {"Idempotency-Key": "k" * 64}
+
+    def shortcut() -> Any:
+        return session._prepared("POST", url, json=body, headers=headers)
+
+    def library() -> Any:
+        return library_prepared(session, "POST", url, json=body, headers=headers)
+
+    timings = {
+        "shortcut": best_of(5, lambda: cpu_per_call(shortcut, calls)),
+        "library": best_of(5, lambda: cpu_per_call(library, calls)),
+    }
+    session.close()
+    return _ratio(timings, "request")
+
+
+def coalescing_alone(bench: Bench, batches: int = 200) -> dict[str, float]:
+    """One 50-message batch published and confirmed, CPU of this process (IO thread too)."""
+    from connec_sync.broker import coalescing
+    from connec_sync.broker.confirms import ConfirmingPublisher
+    from connec_sync.broker.publishing import OutgoingMessage
+
+    queue = f"{bench.namespace}.coalescing"
+    amqp = consumer_bench.amqp
+    connection = amqp.connect(bench.settings.broker)
+    connection.default_channel.queue_declare(queue, durable=True, auto_delete=False)
+    batch = [OutgoingMessage("", queue, b'{"n": %d}' % n, uuid.uuid4().hex) for n in range(50)]
+    publisher = ConfirmingPublisher(consumer_bench.BROKER_URL)
+    timings = {}
+    try:
+        for label, on in (("shortcut", True), ("library", False)):
+            coalescing.COALESCING = on
+            timings[label] = best_of(
+                3, lambda: cpu_per_call(lambda: publisher.publish_batch(batch), batches)
+            )
+    finally:
+        coalescing.COALESCING = True
+        publisher.close()
+        connection.default_channel.queue_delete(queue)
+        connection.release()
+    return _ratio(timings, "50-message batch")
+
+
+def _ratio(timings: dict[str, float], per: str) -> dict[str, Any]:
+    return {
+        "per": per,
+        "shortcut_us": timings["shortcut"] * 1e6,
+        "library_us": timings["library"] * 1e6,
+        "ratio": timings["library"] / timings["shortcut"],
+    }
+
+
+# -- whole -----------------------------------------------------------------------------------
+
+
+def consumer_whole(bench: Bench) -> dict[str, dict[str, list[float]]]:
+    """records/s of one consumer process per store, all on and each shortcut off, interleaved."""
+    cases = ("all_on", *CONSUMER_SHORTCUTS)
+    measured: dict[str, dict[str, list[float]]] = {"sqlite": {}, "pg": {}}
+    run = 1000
+    for _ in range(ROUNDS):
+        for store in measured:
+            for case in cases:
+                run += 1
+                without = () if case == "all_on" else (case,)
+                figures = consumer_bench.ours(bench, 1, store, run, without=without)
+                measured[store].setdefault(case, []).append(figures["records_per_s"])
+                print(
+                    f"  consumer {store} {case}: {figures['records_per_s']:.0f} rec/s", flush=True
+                )
+    return measured
+
+
+def receiver_whole(work: Path) -> dict[str, list[float]]:
+    """records/s of the receiver (50-record notifications), all on and each shortcut off."""
+    config = work / "receiver.toml"
+    namespace = f"bench-{uuid.uuid4().hex[:8]}"
+    config.write_text(
+        receiver_bench.CONFIG.format(
+            url=receiver_bench.BROKER_URL,
+            namespace=namespace,
+            store=work / "receiver.db",
+            workers=receiver_bench.WORKERS,
+        )
+    )
+    settings = receiver_bench.Settings.from_file(config)
+    receiver_bench.declare_all(settings.broker)
+    measured: dict[str, list[float]] = {}
+    try:
+        for _ in range(ROUNDS):
+            for case in ("all_on", *RECEIVER_SHORTCUTS):
+                without = [] if case == "all_on" else [case]
+                command = [sys.executable, "-m", "bench._without", *without, "--"]
+                command += ["--config", str(config), "--log-level", "warning"]
+                command += ["receiver", "--port", "18183"]
+                with receiver_bench.server(command, 18183):
+                    rate = receiver_bench.measure_phase("50", 18183)["records_per_s_50"]
+                receiver_bench.purge(settings)
+                measured.setdefault(case, []).append(rate)
+                print(f"  receiver {case}: {rate:.0f} rec/s", flush=True)
+    finally:
+        receiver_bench.remove_topology(settings)
+    return measured
+
+
+def gains(measured: dict[str, list[float]]) -> dict[str, float]:
+    """Per shortcut: best records/s all on over best with it off, minus 1."""
+    on = max(measured["all_on"])
+    return {case: on / max(rates) - 1 for case, rates in measured.items() if case != "all_on"}
+
+
+# -- report ----------------------------------------------------------------------------------
+
+
+def alone(bench: Bench) -> dict[str, dict[str, Any]]:
+    pg_url = bench.configure(999, "pg").store.url
+    return {
+        "driver_statements (SQLite)": statements_alone(f"sqlite:///{bench.work / 'alone.db'}"),
+        "driver_statements (PostgreSQL)": statements_alone(pg_url),
+        "prepared_requests": prepared_alone(),
+        "frame_coalescing": coalescing_alone(bench),
+    }
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = [
+        f"| {'shortcut':<32} | {'shortcut':>10} | {'library':>10} | {'ratio':>6} | per",
+        f"|{'-' * 34}|{'-' * 12}|{'-' * 12}|{'-' * 8}|{'-' * 28}",
+    ]
+    for name, r in results["alone"].items():
+        lines.append(
+            f"| {name:<32} | {r['shortcut_us']:>8.1f}us | {r['library_us']:>8.1f}us "
+            f"| {r['ratio']:>6.2f} | CPU per {r['per']}"
+        )
+    lines += [
+        "",
+        f"| {'whole: gain with the shortcut on':<44} | {'gain':>7} | verdict",
+        f"|{'-' * 46}|{'-' * 9}|{'-' * 10}",
+    ]
+    for where, figures in results["gains"].items():
+        for name, gain in figures.items():
+            verdict = "keep" if gain > KEEP_ABOVE else "remove"
+            lines.append(f"| {where + ': ' + name:<44} | {gain:>+6.1%} | {verdict}")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    logs.configure("warning")
+    work = Path(tempfile.mkdtemp(prefix="bench-shortcuts-"))
+    bench = Bench(work)
+    load = os.getloadavg()
+    try:
+        results: dict[str, Any] = {"alone": alone(bench)}
+        consumer = consumer_whole(bench)
+    finally:
+        bench.close()
+    receiver = receiver_whole(work)
+    results["whole"] = {"consumer": consumer, "receiver": receiver}
+    results["gains"] = {f"consumer {store}": gains(rates) for store, rates in consumer.items()}
+    results["gains"]["receiver"] = gains(receiver)
+    results |= {"rounds": ROUNDS, "cpus": os.cpu_count(), "load_average_at_start": list(load)}
+    results["load_average_at_end"] = list(os.getloadavg())
+    print(table(results))
+    print(f"results: {write_results('shortcuts', results)}")
+    print(json.dumps(results["gains"], indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
