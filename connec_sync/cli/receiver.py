@@ -9,8 +9,7 @@ import tempfile
 from typing import Any
 
 from connec_sync import logs
-from connec_sync.broker.amqp import BrokerUnavailable
-from connec_sync.broker.setup import declare_all
+from connec_sync.broker import BrokerUnavailable, declare_all, make_publisher
 from connec_sync.settings import Settings
 from connec_sync.store import Store
 
@@ -75,7 +74,6 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def build_worker_app(settings: Settings) -> tuple[Any, list[Any]]:
     """One worker's composition: store, publisher, metrics and the falcon app."""
-    from connec_sync.broker.publishing import make_publisher
     from producers.receiver import create_app
     from producers.receiver.metrics import ReceiverMetrics
 

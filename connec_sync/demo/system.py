@@ -6,8 +6,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from connec_sync.broker.publishing import make_publisher
-from connec_sync.broker.setup import declare_all, names_for
+from connec_sync.broker import declare_all, make_publisher
+from connec_sync.broker.setup import names_for
 from connec_sync.demo import settings as demo
 from connec_sync.demo.data import CUSTOMERS
 from connec_sync.demo.users import SimulatedUsers, seed

@@ -9,7 +9,7 @@ from typing import Any
 import falcon
 
 from connec_sync import logs
-from connec_sync.broker.publishing import OutgoingMessage, Publisher, PublishFailed
+from connec_sync.broker import Message, Publisher, PublishFailed
 from connec_sync.naming import Names
 from producers.receiver.metrics import ReceiverMetrics
 from schemas.envelope import encode
@@ -78,11 +78,11 @@ class Forwarder:
         for (entity, direction), count in routes.items():
             self._metrics.count_published(entity, direction, count)
 
-    def _messages(self, envelopes: list[dict[str, Any]]) -> list[OutgoingMessage]:
+    def _messages(self, envelopes: list[dict[str, Any]]) -> list[Message]:
         """One message per envelope, on its (entity, direction) route's live lane."""
         exchange = self._names.work_exchange
         return [
-            OutgoingMessage(exchange, self._routing_key(e), body, e["message_id"])
+            Message(exchange, self._routing_key(e), body, e["message_id"])
             for e, body in zip(envelopes, bodies(envelopes), strict=True)
         ]
 

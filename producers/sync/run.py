@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from connec_sync import logs
-from connec_sync.broker.publishing import OutgoingMessage, Publisher, PublishFailed
+from connec_sync.broker import Message, Publisher, PublishFailed
 from connec_sync.clients.errors import TargetError
 from connec_sync.naming import BACKFILL, Names
 from connec_sync.settings import SyncSettings
@@ -107,7 +107,7 @@ class Runner:
             self.progress.advanced(len(page))
         return published
 
-    def _message(self, organization: Any, step: Step, record: dict[str, Any]) -> OutgoingMessage:
+    def _message(self, organization: Any, step: Step, record: dict[str, Any]) -> Message:
         envelope = record_envelope(
             source="app" if step.direction == "to-connec" else "connec",
             entity=step.entity,
@@ -120,9 +120,7 @@ class Runner:
             updated_at=record.get("updated_at"),
         )
         key = self.names.route(step.entity, step.direction).routing_key(BACKFILL)
-        return OutgoingMessage(
-            self.names.work_exchange, key, encode(envelope), envelope["message_id"]
-        )
+        return Message(self.names.work_exchange, key, encode(envelope), envelope["message_id"])
 
     def _abandon_stale(self, organization: Any) -> None:
         """A run left `running` longer than `sync.stale_run_s` lost its process: mark it failed."""

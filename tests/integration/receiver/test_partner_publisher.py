@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from connec_sync.broker.setup import declare_all
+from connec_sync.broker import declare_all
 from connec_sync.cli import main
 from connec_sync.settings import BrokerSettings
 from producers.publisher import PartnerEventPublisher, UnknownResource
