@@ -16,8 +16,8 @@ from typing import Any
 
 import psycopg
 
-from connec_sync.broker import amqp
-from connec_sync.broker.setup import declare_all, queue_specs
+from connec_sync.broker import Message, declare_all, open_broker
+from connec_sync.broker.setup import queue_specs
 from connec_sync.settings import Settings
 from connec_sync.store import Store
 from sandboxes import testing
@@ -93,18 +93,11 @@ class Bench:
         return self.connec.state.seed(testing.GROUP_ID, "people", records)
 
     def publish(self, routing_key: str, bodies: list[bytes], exchange: str | None = None) -> None:
-        connection = amqp.connect(self.settings.broker)
-        try:
-            for body in bodies:
-                amqp.publish(
-                    connection,
-                    exchange if exchange is not None else f"{self.namespace}.work",
-                    routing_key,
-                    body,
-                    message_id=uuid.uuid4().hex,
-                )
-        finally:
-            connection.release()
+        exchange = exchange if exchange is not None else f"{self.namespace}.work"
+        with open_broker(self.settings.broker) as broker:
+            broker.publish(
+                [Message(exchange, routing_key, body, uuid.uuid4().hex) for body in bodies]
+            )
 
     def posts(self) -> list[float]:
         """When the partner answered each create (201), in order."""
@@ -140,12 +133,11 @@ class Bench:
         )
 
     def close(self) -> None:
-        connection = amqp.connect(self.settings.broker)
         try:
-            names = [s.name for s in queue_specs(self.settings.broker)]
-            amqp.delete_queues(connection, [*names, f"{self.namespace}.raw"])
+            with open_broker(self.settings.broker) as broker:
+                names = [s.name for s in queue_specs(self.settings.broker)]
+                broker.delete_queues([*names, f"{self.namespace}.raw"])
         finally:
-            connection.release()
             self.connec.stop()
             self.partner.stop()
             self._drop_schemas()

@@ -24,6 +24,7 @@ from typing import Any
 
 import requests
 
+from bench import _raw_consumer
 from bench._consumer_setup import (
     BROKER_URL,
     Bench,
@@ -36,8 +37,7 @@ from bench._consumer_setup import (
 )
 from bench.common import percentile, write_results
 from connec_sync import logs
-from connec_sync.broker import amqp
-from connec_sync.broker.confirms import ConfirmingPublisher
+from connec_sync.broker import make_publisher
 from connec_sync.http_server import serve_in_thread
 from connec_sync.store import Store
 from mappers import MappingContext, to_partner, validate_connec
@@ -59,9 +59,7 @@ def raw_baseline(bench: Bench, run: int, records: int = RECORDS) -> dict[str, fl
     people = bench.people(f"raw{run}-", records)
     bodies = [json.dumps(_partner_body(p, ctx)).encode() for p in people]
     queue = f"{bench.namespace}.raw"
-    connection = amqp.connect(bench.settings.broker)
-    connection.default_channel.queue_declare(queue, durable=True)
-    connection.release()
+    _raw_consumer.declare(BROKER_URL, queue)
     bench.publish(queue, bodies, exchange="")
     args = [BROKER_URL, queue, bench.partner.url, testing.API_TOKEN, testing.ACCOUNT, str(records)]
     process = subprocess.Popen([sys.executable, "-m", "bench._raw_consumer", *args])  # noqa: S603
@@ -132,7 +130,7 @@ def end_to_end(bench: Bench) -> dict[str, float]:
     bench.reset(99)
     store = Store.open(bench.settings.store.url)
     store.link_configured(bench.settings.organizations)
-    publisher = ConfirmingPublisher(BROKER_URL, confirm_timeout_s=5.0)
+    publisher = make_publisher(bench.settings.broker)
     receiver = serve_in_thread(create_app(bench.settings, store, publisher, ReceiverMetrics()))
     people = bench.people("e", int(PACED_RATE * PACED_SECONDS))
     answered: dict[str, float] = {}

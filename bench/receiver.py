@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Client, closed_loop, paced, percentile, rss_mb, wait_ready, write_results
-from connec_sync.broker import amqp
-from connec_sync.broker.setup import declare_all, names_for, queue_specs
-from connec_sync.broker.topology import exchanges
+from connec_sync.broker import BrokerUnavailable, declare_all, open_broker
+from connec_sync.broker.setup import names_for
 from connec_sync.settings import Settings
 
 #: seconds of each measurement; senders in the closed-loop runs; the paced rate
@@ -121,18 +120,14 @@ def purge(settings: Settings, attempts: int = 3) -> None:
     """Empty the queue between runs; the shared broker may be slow to accept a connection."""
     queue = names_for(settings.broker).route("people", "to-app").work_queue()
     for attempt in range(1, attempts + 1):
-        connection = amqp.connect(settings.broker)
         try:
-            channel = connection.channel()
-            channel.queue_purge(queue)
-            channel.close()
+            with open_broker(settings.broker) as broker:
+                broker.purge([queue])
             return
-        except (OSError, *connection.connection_errors):
+        except BrokerUnavailable:
             if attempt == attempts:
                 raise
             time.sleep(2)
-        finally:
-            connection.release()
 
 
 def table(ours: dict[str, Any], baseline: dict[str, Any]) -> str:
@@ -207,12 +202,8 @@ def report_results(ours: dict[str, Any], baseline: dict[str, Any]) -> None:
 
 
 def remove_topology(settings: Settings) -> None:
-    connection = amqp.connect(settings.broker)
-    try:
-        amqp.delete_queues(connection, [spec.name for spec in queue_specs(settings.broker)])
-        amqp.delete_exchanges(connection, exchanges(names_for(settings.broker)))
-    finally:
-        connection.release()
+    with open_broker(settings.broker) as broker:
+        broker.delete_topology()
 
 
 if __name__ == "__main__":

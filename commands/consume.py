@@ -14,9 +14,9 @@ from connec_sync.naming import DIRECTIONS
 from connec_sync.settings import Settings
 from connec_sync.store import Store
 from consumers import metrics
-from consumers.affinity import pin_to_free_cpu
 from consumers.pipeline import ConsumerServices, consumer_parts
 from consumers.runtime import Worker, run_until_signalled
+from consumers.runtime.affinity import pin_to_free_cpu
 from mappers.registry import COLLECTIONS
 
 #: exit status for a usage error (unknown entity)

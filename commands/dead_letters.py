@@ -13,7 +13,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from connec_sync.broker.amqp import BrokerUnavailable
+from connec_sync.broker import BrokerUnavailable
 from connec_sync.naming import DIRECTIONS
 from connec_sync.settings import Settings
 from connec_sync.store import DeadLetter, DeadLetterFilter, Store

@@ -11,9 +11,7 @@ from typing import Any
 import falcon
 
 from connec_sync import logs
-from connec_sync.broker.amqp import BrokerUnavailable
-from connec_sync.broker.publishing import Publisher
-from connec_sync.broker.setup import declare_all
+from connec_sync.broker import BrokerUnavailable, Publisher, declare_all, make_publisher
 from connec_sync.settings import Settings
 from connec_sync.store import Store
 from operators.status_page import add_status_routes, live_facts
@@ -81,8 +79,6 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def build_worker_app(settings: Settings) -> tuple[Any, list[Any]]:
     """One worker's composition: store, publisher, metrics and the falcon app."""
-    from connec_sync.broker.publishing import make_publisher
-    from producers.receiver.metrics import ReceiverMetrics
 
     store = Store.open(settings.store.url)
     publisher = make_publisher(settings.broker)

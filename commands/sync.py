@@ -7,9 +7,8 @@ import argparse
 import sys
 from typing import Any
 
-from connec_sync.broker import amqp
-from connec_sync.broker.publishing import make_publisher
-from connec_sync.broker.setup import declare_all, names_for
+from connec_sync.broker import BrokerUnavailable, declare_all, make_publisher
+from connec_sync.broker.setup import names_for
 from connec_sync.clients.connec import ConnecClient
 from connec_sync.clients.http import RateGate
 from connec_sync.clients.partner import PartnerClient
@@ -69,7 +68,7 @@ def _typed(parse: Any) -> Any:
 def run(settings: Settings, args: argparse.Namespace) -> int:
     try:
         declare_all(settings.broker)
-    except amqp.BrokerUnavailable as error:
+    except BrokerUnavailable as error:
         print(f"connec-sync sync: {error}", file=sys.stderr)
         return EXIT_UNAVAILABLE
     if args.metrics_port:

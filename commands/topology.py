@@ -7,8 +7,7 @@ import sys
 from typing import Any
 
 from connec_sync import logs
-from connec_sync.broker.amqp import BrokerUnavailable
-from connec_sync.broker.setup import declare_all
+from connec_sync.broker import BrokerUnavailable, declare_all
 from connec_sync.settings import Settings
 
 #: exit status when the broker cannot be reached

@@ -16,13 +16,29 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from connec_sync.broker import amqp
-from connec_sync.broker.publishing import OutgoingMessage, Publisher, PublishFailed, make_publisher
+from connec_sync.broker import (
+    Broker,
+    Message,
+    Publisher,
+    PublishFailed,
+    TakenMessage,
+    make_publisher,
+    open_broker,
+)
+from connec_sync.broker.headers import (
+    ATTEMPTS,
+    DEATHS,
+    DELIVERY_COUNT,
+    ERROR,
+    FIRST_FAILURE,
+    LANE,
+    LAST_FAILURE,
+    reason_of,
+)
 from connec_sync.broker.setup import names_for, queue_specs
 from connec_sync.naming import Route
 from connec_sync.settings import BrokerSettings
 from connec_sync.store import DeadLetter
-from consumers.dead_letters import ATTEMPTS, ERROR, FIRST_FAILURE, LANE, LAST_FAILURE, reason_of
 from schemas.envelope import Envelope, UndecodableMessage, decode
 
 #: most dead letters taken from the queues per call, so a command or a page view stays quick
@@ -30,7 +46,7 @@ COLLECT_LIMIT = 1000
 #: header of a replayed message naming the dead letter it replays
 REPLAY_OF = "x-replay-of"
 #: headers that change when the broker redelivers the same message: not part of its fingerprint
-REDELIVERY_HEADERS = ("x-delivery-count",)
+REDELIVERY_HEADERS = (DELIVERY_COUNT,)
 #: publish failures after which the message certainly is not in a queue: the claim is undone
 NOT_STORED = ("unreachable", "blocked", "closed", "nacked", "unroutable")
 
@@ -43,32 +59,32 @@ class Collection:
 
 
 def collect_dead_letters(
-    broker: BrokerSettings, store: Any, connection: Any = None, limit: int = COLLECT_LIMIT
+    settings: BrokerSettings, store: Any, broker: Broker | None = None, limit: int = COLLECT_LIMIT
 ) -> Collection:
     """Move up to `limit` dead letters from every dead-letter queue into `store.dead_letters`.
-    Raises amqp.BrokerUnavailable when the broker cannot be reached."""
-    own = connection is None
-    connection = connection or amqp.open_connection(broker)
+    Raises BrokerUnavailable when the broker cannot be reached."""
+    own = broker is None
+    broker = broker or open_broker(settings)
     taken, stored = 0, [0]
 
-    def keep(route: Route, message: amqp.TakenMessage) -> None:
+    def keep(route: Route, message: TakenMessage) -> None:
         stored[0] += bool(store.dead_letters.add(**dead_letter_row(route, message)))
 
     try:
-        for spec in queue_specs(broker):
+        for spec in queue_specs(settings):
             if spec.role == "dead" and spec.route is not None and taken < limit:
-                taken += amqp.drain(connection, spec.name, partial(keep, spec.route), limit - taken)
+                taken += broker.take(spec.name, partial(keep, spec.route), limit - taken)
     finally:
         if own:
-            connection.release()
+            broker.close()
     return Collection(taken, stored[0], taken >= limit)
 
 
-def dead_letter_row(route: Route, message: amqp.TakenMessage) -> dict[str, Any]:
+def dead_letter_row(route: Route, message: TakenMessage) -> dict[str, Any]:
     """The store row of one dead letter taken from `route`'s dead-letter queue."""
     headers = message.headers
     envelope = _envelope(message.body)
-    deaths = headers.get("x-death") or [{}]
+    deaths = headers.get(DEATHS) or [{}]
     return {
         "fingerprint": fingerprint(message),
         "message_id": message.message_id or (envelope or {}).get("message_id"),
@@ -76,7 +92,7 @@ def dead_letter_row(route: Route, message: amqp.TakenMessage) -> dict[str, Any]:
         "direction": route.direction,
         "reason": reason_of(headers),
         "error": headers.get(ERROR),
-        "attempts": _integer(headers.get(ATTEMPTS, headers.get("x-delivery-count"))),
+        "attempts": _integer(headers.get(ATTEMPTS, headers.get(DELIVERY_COUNT))),
         "first_failure": _moment(headers.get(FIRST_FAILURE)),
         "last_failure": _moment(headers.get(LAST_FAILURE)) or _moment(deaths[0].get("time")),
         "lane": headers.get(LANE) or _lane_of(deaths[0].get("queue")),
@@ -86,7 +102,7 @@ def dead_letter_row(route: Route, message: amqp.TakenMessage) -> dict[str, Any]:
     }
 
 
-def fingerprint(message: amqp.TakenMessage) -> str:
+def fingerprint(message: TakenMessage) -> str:
     headers = {k: v for k, v in message.headers.items() if k not in REDELIVERY_HEADERS}
     digest = hashlib.sha256(message.body)
     digest.update(json.dumps(plain(headers), sort_keys=True).encode())
@@ -147,7 +163,7 @@ class ReplayReport:
     error: str | None = None
 
 
-def replay_message(broker: BrokerSettings, letter: DeadLetter) -> OutgoingMessage:
+def replay_message(broker: BrokerSettings, letter: DeadLetter) -> Message:
     """The dead letter's envelope as a fresh message (attempts 0, origin "replay") for the live
     lane of its route; raises UndecodableMessage when what the store kept is not an envelope."""
     envelope = Envelope.from_json(letter.envelope).replayed()

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from connec_sync.broker import amqp, inspect
+from connec_sync.broker import Broker, BrokerUnavailable, open_broker
 from connec_sync.broker.setup import queue_specs
 from connec_sync.settings import Settings
 from operators.dead_letters import collect_dead_letters
 
 #: what an unreachable or lost broker raises while the facts are gathered
-BROKER_DOWN: tuple[type[Exception], ...] = (amqp.BrokerUnavailable, *amqp.CONNECTION_ERRORS)
+BROKER_DOWN: tuple[type[Exception], ...] = (BrokerUnavailable,)
 
 
 def redact_url(url: str) -> str:
@@ -23,13 +23,12 @@ def redact_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def queue_facts(settings: Settings, connection: Any) -> dict[str, Any]:
+def queue_facts(settings: Settings, broker: Broker) -> dict[str, Any]:
     """Every work, backfill, retry and dead-letter queue with ready, unacked and consumers."""
-    figures = inspect.queue_figures(settings.broker)
+    unacked = broker.unacked_counts()
     rows = []
     for spec in queue_specs(settings.broker):
-        counted = amqp.count(connection, spec.name)
-        known = figures.get(spec.name) if figures is not None else None
+        counted = broker.count(spec.name)
         assert spec.route is not None
         rows.append(
             {
@@ -40,13 +39,13 @@ def queue_facts(settings: Settings, connection: Any) -> dict[str, Any]:
                 "name": spec.name,
                 "exists": counted.exists,
                 "ready": counted.ready,
-                "unacked": known.unacked if known else None,
+                "unacked": unacked.get(spec.name) if unacked is not None else None,
                 "consumers": counted.consumers,
             }
         )
     return {
         "broker": redact_url(settings.broker.url),
-        "unacked_known": figures is not None,
+        "unacked_known": unacked is not None,
         "queues": rows,
     }
 
@@ -104,12 +103,9 @@ def status_facts(settings: Settings, store: Any) -> dict[str, Any]:
 
 
 def _broker_facts(settings: Settings, store: Any) -> dict[str, Any]:
-    connection = amqp.open_connection(settings.broker)
-    try:
-        collected = collect_dead_letters(settings.broker, store, connection)
-        return queue_facts(settings, connection) | {"collected": vars(collected)}
-    finally:
-        connection.release()
+    with open_broker(settings.broker) as broker:
+        collected = collect_dead_letters(settings.broker, store, broker)
+        return queue_facts(settings, broker) | {"collected": vars(collected)}
 
 
 def route_facts(

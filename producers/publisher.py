@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from connec_sync.broker.confirms import ConfirmingPublisher
-from connec_sync.broker.publishing import OutgoingMessage, PublishFailed
+from connec_sync.broker import Message, PublishFailed, make_publisher
 from connec_sync.naming import DEFAULT_NAMESPACE, Names
+from connec_sync.settings import BrokerSettings
 from producers.events import Event, event_envelope, parse_events
 
 __all__ = ["PartnerEventPublisher", "PublishFailed", "UnknownResource"]
@@ -37,7 +37,8 @@ class PartnerEventPublisher:
     ) -> None:
         self.account = account
         self._names = Names(namespace)
-        self._publisher = ConfirmingPublisher(url, confirm_timeout_s=confirm_timeout_s)
+        broker = BrokerSettings(url=url, namespace=namespace, confirm_timeout_s=confirm_timeout_s)
+        self._publisher = make_publisher(broker)
 
     def publish(self, events: list[dict[str, Any]]) -> int:
         """Publish the events as one confirmed batch; returns how many were published.
@@ -47,7 +48,7 @@ class PartnerEventPublisher:
         self._publisher.publish_batch(messages)
         return len(messages)
 
-    def _message(self, event: Event) -> OutgoingMessage:
+    def _message(self, event: Event) -> Message:
         collection = event.collection
         if collection is None:
             raise UnknownResource(f"resource {event.resource!r} is not shared by connec-sync")

@@ -27,7 +27,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from connec_sync.broker.publishing import OutgoingMessage
+from connec_sync.broker.messages import Message
 from connec_sync.naming import LIVE, Names, direction_for
 
 #: bump when the envelope changes shape; consumers refuse versions they do not know
@@ -155,10 +155,10 @@ class Envelope:
 
     def message(
         self, names: Names, lane: str = LIVE, headers: dict[str, Any] | None = None
-    ) -> OutgoingMessage:
+    ) -> Message:
         """The broker message: to the work exchange, on its route's `lane`."""
         route = names.route(self.entity, self.direction)
-        return OutgoingMessage(
+        return Message(
             exchange=names.work_exchange,
             routing_key=route.routing_key(lane),
             body=self.encode(),

@@ -10,8 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from connec_sync.broker.confirms import ConfirmingPublisher
-from connec_sync.broker.setup import declare_all
+from connec_sync.broker import declare_all, make_publisher
 from connec_sync.http_server import RunningServer, serve_in_thread
 from connec_sync.naming import DIRECTIONS, Names
 from connec_sync.settings import BrokerSettings, Settings
@@ -161,7 +160,9 @@ class System:
         self.settings = sides.settings
         self.names = Names(self.settings.broker.namespace)
         declare_all(self.settings.broker)
-        self.publisher = ConfirmingPublisher(self.settings.broker.url, confirm_timeout_s=5.0)
+        self.publisher = make_publisher(
+            dataclasses.replace(self.settings.broker, confirm_timeout_s=5.0)
+        )
         app = create_app(self.settings, sides.store, self.publisher, ReceiverMetrics())
         self.receiver: RunningServer = serve_in_thread(app)
         sides.connec.state.subscribe_receiver(self.receiver.url)

@@ -10,8 +10,8 @@ from commands.demo import settings as demo
 from commands.demo.data import CUSTOMERS
 from commands.demo.users import SimulatedUsers, seed
 from commands.receiver import receiver_app
-from connec_sync.broker.publishing import make_publisher
-from connec_sync.broker.setup import declare_all, names_for
+from connec_sync.broker import declare_all, make_publisher
+from connec_sync.broker.setup import names_for
 from connec_sync.http_server import RunningServer, serve_in_thread
 from connec_sync.naming import DIRECTIONS
 from connec_sync.settings import Settings

@@ -9,7 +9,7 @@ from typing import Any
 import falcon
 
 from connec_sync import logs
-from connec_sync.broker.publishing import Publisher
+from connec_sync.broker import Publisher
 from connec_sync.naming import Names
 from connec_sync.settings import Settings
 from producers.receiver.connec import NotificationsResource

@@ -7,7 +7,7 @@ import time
 import falcon
 
 from connec_sync import logs
-from connec_sync.broker.publishing import Publisher, PublishFailed
+from connec_sync.broker import Publisher, PublishFailed
 from connec_sync.naming import Names
 from producers.receiver.metrics import ReceiverMetrics
 from schemas.envelope import Envelope

@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from connec_sync import logs
-from connec_sync.broker.publishing import OutgoingMessage, Publisher, PublishFailed
+from connec_sync.broker import Message, Publisher, PublishFailed
 from connec_sync.clients.errors import TargetError
 from connec_sync.naming import BACKFILL, Names
 from connec_sync.settings import SyncSettings
@@ -106,7 +106,7 @@ class Runner:
             self.progress.advanced(len(page))
         return published
 
-    def _message(self, organization: Any, step: Step, record: dict[str, Any]) -> OutgoingMessage:
+    def _message(self, organization: Any, step: Step, record: dict[str, Any]) -> Message:
         envelope = Envelope.new(
             direction=step.direction,
             entity=step.entity,

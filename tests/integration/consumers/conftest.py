@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from connec_sync.broker.setup import declare_all
+from connec_sync.broker import declare_all
 from connec_sync.naming import Names, Route
 from connec_sync.settings import BrokerSettings
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -16,10 +15,11 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
+from connec_sync.broker.headers import is_delivery_limit
 from connec_sync.clients.errors import TransientTargetError
 from connec_sync.naming import BACKFILL
-from consumers.dead_letters import is_delivery_limit
 from consumers.outcomes import Applied, Rejected
+from tests.integration.broker.support import through
 from tests.unit.consumers.support import (
     FakePipeline,
     envelope_for,
@@ -175,14 +175,17 @@ def test_sigterm_with_work_in_flight_finishes_and_acks_it_and_exits_within_ten_s
     assert ready_count(broker_settings, route.work_queue()) == 0
 
 
-def test_a_lost_connection_is_reestablished_and_consuming_resumes(broker_settings, route):
+def test_a_lost_connection_is_reestablished_and_consuming_resumes(broker_settings, route, proxy):
     pipeline = FakePipeline()
-    with capture_logs() as logs, running(broker_settings, {route: pipeline}) as worker:
+    proxied = through(broker_settings, proxy)
+    with capture_logs() as logs, running(proxied, {route: pipeline}) as worker:
         publish(broker_settings, route, envelope_for(route, "before"))
         wait_for(lambda: any(e["event"] == "record_applied" for e in logs))  # settled: acked
-        worker.connection.connection.transport.sock.shutdown(socket.SHUT_RDWR)
+        proxy.set_mode("reset")  # the connection is cut, and reconnecting fails for a while
         wait_for(lambda: any(e["event"] == "broker_connection_lost" for e in logs))
-        assert worker.ready.wait(15)
+        wait_for(lambda: any(e["event"] == "broker_unreachable" for e in logs))
+        proxy.set_mode("pass")
+        wait_for(worker.ready.is_set, 15)
         publish(broker_settings, route, envelope_for(route, "after"))
         wait_for(lambda: len(pipeline.calls) == 2, 15)
     assert pipeline.record_ids() == ["before", "after"]

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from connec_sync.broker import amqp
+from connec_sync.broker import Message, PublishFailed, declare_all, open_broker
 from connec_sync.broker.setup import names_for, queue_specs
 from connec_sync.settings import BrokerSettings
 
@@ -32,11 +32,8 @@ def cli(settings: BrokerSettings, tmp_path, *args: str) -> subprocess.CompletedP
 def declared(settings: BrokerSettings) -> dict[str, object]:
     """Queue name -> arguments, as the broker itself reports them."""
     if shutil.which("rabbitmqctl") is None:  # a remote broker: existence is what we can see
-        connection = amqp.connect(settings)
-        try:
-            return {s.name: amqp.count(connection, s.name).exists for s in queue_specs(settings)}
-        finally:
-            connection.release()
+        with open_broker(settings) as broker:
+            return {s.name: broker.count(s.name).exists for s in queue_specs(settings)}
     listed = subprocess.run(
         ["rabbitmqctl", "list_queues", "-q", "--formatter", "json", "name", "arguments"],
         capture_output=True,
@@ -66,13 +63,10 @@ def test_status_json_lists_every_queue_with_its_counts(
     broker_settings: BrokerSettings, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
     assert cli(broker_settings, tmp_path, "topology").returncode == 0
-    connection = amqp.connect(broker_settings)
-    try:
-        names = names_for(broker_settings)
-        route = names.route("people", "to-app")
-        amqp.publish(connection, names.work_exchange, route.routing_key(), b"{}")
-    finally:
-        connection.release()
+    names = names_for(broker_settings)
+    route = names.route("people", "to-app")
+    with open_broker(broker_settings) as broker:
+        broker.publish([Message(names.work_exchange, route.routing_key(), b"{}", "m-1")])
     done, facts = settled_status(broker_settings, tmp_path)
     rows = {row["name"]: row for row in facts["queues"]}
     assert set(rows) == {spec.name for spec in queue_specs(broker_settings)}
@@ -118,16 +112,12 @@ def test_topology_says_when_the_broker_is_unreachable(tmp_path, command: str) ->
 def test_an_unroutable_publish_raises_and_the_next_publish_is_confirmed_on_its_own(
     broker_settings: BrokerSettings,
 ) -> None:
-    from connec_sync.broker.setup import declare_all
-
     declare_all(broker_settings)
     names = names_for(broker_settings)
     route = names.route("items", "to-connec")
-    connection = amqp.connect(broker_settings)
-    try:
-        with pytest.raises(amqp.Unroutable, match="nobody.home"):
-            amqp.publish(connection, names.work_exchange, "nobody.home", b"{}")
-        amqp.publish(connection, names.work_exchange, route.routing_key(), b"{}")
-        assert amqp.count(connection, route.work_queue()).ready == 1
-    finally:
-        connection.release()
+    with open_broker(broker_settings) as broker:
+        with pytest.raises(PublishFailed, match="nobody.home") as failed:
+            broker.publish([Message(names.work_exchange, "nobody.home", b"{}", "m-1")])
+        assert failed.value.reason == "unroutable"
+        broker.publish([Message(names.work_exchange, route.routing_key(), b"{}", "m-2")])
+        assert broker.count(route.work_queue()).ready == 1

@@ -7,7 +7,7 @@ import uuid
 import pytest
 import requests
 
-from connec_sync.broker.setup import declare_all
+from connec_sync.broker import declare_all
 from connec_sync.settings import BrokerSettings
 from tests.integration.receiver.conftest import take_all
 from tests.private_broker import PrivateBroker, wait_until

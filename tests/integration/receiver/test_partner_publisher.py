@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from commands import main
-from connec_sync.broker.setup import declare_all
+from connec_sync.broker import declare_all
 from connec_sync.settings import BrokerSettings
 from producers.publisher import PartnerEventPublisher, UnknownResource
 from tests.integration.receiver.conftest import take_all

@@ -6,8 +6,8 @@ import json
 import pytest
 import requests
 
-from connec_sync.broker import amqp
-from connec_sync.broker.setup import declare_all, queue_specs
+from connec_sync.broker import declare_all, open_broker
+from connec_sync.broker.setup import queue_specs
 from connec_sync.settings import BrokerSettings
 from tests.integration.receiver.conftest import take_all
 from tests.unit.receiver.support import basic, contact_event, events_body, fixture, signed_headers
@@ -88,9 +88,8 @@ def test_an_unroutable_record_fails_the_request_with_503_and_a_retry_after_the_f
 ) -> None:
     declare_all(broker_settings)
     receiver = start_receiver(broker_settings)
-    connection = amqp.connect(broker_settings)
-    amqp.delete_queues(connection, [f"{broker_settings.namespace}.people.to-app"])
-    connection.release()
+    with open_broker(broker_settings) as broker:
+        broker.delete_queues([f"{broker_settings.namespace}.people.to-app"])
     body = fixture("connec_webhook__mixed_batch.json")
 
     refused = post_notification(receiver.url, body)

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from connec_sync.broker.publishing import make_publisher
-from connec_sync.broker.setup import declare_all, names_for
+from connec_sync.broker import declare_all, make_publisher
+from connec_sync.broker.setup import names_for
 from connec_sync.settings import BrokerSettings
 from tests.unit.sync.support import RecordingPublisher, SyncWorld, start_world
 

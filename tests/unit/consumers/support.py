@@ -1,5 +1,6 @@
 """Driving a consumer Worker in tests (memory:// here, RabbitMQ in tests/integration/consumers):
-a scripted fake pipeline, a worker running in a thread, publishing envelopes, reading queues."""
+a scripted fake pipeline, a worker running in a thread, publishing envelopes, reading queues,
+all through the broker interface."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from connec_sync.broker import amqp
-from connec_sync.broker.setup import queue_specs
+from connec_sync.broker import Message, TakenMessage, open_broker
 from connec_sync.naming import LIVE, Route
 from connec_sync.settings import BrokerSettings
 from consumers.outcomes import Applied, Outcome
@@ -54,34 +54,22 @@ def publish(
     """Publish an envelope (or raw bytes) to the work exchange, as a producer would."""
     raw = body if isinstance(body, bytes) else body.encode()
     message_id = None if isinstance(body, bytes) else body.message_id
-    connection = amqp.connect(settings)
-    try:
-        exchange = f"{settings.namespace}.work"
-        amqp.publish(connection, exchange, route.routing_key(lane), raw, message_id=message_id)
-    finally:
-        connection.release()
+    exchange = f"{settings.namespace}.work"
+    with open_broker(settings) as broker:
+        broker.publish([Message(exchange, route.routing_key(lane), raw, message_id)])
 
 
-def take_all(settings: BrokerSettings, queue: str) -> list[Any]:
-    """Remove and return every ready message of a queue (kombu messages: body, headers)."""
-    connection = amqp.connect(settings)
-    try:
-        channel = connection.channel()
-        taken = []
-        while (raw := channel.basic_get(queue, no_ack=True)) is not None:
-            taken.append(channel.message_to_python(raw))
-        channel.close()
-        return taken
-    finally:
-        connection.release()
+def take_all(settings: BrokerSettings, queue: str) -> list[TakenMessage]:
+    """Remove and return every ready message of a queue (body, headers, message id)."""
+    taken: list[TakenMessage] = []
+    with open_broker(settings) as broker:
+        broker.take(queue, taken.append, 10_000)
+    return taken
 
 
 def ready_count(settings: BrokerSettings, queue: str) -> int | None:
-    connection = amqp.connect(settings)
-    try:
-        return amqp.count(connection, queue).ready
-    finally:
-        connection.release()
+    with open_broker(settings) as broker:
+        return broker.count(queue).ready
 
 
 def wait_for(condition: Callable[[], Any], timeout_s: float = 10.0, what: str = "condition") -> Any:
@@ -109,8 +97,5 @@ def running(settings: BrokerSettings, handlers: dict[Route, Any]) -> Iterator[Wo
 
 
 def delete_topology(settings: BrokerSettings) -> None:
-    connection = amqp.connect(settings)
-    try:
-        amqp.delete_queues(connection, [spec.name for spec in queue_specs(settings)])
-    finally:
-        connection.release()
+    with open_broker(settings) as broker:
+        broker.delete_topology()

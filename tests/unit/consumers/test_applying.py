@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from connec_sync.naming import Names
-from consumers.applying import Applier, Job, record_key
 from consumers.outcomes import Applied
+from consumers.runtime.applying import Applier, Job, record_key
 from consumers.verdicts import APPLIED
 from tests.unit.consumers.support import envelope_for
 

@@ -6,10 +6,10 @@ import dataclasses
 import json
 from typing import Any
 
-from connec_sync.broker import amqp
+from connec_sync.broker import Broker, Message, TakenMessage
+from connec_sync.broker.headers import dead_letter_headers
 from connec_sync.broker.setup import names_for
 from connec_sync.settings import BrokerSettings
-from consumers.dead_letters import dead_letter_headers
 from schemas.envelope import Envelope
 
 FIRST, LAST = "2024-05-01T10:00:00.000000Z", "2024-05-01T10:05:00.000000Z"
@@ -34,7 +34,7 @@ def headers_for(reason: str, error: str = "name: required", last: str = LAST) ->
 
 
 def publish_dead_letter(
-    connection: Any,
+    opened: Broker,
     broker: BrokerSettings,
     *,
     body: bytes | None = None,
@@ -49,15 +49,15 @@ def publish_dead_letter(
     names = names_for(broker)
     key = names.route(entity, direction).routing_key()
     headers = headers_for(reason, last=last)
-    amqp.publish(connection, names.dead_letter_exchange, key, body, headers, message_id)
+    opened.publish([Message(names.dead_letter_exchange, key, body, message_id, headers)])
     return body
 
 
-def take_all(connection: Any, queue: str) -> list[amqp.TakenMessage]:
-    taken: list[amqp.TakenMessage] = []
-    amqp.drain(connection, queue, taken.append, 1000)
+def take_all(opened: Broker, queue: str) -> list[TakenMessage]:
+    taken: list[TakenMessage] = []
+    opened.take(queue, taken.append, 1000)
     return taken
 
 
-def decoded(message: amqp.TakenMessage) -> dict[str, Any]:
+def decoded(message: TakenMessage) -> dict[str, Any]:
     return dict(json.loads(message.body))

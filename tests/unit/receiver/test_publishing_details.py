@@ -6,10 +6,10 @@ import threading
 
 import pytest
 
-from connec_sync.broker.batches import Batch
-from connec_sync.broker.coalescing import COALESCING
-from connec_sync.broker.confirms import ConfirmingPublisher
-from connec_sync.broker.publishing import OutgoingMessage, PublishFailed
+from connec_sync.broker import Message, PublishFailed
+from connec_sync.broker.rabbitmq.batches import Batch
+from connec_sync.broker.rabbitmq.coalescing import COALESCING
+from connec_sync.broker.rabbitmq.confirms import ConfirmingPublisher
 
 
 def test_a_multiple_confirm_settles_every_lower_tag_once() -> None:
@@ -44,7 +44,7 @@ def test_no_confirm_and_a_stuck_io_thread_is_a_timeout_not_a_success() -> None:
     publisher = ConfirmingPublisher("amqp://guest:guest@127.0.0.1:1/%2F", confirm_timeout_s=0.05)
     publisher._thread = threading.Thread(target=lambda: None)  # an IO thread that never runs
     publisher._ready.set()
-    message = OutgoingMessage("ex", "people.to-app", b"{}", "m1")
+    message = Message("ex", "people.to-app", b"{}", "m1")
     with pytest.raises(PublishFailed) as failed:
         publisher.publish_batch([message])
     assert failed.value.reason == "timeout"

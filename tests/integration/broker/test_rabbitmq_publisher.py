@@ -1,3 +1,6 @@
+"""RabbitMQ only: the producers' publisher (pika, windowed confirms) from many threads, after a
+channel the broker closed, closed, and after an exception escaped its IO loop."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -7,11 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from connec_sync.broker import amqp
-from connec_sync.broker.confirms import ConfirmingPublisher
-from connec_sync.broker.publishing import OutgoingMessage, PublishFailed
-from connec_sync.broker.setup import declare_all, queue_specs
-from connec_sync.broker.topology import exchanges
+from connec_sync.broker import Message, PublishFailed, declare_all, open_broker
+from connec_sync.broker.rabbitmq.confirms import ConfirmingPublisher
 from connec_sync.naming import Names
 from connec_sync.settings import BrokerSettings
 from tests.private_broker import wait_until
@@ -19,10 +19,9 @@ from tests.private_broker import wait_until
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
 
-def messages(names: Names, count: int, routing_key: str = "people.to-app") -> list[OutgoingMessage]:
+def messages(names: Names, count: int, routing_key: str = "people.to-app") -> list[Message]:
     return [
-        OutgoingMessage(names.work_exchange, routing_key, b"{}", uuid.uuid4().hex)
-        for _ in range(count)
+        Message(names.work_exchange, routing_key, b"{}", uuid.uuid4().hex) for _ in range(count)
     ]
 
 
@@ -38,11 +37,8 @@ def declared(broker_settings: BrokerSettings) -> Iterator[tuple[Names, Confirmin
 
 
 def ready_count(settings: BrokerSettings, queue: str) -> int:
-    connection = amqp.connect(settings)
-    try:
-        return int(amqp.count(connection, queue).ready or 0)
-    finally:
-        connection.release()
+    with open_broker(settings) as broker:
+        return int(broker.count(queue).ready or 0)
 
 
 def test_batches_from_many_threads_are_all_confirmed_and_stored(
@@ -93,12 +89,8 @@ def test_a_missing_exchange_fails_the_batch_and_the_channel_recovers(
         publisher.publish_batch(messages(names, 2))
     finally:
         publisher.close()
-        connection = amqp.connect(fresh)
-        try:
-            amqp.delete_queues(connection, [spec.name for spec in queue_specs(fresh)])
-            amqp.delete_exchanges(connection, exchanges(names))
-        finally:
-            connection.release()
+        with open_broker(fresh) as broker:
+            broker.delete_topology()
 
 
 def test_a_closed_publisher_refuses_to_publish_and_closes_twice_quietly(

@@ -1,11 +1,11 @@
 """What a publishing thread waits on: the broker's confirms of one batch (connec_sync.broker.
-confirms completes it on its IO thread)."""
+rabbitmq.confirms completes it on its IO thread)."""
 
 from __future__ import annotations
 
 import threading
 
-from connec_sync.broker.publishing import PublishFailed
+from connec_sync.broker.errors import PublishFailed
 
 
 class Batch:

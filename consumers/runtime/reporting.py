@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from connec_sync import logs
+from connec_sync.broker import Delivery
 from consumers import metrics
-from consumers.deliveries import Delivery
 from consumers.outcomes import UNEXPECTED_ERROR
 from consumers.verdicts import DEAD_LETTERED, Verdict
 from schemas.envelope import Envelope

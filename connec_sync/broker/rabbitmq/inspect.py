@@ -26,8 +26,6 @@ class QueueFigures:
 
 def queue_figures(settings: BrokerSettings) -> dict[str, QueueFigures] | None:
     """Per queue name of the broker's vhost; None when neither source is available."""
-    if settings.is_memory:
-        return None
     vhost = unquote(urlsplit(settings.url).path.lstrip("/")) or "/"
     try:
         if settings.management_url:

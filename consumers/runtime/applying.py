@@ -1,6 +1,6 @@
 """Applying several records at once in one consumer process: `broker.concurrency` threads
-call the handlers while the worker's own thread keeps the broker connection (kombu is not
-thread-safe: every ack, publish and read stays on that thread).
+call the handlers while the worker's own thread keeps the broker consumer (a consumer and its
+deliveries belong to one thread: every ack, publish and read stays on that thread).
 
 A target API answers in tens to hundreds of milliseconds; one record at a time, a process
 would spend nearly all its time waiting. Any free thread takes the next record, but messages
@@ -20,8 +20,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from connec_sync import logs
+from connec_sync.broker import Delivery
 from connec_sync.naming import Route
-from consumers.deliveries import Delivery
 from consumers.outcomes import Handler
 from consumers.verdicts import Verdict, judge
 from schemas.envelope import Envelope

@@ -1,4 +1,4 @@
-"""pika, the producers' side of the broker seam: publishing batches with windowed confirms.
+"""pika, the producers' side of RabbitMQ: publishing batches with windowed confirms.
 
 One SelectConnection runs on its own IO thread; any thread may call `publish_batch`, which hands
 the batch to that thread, publishes every message (persistent, mandatory) without waiting, and
@@ -18,9 +18,10 @@ import pika
 from pika.adapters.select_connection import IOLoop
 
 from connec_sync import logs
-from connec_sync.broker.batches import Batch
-from connec_sync.broker.coalescing import CoalescingConnection
-from connec_sync.broker.publishing import OutgoingMessage, PublishFailed
+from connec_sync.broker.errors import PublishFailed
+from connec_sync.broker.messages import Message
+from connec_sync.broker.rabbitmq.batches import Batch
+from connec_sync.broker.rabbitmq.coalescing import CoalescingConnection
 
 #: longest a publish waits for a connection that is not up yet, in seconds
 CONNECT_WAIT_S = 2.0
@@ -54,8 +55,8 @@ class ConfirmingPublisher:
         self._blocked = False
         self._problem = "not connected yet"
         self._delay = RECONNECT_DELAY_S
-        self._pending: dict[int, tuple[Batch, str]] = {}  # delivery tag -> batch, message id
-        self._by_message_id: dict[str, Batch] = {}
+        self._pending: dict[int, tuple[Batch, str | None]] = {}  # delivery tag -> batch, message id
+        self._by_message_id: dict[str | None, Batch] = {}
         self._next_tag = 0
         self._first_open_tag = 1  # the lowest delivery tag no `multiple` confirm covered yet
 
@@ -74,7 +75,7 @@ class ConfirmingPublisher:
         self.start()
         return self._ready.is_set()
 
-    def publish_batch(self, messages: list[OutgoingMessage]) -> None:
+    def publish_batch(self, messages: list[Message]) -> None:
         if not messages:
             return
         self._await_link()
@@ -205,7 +206,7 @@ class ConfirmingPublisher:
             self._ready.set()
         log.info("publisher_unblocked")
 
-    def _publish(self, batch: Batch, messages: list[OutgoingMessage]) -> None:
+    def _publish(self, batch: Batch, messages: list[Message]) -> None:
         channel = self._channel
         if channel is None or not channel.is_open or self._blocked:
             batch.fail("blocked" if self._blocked else "disconnected", self._problem)
@@ -278,7 +279,7 @@ class ConfirmingPublisher:
             self._ioloop.stop()
 
 
-def _properties(message: OutgoingMessage) -> pika.BasicProperties:
+def _properties(message: Message) -> pika.BasicProperties:
     return pika.BasicProperties(
         content_type="application/json",
         delivery_mode=2,
