@@ -20,6 +20,7 @@ from connec_sync.broker import Message, declare_all, open_broker
 from connec_sync.broker.setup import queue_specs
 from connec_sync.settings import Settings
 from connec_sync.store import Store
+from mappers.registry import COLLECTIONS
 from sandboxes import testing
 
 BROKER_URL = os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
@@ -56,7 +57,7 @@ class Bench:
         #: how long the partner sandbox waits before each answer (kept across resets)
         self.partner_latency_s = 0.0
         self.settings = self.configure(0, "sqlite")
-        declare_all(self.settings.broker)
+        declare_all(self.settings.broker, COLLECTIONS)
 
     def configure(self, run: int, store: str) -> Settings:
         text = CONFIG.format(
@@ -135,7 +136,7 @@ class Bench:
     def close(self) -> None:
         try:
             with open_broker(self.settings.broker) as broker:
-                names = [s.name for s in queue_specs(self.settings.broker)]
+                names = [s.name for s in queue_specs(self.settings.broker, COLLECTIONS)]
                 broker.delete_queues([*names, f"{self.namespace}.raw"])
         finally:
             self.connec.stop()

@@ -22,6 +22,7 @@ from bench.common import Client, closed_loop, paced, percentile, rss_mb, wait_re
 from connec_sync.broker import BrokerUnavailable, declare_all, open_broker
 from connec_sync.broker.setup import names_for
 from connec_sync.settings import Settings
+from mappers.registry import COLLECTIONS
 
 #: seconds of each measurement; senders in the closed-loop runs; the paced rate
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
@@ -121,7 +122,7 @@ def purge(settings: Settings, attempts: int = 3) -> None:
     queue = names_for(settings.broker).route("people", "to-app").work_queue()
     for attempt in range(1, attempts + 1):
         try:
-            with open_broker(settings.broker) as broker:
+            with open_broker(settings.broker, COLLECTIONS) as broker:
                 broker.purge([queue])
             return
         except BrokerUnavailable:
@@ -160,7 +161,7 @@ def main() -> int:
         CONFIG.format(url=BROKER_URL, namespace=namespace, store=work / "store.db", workers=WORKERS)
     )
     settings = Settings.from_file(config)
-    declare_all(settings.broker)
+    declare_all(settings.broker, COLLECTIONS)
     try:
         results = measure_servers(config, settings)
     finally:
@@ -202,7 +203,7 @@ def report_results(ours: dict[str, Any], baseline: dict[str, Any]) -> None:
 
 
 def remove_topology(settings: Settings) -> None:
-    with open_broker(settings.broker) as broker:
+    with open_broker(settings.broker, COLLECTIONS) as broker:
         broker.delete_topology()
 
 

@@ -31,6 +31,7 @@ from bench._library_paths import EngineStatements, library_prepared
 from bench.common import write_results
 from connec_sync import logs
 from connec_sync.store import Store
+from mappers.registry import COLLECTIONS
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 KEEP_ABOVE = 0.05
@@ -107,9 +108,10 @@ def prepared_alone(calls: int = 3000) -> dict[str, float]:
 
 def coalescing_alone(bench: Bench, batches: int = 200) -> dict[str, float]:
     """One 50-message batch published and confirmed, CPU of this process (IO thread too)."""
-    from connec_sync.broker import coalescing
     from connec_sync.broker.confirms import ConfirmingPublisher
     from connec_sync.broker.publishing import OutgoingMessage
+
+    from connec_sync.broker import coalescing
 
     queue = f"{bench.namespace}.coalescing"
     amqp = consumer_bench.amqp
@@ -175,7 +177,7 @@ def receiver_whole(work: Path) -> dict[str, list[float]]:
         )
     )
     settings = receiver_bench.Settings.from_file(config)
-    receiver_bench.declare_all(settings.broker)
+    receiver_bench.declare_all(settings.broker, COLLECTIONS)
     measured: dict[str, list[float]] = {}
     try:
         for _ in range(ROUNDS):

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from connec_sync import logs
+from connec_sync.broker import open_broker
 from connec_sync.broker.setup import names_for
 from connec_sync.clients.http import RateGate
 from connec_sync.crash import FaultPoints
@@ -60,6 +61,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         handlers, background = consumer_parts(services, routes)
         if args.metrics_port:
             metrics.serve(args.metrics_port)
-        return run_until_signalled(Worker(settings.broker, handlers, background=background))
+        broker = open_broker(settings.broker, COLLECTIONS)  # every process declares it all
+        worker = Worker(settings.broker, handlers, broker=broker, background=background)
+        return run_until_signalled(worker)
     finally:
         store.close()

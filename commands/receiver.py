@@ -14,6 +14,7 @@ from connec_sync import logs
 from connec_sync.broker import BrokerUnavailable, Publisher, declare_all, make_publisher
 from connec_sync.settings import Settings
 from connec_sync.store import Store
+from mappers.registry import COLLECTIONS
 from operators.status_page import add_status_routes, live_facts
 from producers.receiver import create_app
 from producers.receiver.metrics import ReceiverMetrics
@@ -48,7 +49,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         store.close()
     try:
-        declare_all(settings.broker)
+        declare_all(settings.broker, COLLECTIONS)
     except BrokerUnavailable as error:
         print(f"connec-sync receiver: {error}", file=sys.stderr)
         return EXIT_UNAVAILABLE

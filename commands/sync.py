@@ -67,7 +67,7 @@ def _typed(parse: Any) -> Any:
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
     try:
-        declare_all(settings.broker)
+        declare_all(settings.broker, COLLECTIONS)
     except BrokerUnavailable as error:
         print(f"connec-sync sync: {error}", file=sys.stderr)
         return EXIT_UNAVAILABLE

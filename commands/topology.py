@@ -9,6 +9,7 @@ from typing import Any
 from connec_sync import logs
 from connec_sync.broker import BrokerUnavailable, declare_all
 from connec_sync.settings import Settings
+from mappers.registry import COLLECTIONS
 
 #: exit status when the broker cannot be reached
 EXIT_UNAVAILABLE = 3
@@ -26,7 +27,7 @@ def register(commands: Any) -> None:
 
 def run(settings: Settings, _args: argparse.Namespace) -> int:
     try:
-        count = declare_all(settings.broker)
+        count = declare_all(settings.broker, COLLECTIONS)
     except BrokerUnavailable as error:
         print(f"connec-sync topology: {error}", file=sys.stderr)
         return EXIT_UNAVAILABLE

@@ -39,6 +39,7 @@ from connec_sync.broker.setup import names_for, queue_specs
 from connec_sync.naming import Route
 from connec_sync.settings import BrokerSettings
 from connec_sync.store import DeadLetter
+from mappers.registry import COLLECTIONS
 from schemas.envelope import Envelope, UndecodableMessage, decode
 
 #: most dead letters taken from the queues per call, so a command or a page view stays quick
@@ -64,14 +65,14 @@ def collect_dead_letters(
     """Move up to `limit` dead letters from every dead-letter queue into `store.dead_letters`.
     Raises BrokerUnavailable when the broker cannot be reached."""
     own = broker is None
-    broker = broker or open_broker(settings)
+    broker = broker or open_broker(settings, COLLECTIONS)
     taken, stored = 0, [0]
 
     def keep(route: Route, message: TakenMessage) -> None:
         stored[0] += bool(store.dead_letters.add(**dead_letter_row(route, message)))
 
     try:
-        for spec in queue_specs(settings):
+        for spec in queue_specs(settings, COLLECTIONS):
             if spec.role == "dead" and spec.route is not None and taken < limit:
                 taken += broker.take(spec.name, partial(keep, spec.route), limit - taken)
     finally:

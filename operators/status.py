@@ -8,6 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 from connec_sync.broker import Broker, BrokerUnavailable, open_broker
 from connec_sync.broker.setup import queue_specs
 from connec_sync.settings import Settings
+from mappers.registry import COLLECTIONS
 from operators.dead_letters import collect_dead_letters
 
 #: what an unreachable or lost broker raises while the facts are gathered
@@ -27,7 +28,7 @@ def queue_facts(settings: Settings, broker: Broker) -> dict[str, Any]:
     """Every work, backfill, retry and dead-letter queue with ready, unacked and consumers."""
     unacked = broker.unacked_counts()
     rows = []
-    for spec in queue_specs(settings.broker):
+    for spec in queue_specs(settings.broker, COLLECTIONS):
         counted = broker.count(spec.name)
         assert spec.route is not None
         rows.append(
@@ -103,7 +104,7 @@ def status_facts(settings: Settings, store: Any) -> dict[str, Any]:
 
 
 def _broker_facts(settings: Settings, store: Any) -> dict[str, Any]:
-    with open_broker(settings.broker) as broker:
+    with open_broker(settings.broker, COLLECTIONS) as broker:
         collected = collect_dead_letters(settings.broker, store, broker)
         return queue_facts(settings, broker) | {"collected": vars(collected)}
 
@@ -115,7 +116,7 @@ def route_facts(
     the dead letters kept in the store by reason (pending replay) and by replay state."""
     by_name = {row["name"]: row for row in queues}
     routes: dict[tuple[str, str], dict[str, Any]] = {}
-    for spec in queue_specs(settings.broker):
+    for spec in queue_specs(settings.broker, COLLECTIONS):
         assert spec.route is not None
         key = (spec.route.entity, spec.route.direction)
         row = routes.setdefault(key, _empty_route(*key))

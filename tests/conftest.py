@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 from connec_sync.broker import open_broker
 from connec_sync.broker.setup import queue_specs
 from connec_sync.settings import BrokerSettings
+from mappers.registry import COLLECTIONS
 from tests import services
 
 
@@ -52,8 +53,8 @@ class NamespacePool:
         return BrokerSettings(url=self.url, namespace=namespace, retry_delays_s=(1, 2))
 
     def give_back(self, settings: BrokerSettings) -> None:
-        with open_broker(settings) as broker:
-            names = [spec.name for spec in queue_specs(settings)]
+        with open_broker(settings, COLLECTIONS) as broker:
+            names = [spec.name for spec in queue_specs(settings, COLLECTIONS)]
             broker.purge(names)
             if any(broker.count(name).consumers for name in names):
                 broker.delete_topology()
@@ -64,7 +65,7 @@ class NamespacePool:
     def delete_all(self) -> None:
         for namespace in self.made:
             settings = BrokerSettings(url=self.url, namespace=namespace, retry_delays_s=(1, 2))
-            with open_broker(settings) as broker:
+            with open_broker(settings, COLLECTIONS) as broker:
                 broker.delete_topology()
 
 

@@ -159,7 +159,7 @@ class System:
         self.sides = sides
         self.settings = sides.settings
         self.names = Names(self.settings.broker.namespace)
-        declare_all(self.settings.broker)
+        declare_all(self.settings.broker, COLLECTIONS)
         self.publisher = make_publisher(
             dataclasses.replace(self.settings.broker, confirm_timeout_s=5.0)
         )

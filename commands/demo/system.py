@@ -10,7 +10,7 @@ from commands.demo import settings as demo
 from commands.demo.data import CUSTOMERS
 from commands.demo.users import SimulatedUsers, seed
 from commands.receiver import receiver_app
-from connec_sync.broker import declare_all, make_publisher
+from connec_sync.broker import declare_all, make_publisher, open_broker
 from connec_sync.broker.setup import names_for
 from connec_sync.http_server import RunningServer, serve_in_thread
 from connec_sync.naming import DIRECTIONS
@@ -78,7 +78,7 @@ def _serve(starter: Any, port: int, **options: Any) -> Any:
 
 def _start_pipeline(system: Demo, receiver_port: int) -> None:
     settings = system.settings
-    declare_all(settings.broker)
+    declare_all(settings.broker, COLLECTIONS)
     system.publisher = make_publisher(settings.broker)
     system.publisher.start()
     app = receiver_app(settings, system.store, system.publisher, ReceiverMetrics())
@@ -89,7 +89,8 @@ def _start_pipeline(system: Demo, receiver_port: int) -> None:
     names = names_for(settings.broker)
     routes = [names.route(entity, direction) for entity in COLLECTIONS for direction in DIRECTIONS]
     handlers, background = consumer_parts(ConsumerServices(settings, system.store), routes)
-    system.worker = Worker(settings.broker, handlers, background=background)
+    broker = open_broker(settings.broker, COLLECTIONS)
+    system.worker = Worker(settings.broker, handlers, broker=broker, background=background)
     thread = threading.Thread(target=system.worker.run, name="consumers", daemon=True)
     thread.start()
     system.threads.append(thread)

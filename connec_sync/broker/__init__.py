@@ -5,6 +5,8 @@ pika, imported nowhere else) and `memory` (`memory://`, a pure-Python broker in 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from connec_sync.broker.deliveries import Consumer, Delivery
 from connec_sync.broker.errors import BrokerUnavailable, ConnectionLost, PublishFailed
 from connec_sync.broker.interface import Broker
@@ -28,15 +30,16 @@ __all__ = [
 ]
 
 
-def open_broker(settings: BrokerSettings) -> Broker:
-    """The broker `settings.url` names (connecting only when first used)."""
+def open_broker(settings: BrokerSettings, entities: Sequence[str] = ()) -> Broker:
+    """The broker `settings.url` names (connecting only when first used), declaring the queues
+    of `entities` (the domain's entity names, passed in from above)."""
     if settings.is_memory:
         from connec_sync.broker.memory import MemoryBroker  # a memory:// process needs no kombu
 
-        return MemoryBroker(settings)
+        return MemoryBroker(settings, entities)
     from connec_sync.broker.rabbitmq import RabbitBroker
 
-    return RabbitBroker(settings)
+    return RabbitBroker(settings, entities)
 
 
 def make_publisher(settings: BrokerSettings) -> Publisher:
@@ -44,7 +47,8 @@ def make_publisher(settings: BrokerSettings) -> Publisher:
     return open_broker(settings).publisher()
 
 
-def declare_all(settings: BrokerSettings) -> int:
-    """Declare every exchange and queue; idempotent. Returns the number of queues."""
-    with open_broker(settings) as broker:
+def declare_all(settings: BrokerSettings, entities: Sequence[str]) -> int:
+    """Declare every exchange and the queues of `entities`; idempotent. Returns the number of
+    queues."""
+    with open_broker(settings, entities) as broker:
         return broker.declare()

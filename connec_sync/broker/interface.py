@@ -14,13 +14,14 @@ from collections.abc import Callable, Iterable, Sequence
 from connec_sync.broker.deliveries import Consumer
 from connec_sync.broker.messages import Message, Publisher, QueueCount, TakenMessage
 from connec_sync.broker.setup import names_for, queue_specs
-from connec_sync.broker.topology import exchanges
+from connec_sync.broker.topology import QueueSpec, exchanges
 from connec_sync.naming import Route
 from connec_sync.settings import BrokerSettings
 
 
 class Broker(ABC):
-    """One deployment's broker (`settings`: URL, namespace, retry tiers, delivery limit).
+    """One deployment's broker (`settings`: URL, namespace, retry tiers, delivery limit) and
+    the entities whose queues it declares (none: only exchanges; enough to publish and take).
 
     Operator calls use a connection of the broker object's own, opened on first use; a consumer
     or publisher has its own. Raises BrokerUnavailable when the broker cannot be reached."""
@@ -28,9 +29,14 @@ class Broker(ABC):
     #: whether what the broker holds survives a restart of the broker (not of this process)
     durable = True
 
-    def __init__(self, settings: BrokerSettings) -> None:
+    def __init__(self, settings: BrokerSettings, entities: Sequence[str] = ()) -> None:
         self.settings = settings
+        self.entities = tuple(entities)
         self.names = names_for(settings)
+
+    def queue_specs(self) -> list[QueueSpec]:
+        """Every queue of the broker's entities."""
+        return queue_specs(self.settings, self.entities)
 
     @abstractmethod
     def declare(self) -> int:
@@ -84,7 +90,7 @@ class Broker(ABC):
 
     def delete_topology(self) -> None:
         """Remove every queue and exchange of the deployment (tests, benchmarks)."""
-        self.delete_queues(spec.name for spec in queue_specs(self.settings))
+        self.delete_queues(spec.name for spec in self.queue_specs())
         self.delete_exchanges(exchanges(self.names))
 
     def __enter__(self) -> Broker:

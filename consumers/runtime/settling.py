@@ -23,9 +23,7 @@ class Settler:
     tiers: Sequence[int]
     rng: random.Random
 
-    def settle(
-        self, delivery: Delivery, envelope: Envelope | None, verdict: Verdict
-    ) -> Verdict:
+    def settle(self, delivery: Delivery, envelope: Envelope | None, verdict: Verdict) -> Verdict:
         """Act on the verdict; returns it as carried out (with the delay tier of a retry). A
         lost connection raises ConnectionLost (the broker redelivers the message); any other
         failure requeues the message, to be tried again."""

@@ -78,7 +78,7 @@ class Worker:
         #: services the worker runs while it consumes (e.g. the link-back sender)
         self.background = list(background)
         self.rng = rng or random.Random()
-        self.broker = broker or open_broker(settings)
+        self.broker = broker or open_broker(settings, sorted({r.entity for r in self.handlers}))
         self.settler = Settler(settings.retry_delays_s, self.rng)
         #: set while subscribed (cleared when the connection is lost)
         self.ready = threading.Event()

@@ -13,7 +13,6 @@ from connec_sync.broker.interface import Broker
 from connec_sync.broker.memory.consumer import MemoryConsumer
 from connec_sync.broker.memory.node import Node
 from connec_sync.broker.messages import Message, Publisher, QueueCount, TakenMessage
-from connec_sync.broker.setup import queue_specs
 from connec_sync.broker.topology import exchanges
 from connec_sync.naming import Route
 from connec_sync.settings import BrokerSettings
@@ -33,12 +32,12 @@ def node_for(url: str) -> Node:
 class MemoryBroker(Broker):
     durable = False
 
-    def __init__(self, settings: BrokerSettings) -> None:
-        super().__init__(settings)
+    def __init__(self, settings: BrokerSettings, entities: Sequence[str] = ()) -> None:
+        super().__init__(settings, entities)
         self.node = node_for(settings.url)
 
     def declare(self) -> int:
-        return self.node.declare(exchanges(self.names), queue_specs(self.settings))
+        return self.node.declare(exchanges(self.names), self.queue_specs())
 
     def consume(self, routes: Sequence[Route], prefetch: int) -> MemoryConsumer:
         self.declare()

@@ -16,7 +16,6 @@ from connec_sync.broker.rabbitmq import connections, inspect
 from connec_sync.broker.rabbitmq.confirms import ConfirmingPublisher
 from connec_sync.broker.rabbitmq.connections import CHANNEL_ERRORS, CONNECTION_ERRORS
 from connec_sync.broker.rabbitmq.consumer import RabbitConsumer
-from connec_sync.broker.setup import queue_specs
 from connec_sync.naming import Route
 from connec_sync.settings import BrokerSettings
 
@@ -29,20 +28,18 @@ _LOST: tuple[type[Exception], ...] = (ConnectionLost, *CONNECTION_ERRORS)
 class RabbitBroker(Broker):
     """RabbitMQ 3.10+ (quorum queues): see interface.Broker."""
 
-    def __init__(self, settings: BrokerSettings) -> None:
-        super().__init__(settings)
+    def __init__(self, settings: BrokerSettings, entities: Sequence[str] = ()) -> None:
+        super().__init__(settings, entities)
         self._connection: kombu.Connection | None = None
 
     def declare(self) -> int:
-        return self._on_connection(
-            lambda c: connections.declare(c, self.names, queue_specs(self.settings))
-        )
+        return self._on_connection(lambda c: connections.declare(c, self.names, self.queue_specs()))
 
     def consume(self, routes: Sequence[Route], prefetch: int) -> RabbitConsumer:
         # one attempt: the caller (the consumer runtime) decides when to try again
         connection = connections.open_connection(self.settings, retries=0)
         try:
-            connections.declare(connection, self.names, queue_specs(self.settings))
+            connections.declare(connection, self.names, self.queue_specs())
             return RabbitConsumer(connection, routes, prefetch)
         except (*CONNECTION_ERRORS, *CHANNEL_ERRORS) as error:
             connection.collect()

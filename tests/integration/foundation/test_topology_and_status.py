@@ -14,6 +14,7 @@ import pytest
 from connec_sync.broker import Message, PublishFailed, declare_all, open_broker
 from connec_sync.broker.setup import names_for, queue_specs
 from connec_sync.settings import BrokerSettings
+from mappers.registry import COLLECTIONS
 
 
 def cli(settings: BrokerSettings, tmp_path, *args: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
@@ -33,7 +34,7 @@ def declared(settings: BrokerSettings) -> dict[str, object]:
     """Queue name -> arguments, as the broker itself reports them."""
     if shutil.which("rabbitmqctl") is None:  # a remote broker: existence is what we can see
         with open_broker(settings) as broker:
-            return {s.name: broker.count(s.name).exists for s in queue_specs(settings)}
+            return {s.name: broker.count(s.name).exists for s in queue_specs(settings, COLLECTIONS)}
     listed = subprocess.run(
         ["rabbitmqctl", "list_queues", "-q", "--formatter", "json", "name", "arguments"],
         capture_output=True,
@@ -56,7 +57,7 @@ def test_topology_run_twice_leaves_the_same_topology(
     second = cli(broker_settings, tmp_path, "topology")
     assert second.returncode == 0, second.stderr
     assert declared(broker_settings) == after_first
-    assert set(after_first) == {spec.name for spec in queue_specs(broker_settings)}
+    assert set(after_first) == {spec.name for spec in queue_specs(broker_settings, COLLECTIONS)}
 
 
 def test_status_json_lists_every_queue_with_its_counts(
@@ -69,7 +70,7 @@ def test_status_json_lists_every_queue_with_its_counts(
         broker.publish([Message(names.work_exchange, route.routing_key(), b"{}", "m-1")])
     done, facts = settled_status(broker_settings, tmp_path)
     rows = {row["name"]: row for row in facts["queues"]}
-    assert set(rows) == {spec.name for spec in queue_specs(broker_settings)}
+    assert set(rows) == {spec.name for spec in queue_specs(broker_settings, COLLECTIONS)}
     assert {row["role"] for row in rows.values()} == {"work", "backfill", "retry", "dead"}
     assert rows[route.work_queue()]["ready"] == 1
     assert all(row["exists"] and row["consumers"] == 0 for row in rows.values())
@@ -112,7 +113,7 @@ def test_topology_says_when_the_broker_is_unreachable(tmp_path, command: str) ->
 def test_an_unroutable_publish_raises_and_the_next_publish_is_confirmed_on_its_own(
     broker_settings: BrokerSettings,
 ) -> None:
-    declare_all(broker_settings)
+    declare_all(broker_settings, COLLECTIONS)
     names = names_for(broker_settings)
     route = names.route("items", "to-connec")
     with open_broker(broker_settings) as broker:
