@@ -2,19 +2,23 @@
 
 - **alone**: each shortcut and its library path on the same inputs in this process, CPU time
   per operation, as a ratio (library / shortcut: 2.0 means the shortcut does it in half);
-- **whole**: one consumer process's records/s (SQLite and PostgreSQL, bench.consumer's run)
-  and the receiver's records/s (50-record notifications, bench.receiver's run), with every
-  shortcut on, then with one switched off; the gain is on / off - 1.
+- **whole**: one consumer process (SQLite and PostgreSQL, bench.consumer's run) and the
+  receiver (50-record notifications, bench.receiver's run), with every shortcut on, then with
+  one switched off: records/s, and the CPU the process (the receiver: master and workers) spent
+  per record. The gain is CPU per record off / on - 1: the throughput a CPU-bound process gains,
+  and a figure that stays steady while other work shares the machine (records/s does not).
 
 A shortcut is kept only when its whole gain is over KEEP_ABOVE (5 %) of a consumer's or the
 receiver's throughput. Rounds are interleaved, so a noisy moment on a shared machine hits
-every case alike; the best round of each case counts.
+every case alike; the best round of each case counts (the least CPU per record).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -26,7 +30,7 @@ from typing import Any
 
 from bench import consumer as consumer_bench
 from bench import receiver as receiver_bench
-from bench._consumer_setup import Bench
+from bench._consumer_setup import Bench, cpu_seconds
 from bench._library_paths import EngineStatements, library_prepared
 from bench.common import write_results
 from connec_sync import logs
@@ -146,10 +150,10 @@ def _ratio(timings: dict[str, float], per: str) -> dict[str, Any]:
 # -- whole -----------------------------------------------------------------------------------
 
 
-def consumer_whole(bench: Bench) -> dict[str, dict[str, list[float]]]:
-    """records/s of one consumer process per store, all on and each shortcut off, interleaved."""
+def consumer_whole(bench: Bench) -> dict[str, dict[str, list[dict[str, float]]]]:
+    """One consumer process per store, all on and each shortcut off, interleaved."""
     cases = ("all_on", *CONSUMER_SHORTCUTS)
-    measured: dict[str, dict[str, list[float]]] = {"sqlite": {}, "pg": {}}
+    measured: dict[str, dict[str, list[dict[str, float]]]] = {"sqlite": {}, "pg": {}}
     run = 1000
     for _ in range(ROUNDS):
         for store in measured:
@@ -157,15 +161,14 @@ def consumer_whole(bench: Bench) -> dict[str, dict[str, list[float]]]:
                 run += 1
                 without = () if case == "all_on" else (case,)
                 figures = consumer_bench.ours(bench, 1, store, run, without=without)
-                measured[store].setdefault(case, []).append(figures["records_per_s"])
-                print(
-                    f"  consumer {store} {case}: {figures['records_per_s']:.0f} rec/s", flush=True
-                )
+                kept = {k: figures[k] for k in ("records_per_s", "cpu_ms_per_record")}
+                measured[store].setdefault(case, []).append(kept)
+                print(f"  consumer {store} {case}: {_figures(kept)}", flush=True)
     return measured
 
 
-def receiver_whole(work: Path) -> dict[str, list[float]]:
-    """records/s of the receiver (50-record notifications), all on and each shortcut off."""
+def receiver_whole(work: Path) -> dict[str, list[dict[str, float]]]:
+    """The receiver (50-record notifications), all on and each shortcut off."""
     config = work / "receiver.toml"
     namespace = f"bench-{uuid.uuid4().hex[:8]}"
     config.write_text(
@@ -178,7 +181,7 @@ def receiver_whole(work: Path) -> dict[str, list[float]]:
     )
     settings = receiver_bench.Settings.from_file(config)
     receiver_bench.declare_all(settings.broker, COLLECTIONS)
-    measured: dict[str, list[float]] = {}
+    measured: dict[str, list[dict[str, float]]] = {}
     try:
         for _ in range(ROUNDS):
             for case in ("all_on", *RECEIVER_SHORTCUTS):
@@ -186,20 +189,38 @@ def receiver_whole(work: Path) -> dict[str, list[float]]:
                 command = [sys.executable, "-m", "bench._without", *without, "--"]
                 command += ["--config", str(config), "--log-level", "warning"]
                 command += ["receiver", "--port", "18183"]
-                with receiver_bench.server(command, 18183):
+                with receiver_bench.server(command, 18183) as process:
+                    before = tree_cpu_seconds(process.pid)
                     rate = receiver_bench.measure_phase("50", 18183)["records_per_s_50"]
+                    cpu = tree_cpu_seconds(process.pid) - before
                 receiver_bench.purge(settings)
-                measured.setdefault(case, []).append(rate)
-                print(f"  receiver {case}: {rate:.0f} rec/s", flush=True)
+                records = rate * receiver_bench.SECONDS
+                kept = {"records_per_s": rate, "cpu_ms_per_record": 1000 * cpu / max(records, 1)}
+                measured.setdefault(case, []).append(kept)
+                print(f"  receiver {case}: {_figures(kept)}", flush=True)
     finally:
         receiver_bench.remove_topology(settings)
     return measured
 
 
-def gains(measured: dict[str, list[float]]) -> dict[str, float]:
-    """Per shortcut: best records/s all on over best with it off, minus 1."""
-    on = max(measured["all_on"])
-    return {case: on / max(rates) - 1 for case, rates in measured.items() if case != "all_on"}
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process and its children (a gunicorn master and its workers)."""
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False)  # noqa: S603,S607
+    return sum(cpu_seconds(int(each)) for each in [pid, *found.stdout.split()])
+
+
+def _figures(kept: dict[str, float]) -> str:
+    return f"{kept['records_per_s']:.0f} rec/s, {kept['cpu_ms_per_record']:.2f} ms CPU/rec"
+
+
+def gains(measured: dict[str, list[dict[str, float]]]) -> dict[str, float]:
+    """Per shortcut: the least CPU per record with it off over the least all on, minus 1."""
+    on = min(run["cpu_ms_per_record"] for run in measured["all_on"])
+    return {
+        case: min(run["cpu_ms_per_record"] for run in runs) / on - 1
+        for case, runs in measured.items()
+        if case != "all_on"
+    }
 
 
 # -- report ----------------------------------------------------------------------------------
@@ -239,6 +260,7 @@ def table(results: dict[str, Any]) -> str:
 
 def main() -> int:
     logs.configure("warning")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stopped: still clean up
     work = Path(tempfile.mkdtemp(prefix="bench-shortcuts-"))
     bench = Bench(work)
     load = os.getloadavg()
