@@ -7,56 +7,19 @@ each entry says what the shortcut is and what the library does instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
-
-import requests
-from sqlalchemy import Engine
-
-from connec_sync.store.engine import READ
-
-
-class EngineStatements:
-    """The id map's and link-backs' statements through SQLAlchemy's own execution (a Connection
-    from the pool per statement, its execution context and type processing), the interface of
-    connec_sync.store.direct.Direct."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-
-    def write(self, statement: Any, values: Mapping[str, Any]) -> dict[str, Any] | None:
-        rows = self.write_all(statement, values)
-        return rows[0] if rows else None
-
-    def write_all(self, statement: Any, values: Mapping[str, Any]) -> list[dict[str, Any]]:
-        with self._engine.begin() as connection:
-            result = connection.execute(statement, dict(values))
-            return [dict(row) for row in result.mappings()] if result.returns_rows else []
-
-    def read(self, statement: Any, values: Mapping[str, Any]) -> dict[str, Any] | None:
-        with self._engine.connect().execution_options(**READ) as connection:
-            row = connection.execute(statement, dict(values)).mappings().first()
-        return dict(row) if row is not None else None
-
-    def close(self) -> None:
-        """Nothing kept: every statement took its connection from the pool."""
-
-
-def library_prepared(session: Any, method: str, url: str, **options: Any) -> Any:
-    """The request as requests' Session prepares it (settings, cookies and hooks merged)."""
-    return session.session.prepare_request(requests.Request(method, url, **options))
+from collections.abc import Callable
 
 
 def _direct_off() -> None:
-    from connec_sync.store import direct
+    from connec_sync.store import sqlalchemy_execution as execution
 
-    direct.Direct.of = classmethod(lambda _cls, engine: EngineStatements(engine))  # type: ignore[assignment,method-assign]
+    execution.Direct.of = classmethod(lambda _cls, engine: execution.EngineStatements(engine))  # type: ignore[assignment,method-assign]
 
 
 def _prepared_off() -> None:
-    from connec_sync.clients.http import JsonSession
+    from connec_sync.clients.request_preparation import RequestPreparation
 
-    JsonSession._prepared = library_prepared  # type: ignore[assignment,method-assign]
+    RequestPreparation.prepared = RequestPreparation.library  # type: ignore[method-assign]
 
 
 def _coalescing_off() -> None:

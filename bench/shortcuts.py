@@ -31,10 +31,10 @@ from typing import Any
 from bench import consumer as consumer_bench
 from bench import receiver as receiver_bench
 from bench._consumer_setup import Bench, cpu_seconds
-from bench._library_paths import EngineStatements, library_prepared
 from bench.common import write_results
 from connec_sync import logs
 from connec_sync.store import Store
+from connec_sync.store.sqlalchemy_execution import EngineStatements
 from mappers.registry import COLLECTIONS
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
@@ -97,10 +97,10 @@ def prepared_alone(calls: int = 3000) -> dict[str, float]:
     url, headers = "http://127.0.0.1:1/v1/accounts/a/contacts", {"Idempotency-Key": "k" * 64}
 
     def shortcut() -> Any:
-        return session._prepared("POST", url, json=body, headers=headers)
+        return session.preparation.prepared("POST", url, json=body, headers=headers)
 
     def library() -> Any:
-        return library_prepared(session, "POST", url, json=body, headers=headers)
+        return session.preparation.library("POST", url, json=body, headers=headers)
 
     timings = {
         "shortcut": best_of(5, lambda: cpu_per_call(shortcut, calls)),

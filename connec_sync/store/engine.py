@@ -70,7 +70,7 @@ def _sqlite_engine(url: Any) -> Engine:
     return engine
 
 
-#: per SQLite engine, its writers' turn (connec_sync.store.direct takes it too)
+#: per SQLite engine, its writers' turn (connec_sync.store.sqlalchemy_execution takes it too)
 _writers: weakref.WeakKeyDictionary[Engine, _Writers] = weakref.WeakKeyDictionary()
 
 

@@ -1,4 +1,6 @@
-"""Statements run on the database driver's connection itself: the consumers' hot path.
+"""The consumers' hot statements run on the database driver's connection itself, in place of
+SQLAlchemy's statement execution (`Connection.execute`); `EngineStatements` below is that
+library path, with the same interface, for the parity test and `make bench` (bench/shortcuts.py).
 
 A consumer runs two id map transactions per applied record (the claim, then the record of what
 was applied). Through SQLAlchemy's Connection each one cost about 250 µs of CPU more than the
@@ -29,7 +31,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
 
-from connec_sync.store.engine import sqlite_writers
+from connec_sync.store.engine import READ, sqlite_writers
 
 
 @dataclass(frozen=True)
@@ -240,3 +242,29 @@ def _result_processor(kind: Any, dialect: Any) -> Callable[[Any], Any] | None:
     """What SQLAlchemy does to a column of `kind` the driver returned (SQLite's text back to an
     aware datetime, its integers to booleans); None when nothing."""
     return kind.dialect_impl(dialect).result_processor(dialect, None)
+
+
+class EngineStatements:
+    """The library path Direct replaces: the same calls through SQLAlchemy's own execution (a
+    Connection from the pool per statement, its execution context and type processing). The
+    parity test runs the id map through both; `make bench` measures one against the other."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def write(self, statement: Any, values: Mapping[str, Any]) -> dict[str, Any] | None:
+        rows = self.write_all(statement, values)
+        return rows[0] if rows else None
+
+    def write_all(self, statement: Any, values: Mapping[str, Any]) -> list[dict[str, Any]]:
+        with self._engine.begin() as connection:
+            result = connection.execute(statement, dict(values))
+            return [dict(row) for row in result.mappings()] if result.returns_rows else []
+
+    def read(self, statement: Any, values: Mapping[str, Any]) -> dict[str, Any] | None:
+        with self._engine.connect().execution_options(**READ) as connection:
+            row = connection.execute(statement, dict(values)).mappings().first()
+        return dict(row) if row is not None else None
+
+    def close(self) -> None:
+        """Nothing kept: every statement took its connection from the pool."""

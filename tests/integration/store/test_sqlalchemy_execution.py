@@ -1,9 +1,11 @@
-"""The id map's driver path (connec_sync.store.direct) on SQLite and on PostgreSQL: what it writes
-reads back the same through SQLAlchemy, its errors are SQLAlchemy's, and a failed write leaves
-the store usable (the SQLite writers' turn is given back)."""
+"""The id map's driver path (connec_sync.store.sqlalchemy_execution) on SQLite and on
+PostgreSQL: it answers as SQLAlchemy's own execution does (the parity test), what it writes reads
+back the same through SQLAlchemy, its errors are SQLAlchemy's, and a failed write leaves the
+store usable (the SQLite writers' turn is given back)."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -14,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from connec_sync.store import Store, tables
 from connec_sync.store import idmap_sql as sql
-from connec_sync.store.direct import Direct
+from connec_sync.store.sqlalchemy_execution import Direct, EngineStatements
 
 
 @pytest.fixture
@@ -115,3 +117,51 @@ def test_threads_keep_connections_outside_the_pool(store: Store) -> None:
     with ThreadPoolExecutor(max_workers=16) as pool:
         assert all(pool.map(claim, range(16)))
     assert len(store.id_map.links(org)) == 16
+
+
+def a_record_applied(store: Store, statements: object, group: str, until: datetime) -> list[object]:
+    """One record's life in the id map, its statements run by `statements`: what each call
+    answered, and the row it left (without the ids, times and organization, which differ)."""
+    store.id_map._direct = statements  # type: ignore[assignment]
+    store.link_backs._direct = statements  # type: ignore[assignment]
+    org = store.organizations.upsert(
+        tenant="default", group_id=group, account=f"acct-{group}", entities={"people": "both"}
+    )
+    id_map = store.id_map
+    link, claimed = id_map.claim(org.id, "people", connec_id="c-1", lease=("me", until))
+    found = id_map.find(org.id, "people", connec_id="c-1")
+    leased = id_map.acquire_lease(link.id, "me", until + timedelta(seconds=5))
+    busy = id_map.acquire_lease(link.id, "other", until)
+    joined = id_map.join_ids(link.id, partner_id="p-1", owner="me", name="Ann", to_app_pending=True)
+    id_map.record(
+        link.id,
+        "me",
+        to_app_version="2026-12-01T10:00:00.000000+00:00",
+        to_app_hash="h1",
+        pending_link_back='{"people": {"id": []}}',
+        link_back_due=None,
+        link_back_tries=0,
+    )
+    claimed_backs = store.link_backs.claim_due(until)
+    answers = [claimed, found, leased, busy, joined, id_map.by_id(link.id)]
+    answers += [(back.entity, back.connec_id, back.body, back.tries) for back in claimed_backs]
+    return [_without_identity(answer) for answer in answers]
+
+
+def _without_identity(answer: object) -> object:
+    if not dataclasses.is_dataclass(answer) or isinstance(answer, type):
+        return answer
+    facts = dataclasses.asdict(answer)
+    for name in ("id", "organization_id"):
+        facts.pop(name, None)
+    return facts
+
+
+def test_the_driver_path_answers_as_sqlalchemys_own_execution(store: Store) -> None:
+    """The parity test: the same calls, with the same inputs, through Direct and through
+    EngineStatements (the library path it replaces) give the same answers and rows."""
+    until = datetime.now(UTC) + timedelta(seconds=60)
+    ours = a_record_applied(store, Direct.of(store.engine), "cld-driver", until)
+    library = a_record_applied(store, EngineStatements(store.engine), "cld-library", until)
+    assert ours == library
+    assert ours[0] is True and ours[3] is None and ours[-1][0] == "people"
