@@ -23,7 +23,7 @@ def _prepared_off() -> None:
 
 
 def _coalescing_off() -> None:
-    from connec_sync.broker import coalescing
+    from connec_sync.broker.rabbitmq import coalescing
 
     coalescing.COALESCING = False
 

@@ -112,17 +112,14 @@ def prepared_alone(calls: int = 3000) -> dict[str, float]:
 
 def coalescing_alone(bench: Bench, batches: int = 200) -> dict[str, float]:
     """One 50-message batch published and confirmed, CPU of this process (IO thread too)."""
-    from connec_sync.broker.confirms import ConfirmingPublisher
-    from connec_sync.broker.publishing import OutgoingMessage
+    from connec_sync.broker import Message, make_publisher, open_broker
+    from connec_sync.broker.rabbitmq import coalescing
 
-    from connec_sync.broker import coalescing
-
-    queue = f"{bench.namespace}.coalescing"
-    amqp = consumer_bench.amqp
-    connection = amqp.connect(bench.settings.broker)
-    connection.default_channel.queue_declare(queue, durable=True, auto_delete=False)
-    batch = [OutgoingMessage("", queue, b'{"n": %d}' % n, uuid.uuid4().hex) for n in range(50)]
-    publisher = ConfirmingPublisher(consumer_bench.BROKER_URL)
+    route = bench.settings.broker.namespace, "people.to-app"
+    batch = [
+        Message(f"{route[0]}.work", route[1], b'{"n": %d}' % n, uuid.uuid4().hex) for n in range(50)
+    ]
+    publisher = make_publisher(bench.settings.broker)
     timings = {}
     try:
         for label, on in (("shortcut", True), ("library", False)):
@@ -133,8 +130,8 @@ def coalescing_alone(bench: Bench, batches: int = 200) -> dict[str, float]:
     finally:
         coalescing.COALESCING = True
         publisher.close()
-        connection.default_channel.queue_delete(queue)
-        connection.release()
+        with open_broker(bench.settings.broker) as broker:
+            broker.purge([f"{route[0]}.people.to-app"])
     return _ratio(timings, "50-message batch")
 
 
