@@ -24,6 +24,7 @@ import secrets
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -56,7 +57,7 @@ MODULES = ("account_invoice", "party_relationship", "country")
 CACHE_ENV = "CONNEC_SYNC_TRYTON_CACHE"
 #: part of the template key: raise it when a template's contents change other than through
 #: bootstrap.py's source (which is in the key already)
-TEMPLATE_FORMAT = 2
+TEMPLATE_FORMAT = 3
 #: longest wait for a template to be made (trytond-admin takes about a minute) and for a
 #: server to answer
 BOOTSTRAP_TIMEOUT_S, START_TIMEOUT_S, STOP_TIMEOUT_S = 600.0, 60.0, 10.0
@@ -136,8 +137,19 @@ def _make_template(folder: Path, currency: str, database: Path, facts: Path) -> 
             work,
         )
         made.write_text(json.dumps({**json.loads(made.read_text()), "admin_password": password}))
+        _checkpoint(work / "db" / "template.sqlite")
         os.replace(work / "db" / "template.sqlite", database)
         os.replace(made, facts)
+
+
+def _checkpoint(path: Path) -> None:
+    """Fold SQLite's write-ahead log into the file, so that the file alone is the database."""
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        connection.close()
 
 
 def _run(command: list[str], work: Path, env: dict[str, str] | None = None) -> None:
