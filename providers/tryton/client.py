@@ -68,7 +68,7 @@ class TrytonClient:
         self,
         base_url: str,
         api_key: str,
-        company: int,
+        company: int | None,
         timeout_s: float,
         gate: RateGate | None = None,
         login: str | None = None,

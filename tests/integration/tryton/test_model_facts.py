@@ -197,6 +197,10 @@ def test_drafts_cancel_but_a_posted_customer_invoice_only_when_the_company_allow
         client.update(db, "company.company", company, {"cancel_invoice_out": False})
     read = client.read(db, INVOICE, posted["id"], ["state", "number", "cancel_move"])
     assert read["state"] == "cancelled" and read["number"] and read["cancel_move"]
+    supplier = books.posted_invoice("in", reference="SUP-2")
+    client.call(db, INVOICE, supplier["id"], "cancel")
+    read = client.read(db, INVOICE, supplier["id"], ["state", "cancel_move"])
+    assert read["state"] == "cancelled" and read["cancel_move"]
 
 
 def test_changed_since_finds_new_and_written_records_in_write_date_and_id_order(books):
