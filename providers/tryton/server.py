@@ -14,6 +14,7 @@ Needs the `tryton` extra (`pip install -e '.[tryton]'`); `available()` says whet
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import hashlib
 import importlib.metadata
@@ -36,7 +37,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from providers.tryton import bootstrap
+#: the bootstrap script, run by path: it imports proteus, which only the `tryton` extra brings
+BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 
 #: the distributions whose versions key the template
 DISTRIBUTIONS = (
@@ -105,7 +107,7 @@ def cache_folder() -> Path:
 def template_key(currency: str) -> str:
     """A hash of what the template depends on: versions, bootstrap source, currency, year."""
     parts = [f"{name}=={_version(name)}" for name in DISTRIBUTIONS]
-    parts += [Path(bootstrap.__file__).read_text(), currency, str(date.today().year)]
+    parts += [BOOTSTRAP.read_text(), currency, str(date.today().year)]
     parts.append(f"format {TEMPLATE_FORMAT}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
@@ -133,7 +135,7 @@ def _make_template(folder: Path, currency: str, database: Path, facts: Path) -> 
         _run(admin + ["--activate-dependencies"], work, {"TRYTONPASSFILE": str(work / "password")})
         made = work / "facts.json"
         _run(
-            [sys.executable, bootstrap.__file__, str(conf), "template", str(made), currency],
+            [sys.executable, str(BOOTSTRAP), str(conf), "template", str(made), currency],
             work,
         )
         made.write_text(json.dumps({**json.loads(made.read_text()), "admin_password": password}))
@@ -241,6 +243,7 @@ class TrytonServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_end_with_parent,  # noqa: PLW1509 - only a prctl call
             )
 
     def _wait_until_answering(self) -> None:
@@ -276,6 +279,18 @@ class TrytonServer:
 
     def __exit__(self, *_: object) -> None:
         self.stop()
+
+
+#: prctl's option that has the kernel signal a process when its parent ends (Linux)
+PR_SET_PDEATHSIG = 1
+
+
+def _end_with_parent() -> None:
+    """Run in the server's process before trytond starts: be killed when the process (strictly,
+    the thread) that started it ends, so that a test run or demo killed outright leaves no
+    trytond behind. Elsewhere than on Linux, nothing."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _signal(process: subprocess.Popen[bytes], signum: int) -> None:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -49,6 +53,31 @@ def test_a_server_that_cannot_listen_fails_with_its_log_and_is_cleaned_up(tryton
         with pytest.raises(server.TrytonUnavailable, match="trytond exited"):
             started.start()
     assert started.process is None and started.folder is None
+
+
+def test_a_server_ends_when_the_process_that_started_it_is_killed(tryton, tmp_path):
+    script = (
+        "from providers.tryton.server import TrytonServer\n"
+        "import time\n"
+        "server = TrytonServer().start()\n"
+        "print(server.process.pid, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    env = {**os.environ, "TMPDIR": str(tmp_path)}  # its server's folder: in tmp_path
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert parent.stdout is not None
+        pid = int(parent.stdout.readline())
+        assert alive(pid)
+    finally:
+        parent.send_signal(signal.SIGKILL)
+        parent.communicate(timeout=30)
+    deadline = time.monotonic() + 10
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(pid)
 
 
 def test_the_template_key_follows_the_currency_and_the_installed_versions(tryton):
