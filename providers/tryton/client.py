@@ -3,7 +3,8 @@
 One client serves every database (account) of one Tryton server, acting for one company.
 Every REST call carries the application key (`Authorization: Bearer`) and the company in
 `X-Tryton-Context` (base64url JSON): without it Tryton applies no company, and a create of a
-company-scoped record fails. Values go through providers.tryton.values (Decimal, dates...).
+company-scoped record fails. Values go through providers.tryton.values (Decimal, dates...),
+query strings and answers through providers.tryton.protocol.
 
 Errors (connec_sync.clients.errors): a 400 (a Tryton user error or warning) is a
 PermanentTargetError carrying Tryton's message; 401 (key refused) and 403 (a method Tryton does
@@ -17,12 +18,8 @@ HTTP Basic on each call (no session to keep or expire).
 
 from __future__ import annotations
 
-import base64
 import datetime
-import json
-import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -30,33 +27,19 @@ from urllib.parse import quote
 from connec_sync.clients.errors import PermanentTargetError, TransientTargetError
 from connec_sync.clients.http import JsonSession, RateGate
 from providers.tryton import values
+from providers.tryton.protocol import (
+    Page,
+    b64_json,
+    context_header,
+    page_of,
+    user_error_message,
+    wizard_form,
+    written_record,
+)
 
 #: rate-gate target name of Tryton
 TARGET = "tryton"
-#: `Content-Range: records <start>-<stop>/<total or *>` (the stop is exclusive, as in `Range`)
-_CONTENT_RANGE = re.compile(r"records (\d+)-(\d+)/(\d+|\*)")
 PAY_WIZARD = "wizard.account.invoice.pay"
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a search: records `start` (inclusive) to `stop` (exclusive) of `total`
-    matches (None when Tryton did not count them: it answers `*` past ten pages' worth)."""
-
-    records: list[dict[str, Any]]
-    start: int
-    stop: int
-    total: int | None
-
-
-def context_header(context: Mapping[str, Any]) -> str:
-    """The X-Tryton-Context value: padded base64url of the JSON context."""
-    return _b64(context)
-
-
-def _b64(value: Any) -> str:
-    """Padded base64url JSON, as Tryton decodes `d`, `o` and the context (unpadded: a 500)."""
-    return base64.urlsafe_b64encode(json.dumps(values.encode(value)).encode()).decode()
 
 
 class TrytonClient:
@@ -128,7 +111,7 @@ class TrytonClient:
             if error.status == 416:
                 return Page([], start, start, None)
             raise
-        return _page(values.decode(answer.body), answer.headers.get("Content-Range"), start)
+        return page_of(values.decode(answer.body), answer.headers.get("Content-Range"), start)
 
     def pages(
         self,
@@ -169,7 +152,7 @@ class TrytonClient:
         in); answers it with `fields`."""
         params = {"f": list(fields)} if fields else None
         answer = self._request("POST", database, _path(model), None, params=params, json=record)
-        return _record(answer.body)
+        return written_record(answer.body)
 
     def update(
         self,
@@ -183,7 +166,7 @@ class TrytonClient:
         params = {"f": list(fields)} if fields else None
         path = _path(model, record_id)
         answer = self._request("PUT", database, path, _ALL, params=params, json=changes)
-        return _record(answer.body)
+        return written_record(answer.body)
 
     def delete(self, database: str, model: str, record_id: int) -> None:
         """Delete for good (archived records included); RecordNotFound if there is none."""
@@ -223,14 +206,14 @@ class TrytonClient:
         session, start, _end = self._rpc(database, f"{PAY_WIZARD}.create", [context])
         try:
             shown = self._rpc(database, f"{PAY_WIZARD}.execute", [session, {}, start, context])
-            start_values = _form(shown["view"]["defaults"])
+            start_values = wizard_form(shown["view"]["defaults"])
             start_values.update(
                 amount=amount, payment_method=payment_method, date=date, description=description
             )
             data = {"start": start_values}
             step = self._rpc(database, f"{PAY_WIZARD}.execute", [session, data, "choice", context])
             if step.get("view", {}).get("state") == "ask":  # partial (or over) payment
-                data = {"ask": _form(step["view"]["defaults"])}
+                data = {"ask": wizard_form(step["view"]["defaults"])}
                 self._rpc(database, f"{PAY_WIZARD}.execute", [session, data, "pay", context])
         finally:
             self._rpc(database, f"{PAY_WIZARD}.delete", [session, context])
@@ -244,9 +227,9 @@ class TrytonClient:
     ) -> dict[str, Any]:
         params: dict[str, Any] = {}
         if domain:
-            params["d"] = _b64(list(domain))
+            params["d"] = b64_json(list(domain))
         if order:
-            params["o"] = _b64([list(item) for item in order])
+            params["o"] = b64_json([list(item) for item in order])
         if fields:
             params["f"] = list(fields)
         return params
@@ -304,34 +287,3 @@ _ALL = {"active_test": False}
 def _path(model: str, record_id: int | None = None) -> str:
     path = f"model/{quote(model, safe='')}"
     return path if record_id is None else f"{path}/{int(record_id)}"
-
-
-def _form(defaults: Mapping[str, Any]) -> dict[str, Any]:
-    """A wizard form's values from its defaults, without the `field.` entries that only
-    carry the linked records' display names for a client to show."""
-    return {name: value for name, value in defaults.items() if "." not in name}
-
-
-def _record(body: Any) -> dict[str, Any]:
-    """A written record as answered; {} when the user may not read it back (a 204)."""
-    return dict(values.decode(body)) if body is not None else {}
-
-
-def _page(records: list[dict[str, Any]], content_range: str | None, start: int) -> Page:
-    match = _CONTENT_RANGE.fullmatch((content_range or "").strip())
-    if match is None:
-        return Page(records, start, start + len(records), None)
-    total = None if match.group(3) == "*" else int(match.group(3))
-    return Page(records, int(match.group(1)), int(match.group(2)), total)
-
-
-def user_error_message(body: str) -> str:
-    """Tryton's message (and description) from a 400 answer; the raw body if it has none."""
-    try:
-        answer = json.loads(body)
-    except ValueError:
-        return body
-    if not isinstance(answer, dict) or not answer.get("message"):
-        return body
-    description = answer.get("description")
-    return f"{answer['message']} ({description})" if description else str(answer["message"])

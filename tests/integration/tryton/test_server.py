@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from providers.tryton import server
+from providers.tryton import server, template
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -50,7 +50,7 @@ def test_a_server_that_cannot_listen_fails_with_its_log_and_is_cleaned_up(tryton
         taken.listen()
         monkeypatch.setattr(server, "_free_port", lambda: taken.getsockname()[1])
         started = server.TrytonServer()
-        with pytest.raises(server.TrytonUnavailable, match="trytond exited"):
+        with pytest.raises(template.TrytonUnavailable, match="trytond exited"):
             started.start()
     assert started.process is None and started.folder is None
 
@@ -81,5 +81,5 @@ def test_a_server_ends_when_the_process_that_started_it_is_killed(tryton, tmp_pa
 
 
 def test_the_template_key_follows_the_currency_and_the_installed_versions(tryton):
-    assert server.template_key("USD") != server.template_key("EUR")
-    assert server.template_key("USD") == server.template_key("USD")
+    assert template.template_key("USD") != template.template_key("EUR")
+    assert template.template_key("USD") == template.template_key("USD")

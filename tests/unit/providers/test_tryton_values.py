@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from providers.tryton import values
-from providers.tryton.client import Page, _page, context_header, user_error_message
+from providers.tryton.protocol import Page, context_header, page_of, user_error_message, wizard_form
 
 pytestmark = pytest.mark.timeout(10)
 
@@ -125,7 +125,7 @@ def test_the_context_header_is_padded_base64url_json():
     ],
 )
 def test_content_range_gives_the_page_bounds_and_total(content_range, expected):
-    assert _page([], content_range, 5) == expected
+    assert page_of([], content_range, 5) == expected
 
 
 @pytest.mark.parametrize(
@@ -139,3 +139,8 @@ def test_content_range_gives_the_page_bounds_and_total(content_range, expected):
 )
 def test_a_400_answer_gives_trytons_message_or_the_raw_body(body, message):
     assert user_error_message(body) == message
+
+
+def test_a_wizard_form_drops_the_display_name_entries_of_its_defaults():
+    defaults = {"payee": 7, "payee.": {"rec_name": "Acme"}, "amount": 10}
+    assert wizard_form(defaults) == {"payee": 7, "amount": 10}
