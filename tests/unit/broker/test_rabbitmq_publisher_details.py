@@ -1,4 +1,5 @@
-"""Details of the receiver's hot path that the end-to-end tests would not pin down."""
+"""The RabbitMQ publisher (the receiver's hot path): details the end-to-end tests would not pin
+down."""
 
 from __future__ import annotations
 
