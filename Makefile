@@ -35,7 +35,7 @@ integration: $(TEST_STAMP)
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy commands operators connec_sync producers consumers schemas mappers sandboxes
+	$(BIN)/mypy commands operators connec_sync producers consumers schemas mappers sandboxes providers
 	$(BIN)/lint-imports
 
 fmt: $(TEST_STAMP)

@@ -12,7 +12,8 @@ from connec_sync.broker import open_broker
 from connec_sync.broker.setup import queue_specs
 from connec_sync.settings import BrokerSettings
 from mappers.registry import COLLECTIONS
-from tests import services
+from providers.tryton.server import TrytonServer
+from tests import services, tryton_server
 
 
 @pytest.fixture(scope="session")
@@ -22,6 +23,21 @@ def rabbitmq_url() -> str:
         services.missing("RabbitMQ")
     assert url is not None
     return url
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    tryton_server.prepare(session.items)
+
+
+@pytest.fixture(scope="session")
+def tryton() -> Iterator[TrytonServer]:
+    """A real Tryton 8.2 server on a free loopback port, serving the database `books` (a copy
+    of the bootstrapped template); stopped at the end of the session, whatever happened."""
+    server = tryton_server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

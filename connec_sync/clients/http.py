@@ -9,7 +9,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -129,10 +129,11 @@ class RateGate:
 
 @dataclass(frozen=True)
 class Answer:
-    """A successful (2xx) answer: its status and its JSON body (None when empty)."""
+    """A successful (2xx) answer: its status, its JSON body (None when empty), its headers."""
 
     status: int
     body: Any
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 class JsonSession:
@@ -232,7 +233,7 @@ class JsonSession:
             raise RecordNotFound(status, response.text)
         if status >= 300:
             raise PermanentTargetError(status, response.text)
-        return Answer(status, _json_body(response))
+        return Answer(status, _json_body(response), response.headers)
 
 
 def json_text(body: Any) -> str:
