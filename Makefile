@@ -35,7 +35,8 @@ integration: $(TEST_STAMP)
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy connec_sync producers consumers schemas mappers sandboxes providers
+	$(BIN)/mypy commands operators connec_sync producers consumers schemas mappers sandboxes providers
+	$(BIN)/lint-imports
 
 fmt: $(TEST_STAMP)
 	$(BIN)/ruff check --fix .
@@ -55,4 +56,4 @@ fuzz: $(TEST_STAMP)
 	$(BIN)/python -m chaos.fuzz
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache *.egg-info

@@ -16,10 +16,11 @@ from typing import Any
 
 import psycopg
 
-from connec_sync.broker import amqp
-from connec_sync.broker.setup import declare_all, queue_specs
+from connec_sync.broker import Message, declare_all, open_broker
+from connec_sync.broker.setup import queue_specs
 from connec_sync.settings import Settings
 from connec_sync.store import Store
+from mappers.registry import COLLECTIONS
 from sandboxes import testing
 
 BROKER_URL = os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
@@ -56,7 +57,7 @@ class Bench:
         #: how long the partner sandbox waits before each answer (kept across resets)
         self.partner_latency_s = 0.0
         self.settings = self.configure(0, "sqlite")
-        declare_all(self.settings.broker)
+        declare_all(self.settings.broker, COLLECTIONS)
 
     def configure(self, run: int, store: str) -> Settings:
         text = CONFIG.format(
@@ -93,18 +94,11 @@ class Bench:
         return self.connec.state.seed(testing.GROUP_ID, "people", records)
 
     def publish(self, routing_key: str, bodies: list[bytes], exchange: str | None = None) -> None:
-        connection = amqp.connect(self.settings.broker)
-        try:
-            for body in bodies:
-                amqp.publish(
-                    connection,
-                    exchange if exchange is not None else f"{self.namespace}.work",
-                    routing_key,
-                    body,
-                    message_id=uuid.uuid4().hex,
-                )
-        finally:
-            connection.release()
+        exchange = exchange if exchange is not None else f"{self.namespace}.work"
+        with open_broker(self.settings.broker) as broker:
+            broker.publish(
+                [Message(exchange, routing_key, body, uuid.uuid4().hex) for body in bodies]
+            )
 
     def posts(self) -> list[float]:
         """When the partner answered each create (201), in order."""
@@ -140,12 +134,11 @@ class Bench:
         )
 
     def close(self) -> None:
-        connection = amqp.connect(self.settings.broker)
         try:
-            names = [s.name for s in queue_specs(self.settings.broker)]
-            amqp.delete_queues(connection, [*names, f"{self.namespace}.raw"])
+            with open_broker(self.settings.broker) as broker:
+                names = [s.name for s in queue_specs(self.settings.broker, COLLECTIONS)]
+                broker.delete_queues([*names, f"{self.namespace}.raw"])
         finally:
-            connection.release()
             self.connec.stop()
             self.partner.stop()
             self._drop_schemas()
@@ -169,10 +162,16 @@ def _ts(at: str) -> float:
     return datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp()
 
 
-def consumer(config: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "connec_sync", "--config", str(config)]
+def consumer(config: Path, without: tuple[str, ...] = ()) -> subprocess.Popen:
+    """`connec-sync consume people --direction to-app`; with the speed-ups named in `without`
+    switched off (bench/_library_paths.py; `pin_cpu` is the setting broker.pin_cpu)."""
+    switched = [name for name in without if name != "pin_cpu"]
+    command = [sys.executable, "-m", "bench._without", *switched, "--", "--config", str(config)]
     command += ["--log-level", "warning", "consume", "people", "--direction", "to-app"]
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    env = dict(os.environ)
+    if "pin_cpu" in without:
+        env["CONNEC_SYNC_BROKER_PIN_CPU"] = "false"
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)  # noqa: S603
 
 
 def peak_rss_mb(pid: int) -> float:

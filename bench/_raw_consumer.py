@@ -12,6 +12,15 @@ import pika
 import requests
 
 
+def declare(url: str, queue: str) -> None:
+    """The baseline's durable queue (a plain one: the baseline uses none of our topology)."""
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    try:
+        connection.channel().queue_declare(queue, durable=True)
+    finally:
+        connection.close()
+
+
 def main(argv: list[str]) -> int:
     url, queue, partner_url, token, account, count = argv
     session = requests.Session()

@@ -24,6 +24,7 @@ from typing import Any
 
 import requests
 
+from bench import _raw_consumer
 from bench._consumer_setup import (
     BROKER_URL,
     Bench,
@@ -36,15 +37,14 @@ from bench._consumer_setup import (
 )
 from bench.common import percentile, write_results
 from connec_sync import logs
-from connec_sync.broker import amqp
-from connec_sync.broker.confirms import ConfirmingPublisher
+from connec_sync.broker import make_publisher
 from connec_sync.http_server import serve_in_thread
 from connec_sync.store import Store
-from mappers import MappingContext, to_partner
+from mappers import MappingContext, to_partner, validate_connec
 from producers.receiver import create_app
 from producers.receiver.metrics import ReceiverMetrics
 from sandboxes import testing
-from schemas.envelope import encode, new_envelope
+from schemas.envelope import Envelope
 
 RECORDS = int(os.environ.get("BENCH_RECORDS", "1500"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
@@ -57,11 +57,9 @@ def raw_baseline(bench: Bench, run: int, records: int = RECORDS) -> dict[str, fl
     bench.reset(run)
     ctx = MappingContext("demoapp", testing.ACCOUNT)
     people = bench.people(f"raw{run}-", records)
-    bodies = [json.dumps(to_partner("people", p, ctx).body).encode() for p in people]
+    bodies = [json.dumps(_partner_body(p, ctx)).encode() for p in people]
     queue = f"{bench.namespace}.raw"
-    connection = amqp.connect(bench.settings.broker)
-    connection.default_channel.queue_declare(queue, durable=True)
-    connection.release()
+    _raw_consumer.declare(BROKER_URL, queue)
     bench.publish(queue, bodies, exchange="")
     args = [BROKER_URL, queue, bench.partner.url, testing.API_TOKEN, testing.ACCOUNT, str(records)]
     process = subprocess.Popen([sys.executable, "-m", "bench._raw_consumer", *args])  # noqa: S603
@@ -71,14 +69,24 @@ def raw_baseline(bench: Bench, run: int, records: int = RECORDS) -> dict[str, fl
     return {"records_per_s": (len(posts) - 1) / (posts[-1] - posts[0])}
 
 
+def _partner_body(person: dict[str, Any], ctx: MappingContext) -> dict[str, Any]:
+    return to_partner("people", validate_connec("people", person), ctx).body
+
+
 def ours(
-    bench: Bench, processes: int, store: str, run: int, records: int = RECORDS
+    bench: Bench,
+    processes: int,
+    store: str,
+    run: int,
+    records: int = RECORDS,
+    without: tuple[str, ...] = (),
 ) -> dict[str, float]:
-    """Creates applied by `processes` consumers, until the last link-back; checked."""
+    """Creates applied by `processes` consumers, until the last link-back; checked. `without`:
+    speed-ups switched off (bench/shortcuts.py)."""
     bench.reset(run, store)
     prefix = f"p{run}-"
-    bench.publish("people.to-app", [encode(_envelope(p)) for p in bench.people(prefix, records)])
-    started = [consumer(bench.config) for _ in range(processes)]
+    bench.publish("people.to-app", [_envelope(p).encode() for p in bench.people(prefix, records)])
+    started = [consumer(bench.config, without) for _ in range(processes)]
     try:
         bench.wait_posts(1)
         cpu_before, own_before = [cpu_seconds(p.pid) for p in started], time.process_time()
@@ -106,9 +114,9 @@ def ours(
     }
 
 
-def _envelope(record: dict[str, Any]) -> dict[str, Any]:
-    return new_envelope(
-        source="connec",
+def _envelope(record: dict[str, Any]) -> Envelope:
+    return Envelope.new(
+        direction="to-app",
         entity="people",
         record=record,
         tenant="default",
@@ -122,7 +130,7 @@ def end_to_end(bench: Bench) -> dict[str, float]:
     bench.reset(99)
     store = Store.open(bench.settings.store.url)
     store.link_configured(bench.settings.organizations)
-    publisher = ConfirmingPublisher(BROKER_URL, confirm_timeout_s=5.0)
+    publisher = make_publisher(bench.settings.broker)
     receiver = serve_in_thread(create_app(bench.settings, store, publisher, ReceiverMetrics()))
     people = bench.people("e", int(PACED_RATE * PACED_SECONDS))
     answered: dict[str, float] = {}

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Client, closed_loop, paced, percentile, rss_mb, wait_ready, write_results
-from connec_sync.broker import amqp
-from connec_sync.broker.setup import declare_all, names_for, queue_specs
-from connec_sync.broker.topology import exchanges
+from connec_sync.broker import BrokerUnavailable, declare_all, open_broker
+from connec_sync.broker.setup import names_for
 from connec_sync.settings import Settings
+from mappers.registry import COLLECTIONS
 
 #: seconds of each measurement; senders in the closed-loop runs; the paced rate
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
@@ -121,18 +121,14 @@ def purge(settings: Settings, attempts: int = 3) -> None:
     """Empty the queue between runs; the shared broker may be slow to accept a connection."""
     queue = names_for(settings.broker).route("people", "to-app").work_queue()
     for attempt in range(1, attempts + 1):
-        connection = amqp.connect(settings.broker)
         try:
-            channel = connection.channel()
-            channel.queue_purge(queue)
-            channel.close()
+            with open_broker(settings.broker, COLLECTIONS) as broker:
+                broker.purge([queue])
             return
-        except (OSError, *connection.connection_errors):
+        except BrokerUnavailable:
             if attempt == attempts:
                 raise
             time.sleep(2)
-        finally:
-            connection.release()
 
 
 def table(ours: dict[str, Any], baseline: dict[str, Any]) -> str:
@@ -165,7 +161,7 @@ def main() -> int:
         CONFIG.format(url=BROKER_URL, namespace=namespace, store=work / "store.db", workers=WORKERS)
     )
     settings = Settings.from_file(config)
-    declare_all(settings.broker)
+    declare_all(settings.broker, COLLECTIONS)
     try:
         results = measure_servers(config, settings)
     finally:
@@ -176,7 +172,7 @@ def main() -> int:
 
 def measure_servers(config: Path, settings: Settings) -> dict[str, Any]:
     """Start our receiver and the baseline on the same gunicorn setup, and measure both."""
-    ours_cmd = [sys.executable, "-m", "connec_sync", "--config", str(config)]
+    ours_cmd = [sys.executable, "-m", "commands", "--config", str(config)]
     ours_cmd += ["--log-level", "warning", "receiver", "--port", "18181"]
     base_cmd = [sys.executable, "-m", "bench.baseline_receiver", "--config", str(config)]
     with (
@@ -207,12 +203,8 @@ def report_results(ours: dict[str, Any], baseline: dict[str, Any]) -> None:
 
 
 def remove_topology(settings: Settings) -> None:
-    connection = amqp.connect(settings.broker)
-    try:
-        amqp.delete_queues(connection, [spec.name for spec in queue_specs(settings.broker)])
-        amqp.delete_exchanges(connection, exchanges(names_for(settings.broker)))
-    finally:
-        connection.release()
+    with open_broker(settings.broker, COLLECTIONS) as broker:
+        broker.delete_topology()
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import signal
 import time
 from typing import Any
 
-from connec_sync.broker import amqp
+from connec_sync.broker import TakenMessage, open_broker
 from connec_sync.settings import BrokerSettings
 from tests.private_broker import PrivateBroker, wait_until
 
@@ -55,17 +55,10 @@ class ChaosBroker(PrivateBroker):
 
     def take_all(self, queue: str) -> list[tuple[dict[str, Any], Any]]:
         """Every message of a queue, removed from it: (headers, decoded body)."""
-        connection = amqp.connect(BrokerSettings(url=self.url))
-        try:
-            channel = connection.channel()
-            taken = []
-            while (raw := channel.basic_get(queue, no_ack=True)) is not None:
-                message = channel.message_to_python(raw)
-                taken.append((dict(message.headers or {}), json.loads(message.body)))
-            channel.close()
-            return taken
-        finally:
-            connection.release()
+        taken: list[TakenMessage] = []
+        with open_broker(BrokerSettings(url=self.url)) as broker:
+            broker.take(queue, taken.append, 1_000_000)
+        return [(message.headers, json.loads(message.body)) for message in taken]
 
 
 def _alive(pid: int) -> bool:

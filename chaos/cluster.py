@@ -30,7 +30,7 @@ GROUP, ACCOUNT, PROVIDER = "cld-chaos", "acct-chaos", "demoapp"
 TOKEN = "chaos-token"  # noqa: S105 (the sandbox's token, not a secret)
 SECRET = "whsec_" + base64.b64encode(b"chaos-suite-webhook-secret-0001").decode()
 NAMESPACE = "chaos"
-#: text that makes a consumer raise for a record (see connec_sync.crash.poisonable)
+#: text that makes a consumer raise for a record (see connec_sync.crash.FaultPoints)
 CRASH_MARKER = "chaos-crasher"
 ENTITIES = ("organizations", "people")
 #: short tiers so the long outage fits in a test run; one tier at least Retry-After (5 s), and
@@ -164,7 +164,7 @@ class Cluster:
     def run_command(self, *arguments: str, timeout_s: float = 120) -> str:
         """`connec-sync --config ... <arguments>` straight to the broker (not through a link);
         its output. Raises RuntimeError on a non-zero exit."""
-        command = [sys.executable, "-m", "connec_sync", "--config", str(self.config_path)]
+        command = [sys.executable, "-m", "commands", "--config", str(self.config_path)]
         assert self.broker is not None
         env = {**os.environ, "CONNEC_SYNC_BROKER_URL": self.broker.url}
         done = subprocess.run(  # noqa: S603 (our own command)

@@ -15,9 +15,9 @@ from chaos.cluster import ACCOUNT, GROUP, NAMESPACE, Cluster
 from chaos.ledgers import KEY_FIELDS, Applied, SenderLedger, parse_key, target_id, writes_in
 from chaos.sender import Sender, seed_sources
 from chaos.traffic import RESOURCES, Plan, Record, Version, batches, ordered_versions
-from connec_sync.dead_letters import collect_dead_letters
 from connec_sync.settings import BrokerSettings
 from connec_sync.store import DeadLetterFilter, Store
+from operators.dead_letters import collect_dead_letters
 from tests.private_broker import wait_until
 
 #: seconds between two reads of the targets' request logs

@@ -18,7 +18,7 @@ STOP_GRACE_S = 12.0
 
 @dataclass
 class Process:
-    """One `python -m connec_sync ...` process; its output goes to `<run dir>/<name>.log`."""
+    """One `python -m commands ...` process; its output goes to `<run dir>/<name>.log`."""
 
     name: str
     arguments: list[str]
@@ -32,7 +32,7 @@ class Process:
         self._log = self.log_path.open("ab")
         self._log.write(f"--- start {self.starts + 1} at {time.time():.3f}\n".encode())
         self._log.flush()
-        command = [sys.executable, "-m", "connec_sync", *self.arguments]
+        command = [sys.executable, "-m", "commands", *self.arguments]
         self.popen = subprocess.Popen(  # noqa: S603 (our own command)
             command,
             stdout=self._log,

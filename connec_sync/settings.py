@@ -29,7 +29,8 @@ class BrokerSettings:
     prefetch: int = 20
     #: records one consumer process applies at once (threads; at most `prefetch`)
     concurrency: int = 4
-    #: keep a consumer process's threads on one CPU no other consumer took (consumers.affinity)
+    #: keep a consumer process's threads on one CPU no other consumer took
+    #: (consumers.runtime.affinity)
     pin_cpu: bool = True
     #: prefix of every exchange and queue name, so deployments can share a broker
     namespace: str = "connec-sync"

@@ -12,6 +12,7 @@ from prometheus_client import Counter, Histogram, start_http_server
 from connec_sync.metric_children import Children
 from connec_sync.naming import Route
 from consumers.verdicts import APPLIED, DEAD_LETTERED, RETRIED, SKIPPED, Verdict
+from schemas.envelope import Envelope
 
 _ROUTE = ["entity", "direction"]
 APPLIED_TOTAL = Counter("connec_sync_records_applied_total", "Records applied", _ROUTE)
@@ -39,20 +40,21 @@ _COUNTERS = {SKIPPED: SKIPPED_TOTAL, RETRIED: RETRIED_TOTAL, DEAD_LETTERED: DEAD
 _child = Children()
 
 
-def count(route: Route, verdict: Verdict, envelope: dict[str, Any] | None) -> None:
+def count(route: Route, verdict: Verdict, envelope: Envelope | None) -> None:
     """Count one settled message; an applied one also observes its lag."""
     if verdict.outcome == APPLIED:
         _child(APPLIED_TOTAL, route.entity, route.direction).inc()
-        _observe_lag(route, envelope or {})
+        if envelope is not None:
+            _observe_lag(route, envelope)
         return
     counter = _COUNTERS[verdict.outcome]
     _child(counter, route.entity, route.direction, verdict.reason or "unknown").inc()
 
 
-def _observe_lag(route: Route, envelope: dict[str, Any]) -> None:
+def _observe_lag(route: Route, envelope: Envelope) -> None:
     now = datetime.now(UTC)
-    for since, field in (("source_change", "updated_at"), ("receipt", "received_at")):
-        moment = _parse_time(envelope.get(field))
+    for since, at in (("source_change", envelope.updated_at), ("receipt", envelope.received_at)):
+        moment = _parse_time(at)
         if moment is not None:
             lag = max(0.0, (now - moment).total_seconds())
             _child(APPLY_LAG_SECONDS, route.entity, route.direction, since).observe(lag)

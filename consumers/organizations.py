@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from consumers.outcomes import Skip
+from schemas.envelope import Envelope
 
 #: seconds an organization (or its absence) is remembered
 TTL_S = 5.0
@@ -31,10 +32,10 @@ class OrganizationLookup:
         self._entries: dict[tuple[str | None, ...], tuple[float, Any]] = {}
         self._lock = threading.Lock()
 
-    def for_envelope(self, envelope: dict[str, Any], entity: str, direction: str) -> Any:
+    def for_envelope(self, envelope: Envelope, entity: str, direction: str) -> Any:
         organization = self.find(envelope, by_account=direction == "to-connec")
         if organization is None:
-            where = envelope.get("account") or envelope.get("group_id")
+            where = envelope.account or envelope.group_id
             raise Skip(NOT_LINKED, organization=where)
         if not organization.enabled:
             raise Skip(DISABLED, organization=organization.account)
@@ -42,9 +43,9 @@ class OrganizationLookup:
             raise Skip(DIRECTION_OFF, organization=organization.account)
         return organization
 
-    def find(self, envelope: dict[str, Any], by_account: bool) -> Any:
+    def find(self, envelope: Envelope, by_account: bool) -> Any:
         """By partner account (to-connec) or by (tenant, group id) (to-app), else the other."""
-        account, tenant, group = (envelope.get(k) for k in ("account", "tenant", "group_id"))
+        account, tenant, group = envelope.account, envelope.tenant, envelope.group_id
         if account and (by_account or not (tenant and group)):
             return self._get(("account", account), lambda: self._organizations.by_account(account))
         if tenant and group:

@@ -1,6 +1,6 @@
 """The contract between the consumer runtime and a pipeline: what a handler returns or raises.
 
-A handler is `handle(envelope: dict) -> Applied | Skipped`, called once per delivery with the
+A handler is `handle(envelope: Envelope) -> Applied | Skipped`, called once per delivery with the
 decoded envelope (schemas.envelope). What the runtime does with each result:
 
 - returns Applied(details): `applied`, ack.
@@ -26,6 +26,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from schemas.envelope import Envelope
 
 #: skip reasons the pipeline is expected to use (free text is allowed; keep it snake_case)
 SKIP_REASONS = ("echo", "stale", "disabled", "filtered")
@@ -86,4 +88,4 @@ class Deferred(Exception):  # a verdict on the message
 
 
 Outcome = Applied | Skipped
-Handler = Callable[[dict[str, Any]], Outcome]
+Handler = Callable[[Envelope], Outcome]

@@ -1,45 +1,60 @@
-"""The per-entity pipeline: `build_handler(settings, store, route) -> Handler`, called once per
-(entity, direction) by `connec-sync consume`. The handler follows consumers.outcomes; its steps
-are in consumers.to_app (Connec! -> partner) and consumers.to_connec (partner -> Connec!), over
-the guard of consumers.guard. See docs/consumers-pipeline.md.
+"""The per-entity pipeline as the runtime sees it: a `RouteHandler` per (entity, direction),
+called with each decoded envelope. Its services are passed in: a consumer process's
+composition root makes one `ConsumerServices` (settings, store, the process's rate gate, its
+fault points) and asks `consumer_parts` for the handlers of its routes and the background
+services they need (the link-back sender), which it gives to the worker.
+
+The steps are in consumers.to_app (Connec! -> partner) and consumers.to_connec (partner ->
+Connec!), over the guard of consumers.guard. See docs/consumers-pipeline.md.
 """
 
 from __future__ import annotations
 
-import functools
-import threading
-import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
-from connec_sync import crash
 from connec_sync.clients.http import MAX_IN_PROCESS_WAIT_S, RateGate
+from connec_sync.crash import FaultPoints
 from connec_sync.naming import TO_APP, Route
 from connec_sync.settings import Settings
 from consumers.guard import Guard
 from consumers.link_backs import LinkBackSender
 from consumers.organizations import OrganizationLookup
-from consumers.outcomes import Handler
+from consumers.outcomes import Outcome
 from consumers.steps import RecordPipeline, Targets
 from consumers.to_app import apply_to_partner
 from consumers.to_connec import apply_to_connec
+from schemas.envelope import Envelope
 
 #: requests one message may make while it holds a record (create + PATCH of a replayed create)
 REQUESTS_PER_HOLD = 2
 #: seconds added to a lease beyond the longest a live holder can take
 LEASE_MARGIN_S = 5.0
 
-_gate: RateGate | None = None
-_gate_lock = threading.Lock()
-#: per store, its link-back sender (forgotten with the store)
-_senders: weakref.WeakKeyDictionary[object, LinkBackSender] = weakref.WeakKeyDictionary()
+
+@dataclass(frozen=True)
+class ConsumerServices:
+    """What every handler of one consumer process shares: a 429 from a target pauses them all
+    (one rate gate), and the fault points are read once, at start."""
+
+    settings: Settings
+    store: Any
+    gate: RateGate = field(default_factory=RateGate)
+    faults: FaultPoints = field(default_factory=FaultPoints)
 
 
-def process_gate() -> RateGate:
-    """The process's one RateGate, shared by every handler (a 429 pauses them all)."""
-    global _gate
-    with _gate_lock:
-        if _gate is None:
-            _gate = RateGate()
-        return _gate
+class RouteHandler:
+    """The handler of one route: applies an envelope's record in the route's direction with
+    the services it was given, and returns (or raises) the outcome (consumers.outcomes)."""
+
+    def __init__(self, pipeline: RecordPipeline) -> None:
+        self.pipeline = pipeline
+        self._apply = apply_to_partner if pipeline.direction == TO_APP else apply_to_connec
+
+    def __call__(self, envelope: Envelope) -> Outcome:
+        self.pipeline.faults.check_record(envelope.record)
+        return self._apply(self.pipeline, envelope)
 
 
 def lease_seconds(settings: Settings) -> float:
@@ -49,37 +64,35 @@ def lease_seconds(settings: Settings) -> float:
     return REQUESTS_PER_HOLD * slowest + LEASE_MARGIN_S
 
 
-def build_handler(
-    settings: Settings, store: object, route: Route, gate: RateGate | None = None
-) -> Handler:
-    """The handler of one route; its own clients and lease owner, the process's rate gate.
-    A to-app handler carries `background`: the process's sender of the store's pending
-    link-backs (consumers.link_backs), which the worker runs beside its handlers."""
-    gate = gate or process_gate()
+def build_handler(services: ConsumerServices, route: Route) -> RouteHandler:
+    """The handler of one route, with its own clients and lease owner."""
+    settings, store = services.settings, services.store
     pipeline = RecordPipeline(
         entity=route.entity,
         direction=route.direction,
         provider=settings.partner.provider,
-        organizations=OrganizationLookup(store.organizations),  # type: ignore[attr-defined]
-        guard=Guard(store.id_map, None, lease_seconds(settings)),  # type: ignore[attr-defined]
-        id_map=store.id_map,  # type: ignore[attr-defined]
-        targets=Targets(settings, gate),
+        organizations=OrganizationLookup(store.organizations),
+        guard=Guard(store.id_map, None, lease_seconds(settings)),
+        id_map=store.id_map,
+        targets=Targets(settings, services.gate),
+        faults=services.faults,
     )
-    if route.direction != TO_APP:
-        return crash.poisonable(functools.partial(apply_to_connec, pipeline))
-    handler = crash.poisonable(functools.partial(apply_to_partner, pipeline))
-    handler.background = link_back_sender(settings, store, gate)  # type: ignore[attr-defined]
-    return handler
+    return RouteHandler(pipeline)
 
 
-def link_back_sender(settings: Settings, store: object, gate: RateGate) -> LinkBackSender:
-    """The process's one link-back sender for `store` (made on first use, with its own Connec!
-    sessions: it runs in its own thread)."""
-    with _gate_lock:
-        sender = _senders.get(store)
-        if sender is None:
-            targets = Targets(settings, gate)
-            pending = store.link_backs  # type: ignore[attr-defined]
-            sender = LinkBackSender(pending, targets.connec, settings.connec.timeout_s)
-            _senders[store] = sender
-        return sender
+def link_back_sender(services: ConsumerServices) -> LinkBackSender:
+    """A sender of the store's pending link-backs (consumers.link_backs), with its own Connec!
+    sessions: it runs in its own thread."""
+    targets = Targets(services.settings, services.gate)
+    timeout_s = services.settings.connec.timeout_s
+    return LinkBackSender(services.store.link_backs, targets.connec, timeout_s)
+
+
+def consumer_parts(
+    services: ConsumerServices, routes: Iterable[Route]
+) -> tuple[dict[Route, RouteHandler], list[LinkBackSender]]:
+    """The handlers of `routes`, and the background services the worker runs beside them: the
+    link-back sender when a route applies records to the app (its creates are linked back)."""
+    handlers = {route: build_handler(services, route) for route in routes}
+    to_app = any(route.direction == TO_APP for route in handlers)
+    return handlers, [link_back_sender(services)] if to_app else []

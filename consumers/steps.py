@@ -9,15 +9,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from connec_sync import crash
 from connec_sync.clients.connec import ConnecClient
 from connec_sync.clients.http import RateGate
 from connec_sync.clients.partner import PartnerClient
+from connec_sync.crash import FaultPoints
 from connec_sync.settings import Settings
 from consumers.guard import Guard, Hold, Version
 from consumers.organizations import OrganizationLookup
 from consumers.outcomes import Applied, Deferred, Rejected
 from mappers import InvalidRecord, MappingContext, MissingReference
+from schemas.envelope import Envelope
 
 T = TypeVar("T")
 
@@ -45,7 +46,8 @@ class Targets:
 
 @dataclass(frozen=True)
 class RecordPipeline:
-    """What one route's handler works with."""
+    """What one route's handler works with: its route, our provider, and the services given
+    to it (organizations, guard, id map, target clients, fault points)."""
 
     entity: str
     direction: str
@@ -54,8 +56,9 @@ class RecordPipeline:
     guard: Guard
     id_map: Any
     targets: Targets
+    faults: FaultPoints
 
-    def organization(self, envelope: dict[str, Any]) -> Any:
+    def organization(self, envelope: Envelope) -> Any:
         return self.organizations.for_envelope(envelope, self.entity, self.direction)
 
     def context(self, organization: Any, link: Any) -> MappingContext:
@@ -70,6 +73,15 @@ class RecordPipeline:
 
         return MappingContext(self.provider, organization.account, partner_id_for)
 
+    def applied(
+        self, hold: Hold, version: Version, details: dict[str, Any], **changes: Any
+    ) -> Applied:
+        """The write is done: pass the crash point, record the version and `changes`
+        (releasing the lease), and report the ids."""
+        self.faults.point(AFTER_WRITE)
+        hold.record(self.direction, version, **{"last_error": None, **changes})
+        return Applied(details)
+
 
 def checked(step: Callable[[], T]) -> T:
     """Run a validation or mapping step: an invalid record is Rejected(`invalid`) with its
@@ -82,12 +94,12 @@ def checked(step: Callable[[], T]) -> T:
         raise Deferred(MISSING_REFERENCE, str(missing)) from None
 
 
-def version_of(envelope: dict[str, Any], record: Any) -> Version:
+def version_of(envelope: Envelope, record: Any) -> Version:
     """The message's version: its source `updated_at` and the hash of the validated record
     (a deletion without a time is versioned by when it was received)."""
-    at = envelope.get("updated_at") or (record or {}).get("updated_at")
-    if at is None and envelope.get("action") == "deleted":
-        at = envelope.get("received_at")
+    at = envelope.updated_at or (record or {}).get("updated_at")
+    if at is None and envelope.action == "deleted":
+        at = envelope.received_at
     if at is None:
         raise Rejected(INVALID, json.dumps({"updated_at": ["Missing."]}))
     return Version.of(at, record)
@@ -100,11 +112,3 @@ def display_name(body: dict[str, Any]) -> str | None:
         if candidate:
             return str(candidate)[:500]
     return None
-
-
-def applied(hold: Hold, direction: str, version: Version, details: dict, **changes: Any) -> Applied:
-    """The write is done: pass the crash point, record the version and `changes` (releasing the
-    lease), and report the ids."""
-    crash.point(AFTER_WRITE)
-    hold.record(direction, version, **{"last_error": None, **changes})
-    return Applied(details)

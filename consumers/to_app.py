@@ -11,25 +11,29 @@ from consumers.fingerprints import body_fingerprint
 from consumers.guard import INACTIVE, Hold, Version
 from consumers.link_backs import pending_link_back
 from consumers.outcomes import Outcome, Rejected
-from consumers.steps import RecordPipeline, applied, checked, display_name, version_of
+from consumers.steps import RecordPipeline, checked, display_name, version_of
 from mappers import (
+    ConnecRecord,
     PartnerWrite,
     connec_id,
     link_back,
     own_partner_id,
     to_partner,
     validate_connec,
+    validate_partner,
 )
 from mappers.registry import entity
+from schemas.envelope import Envelope
 
 
-def apply_to_partner(pipeline: RecordPipeline, envelope: dict[str, Any]) -> Outcome:
-    """Organization, validation, lease, version guard, mapping, echo and conflict checks, then
-    create (claimed first, idempotent) or PATCH, and record the version with the link-back to
-    send (sent after the ack, in batches: consumers.link_backs); see docs/consumers-pipeline.md."""
+def apply_to_partner(pipeline: RecordPipeline, envelope: Envelope) -> Outcome:
+    """Organization, validation (once: the record as it enters), lease, version guard,
+    mapping, echo and conflict checks, then create (claimed first, idempotent) or PATCH, and
+    record the version with the link-back to send (sent after the ack, in batches:
+    consumers.link_backs); see docs/consumers-pipeline.md."""
     organization = pipeline.organization(envelope)
     name = pipeline.entity
-    record = checked(lambda: validate_connec(name, envelope["record"]))
+    record = checked(lambda: validate_connec(name, envelope.record))
     version = version_of(envelope, record)
     own_id = connec_id(record["id"])
     if own_id is None:
@@ -44,7 +48,7 @@ def apply_to_partner(pipeline: RecordPipeline, envelope: dict[str, Any]) -> Outc
         if hold.link.connec_id is None:
             hold.join(connec_id=own_id)
         ctx = pipeline.context(organization, hold.link)
-        write = checked(lambda: to_partner(name, record, ctx, validated=True))
+        write = checked(lambda: to_partner(name, record, ctx))
         fingerprint = body_fingerprint(name, write.body)
         hold.admit(TO_APP, version, fingerprint, organization.conflict_winner)
         hold.attempt(TO_APP, version)
@@ -52,24 +56,27 @@ def apply_to_partner(pipeline: RecordPipeline, envelope: dict[str, Any]) -> Outc
         changes = _recorded(name, record, partner_record, status, ctx)
         details = {"connec_id": own_id, "partner_id": partner_record["id"], "status": status}
         changes |= {"partner_fingerprint": fingerprint, "connec_fingerprint": None}
-        return applied(hold, TO_APP, version, details, name=display_name(write.body), **changes)
+        return pipeline.applied(hold, version, details, name=display_name(write.body), **changes)
 
 
 def _recorded(
-    name: str, record: dict, partner_record: dict, status: str, ctx: Any
+    name: str, record: ConnecRecord, partner_record: dict, status: str, ctx: Any
 ) -> dict[str, Any]:
     """What the commit that records the version also stores: a created record's partner id,
-    and the link-back still to send when Connec! lacks our id (consumers.link_backs)."""
+    and the link-back still to send when Connec! lacks our id (consumers.link_backs); the
+    partner's answer is validated as it enters, for the link-back."""
     changes: dict[str, Any] = {}
     if status == "created":
         changes["partner_id"] = str(partner_record["id"])
     if _needs_link_back(name, record, ctx.provider, ctx.realm):
-        body = checked(lambda: link_back(name, record, partner_record, ctx, validated=True))
-        changes |= pending_link_back(body)
+        created = checked(lambda: validate_partner(name, partner_record))
+        changes |= pending_link_back(checked(lambda: link_back(name, record, created, ctx)))
     return changes
 
 
-def _current(pipeline: RecordPipeline, organization: Any, own_id: str) -> tuple[dict, Version]:
+def _current(
+    pipeline: RecordPipeline, organization: Any, own_id: str
+) -> tuple[ConnecRecord, Version]:
     """Connec!'s current record (validated) and its version."""
     client = pipeline.targets.connec(organization.tenant)
     current = client.get(organization.group_id, pipeline.entity, own_id)

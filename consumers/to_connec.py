@@ -10,33 +10,28 @@ from connec_sync.naming import TO_CONNEC
 from consumers.fingerprints import body_fingerprint
 from consumers.guard import STALE, Hold, Version
 from consumers.outcomes import Deferred, Outcome, Rejected, Skip
-from consumers.steps import (
-    MISSING_REFERENCE,
-    RecordPipeline,
-    applied,
-    checked,
-    display_name,
-    version_of,
-)
-from mappers import archive_payload, connec_id, to_connec, validate_partner
+from consumers.steps import MISSING_REFERENCE, RecordPipeline, checked, display_name, version_of
+from mappers import PartnerRecord, archive_payload, connec_id, to_connec, validate_partner
 from mappers.registry import entity
 from mappers.views import partner_view, referenced_ids
+from schemas.envelope import Envelope
 
 #: skip reason of a deletion of a record that was never linked
 NOT_LINKED = "not_linked"
 
 
-def apply_to_connec(pipeline: RecordPipeline, envelope: dict[str, Any]) -> Outcome:
-    """Organization, validation, lease, version guard, echo and conflict checks, references
-    linked, then POST upsert and store the Connec! id; `deleted` archives in Connec!."""
+def apply_to_connec(pipeline: RecordPipeline, envelope: Envelope) -> Outcome:
+    """Organization, validation (once: the record as it enters), lease, version guard, echo
+    and conflict checks, references linked, then POST upsert and store the Connec! id;
+    `deleted` archives in Connec!."""
     organization = pipeline.organization(envelope)
-    partner_id = envelope["record"].get("id")
+    partner_id = envelope.record.get("id")
     if partner_id in (None, ""):
         raise Rejected("invalid", '{"id": ["Missing."]}')
-    if envelope["action"] == "deleted":
+    if envelope.action == "deleted":
         return _archive(pipeline, organization, envelope, str(partner_id))
     name = pipeline.entity
-    record = checked(lambda: validate_partner(name, envelope["record"]))
+    record = checked(lambda: validate_partner(name, envelope.record))
     version = version_of(envelope, record)
     guard = pipeline.guard
     claimed_with = (TO_CONNEC, version)
@@ -55,10 +50,12 @@ def apply_to_connec(pipeline: RecordPipeline, envelope: dict[str, Any]) -> Outco
         status, answer = _upsert(pipeline, organization, hold, pushed)
         details = {"connec_id": hold.link.connec_id, "partner_id": record["id"], "status": status}
         changes = {"connec_fingerprint": fingerprint, "partner_fingerprint": None}
-        return applied(hold, TO_CONNEC, version, details, name=display_name(view), **changes)
+        return pipeline.applied(hold, version, details, name=display_name(view), **changes)
 
 
-def _current(pipeline: RecordPipeline, organization: Any, partner_id: str) -> tuple[dict, Version]:
+def _current(
+    pipeline: RecordPipeline, organization: Any, partner_id: str
+) -> tuple[PartnerRecord, Version]:
     """The partner's current record (validated) and its version; gone: skipped `stale` (its
     deletion event follows)."""
     resource = entity(pipeline.entity).resource
@@ -71,7 +68,7 @@ def _current(pipeline: RecordPipeline, organization: Any, partner_id: str) -> tu
 
 
 def _archive(
-    pipeline: RecordPipeline, organization: Any, envelope: dict[str, Any], partner_id: str
+    pipeline: RecordPipeline, organization: Any, envelope: Envelope, partner_id: str
 ) -> Outcome:
     """A record deleted in the partner app: archived in Connec!, its link marked inactive."""
     version = version_of(envelope, {"id": partner_id, "deleted": True})
@@ -85,7 +82,7 @@ def _archive(
         status, _ = _upsert(pipeline, organization, hold, archive_payload(name, partner_id, ctx))
         details = {"connec_id": hold.link.connec_id, "partner_id": partner_id, "status": status}
         error = f"partner record {partner_id} deleted in the app; archived in Connec!"
-        return applied(hold, TO_CONNEC, version, details, inactive=True, last_error=error)
+        return pipeline.applied(hold, version, details, inactive=True, last_error=error)
 
 
 def _require_references(pipeline: RecordPipeline, organization: Any, pushed: dict) -> None:

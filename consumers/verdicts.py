@@ -26,7 +26,7 @@ from consumers.outcomes import (
     Skip,
     Skipped,
 )
-from schemas.envelope import UndecodableMessage, decode
+from schemas.envelope import Envelope, UndecodableMessage, decode
 
 APPLIED, SKIPPED, RETRIED, DEAD_LETTERED = "applied", "skipped", "retried", "dead_lettered"
 
@@ -51,22 +51,22 @@ def dead_letter(reason: str, error: str) -> Verdict:
     return Verdict(DEAD_LETTERED, reason, error)
 
 
-def opened(body: bytes, route: Route, lane: str) -> tuple[dict[str, Any] | None, Verdict | None]:
+def opened(body: bytes, route: Route, lane: str) -> tuple[Envelope | None, Verdict | None]:
     """A delivery's envelope, and the verdict when it cannot be applied: undecodable, or an
     envelope for another route than the queue's."""
     try:
         envelope = decode(body)
     except UndecodableMessage as error:
         return None, dead_letter(UNDECODABLE, str(error))
-    if (envelope["entity"], envelope["direction"]) != (route.entity, route.direction):
-        where = f"{envelope['entity']} {envelope['direction']}"
+    if (envelope.entity, envelope.direction) != (route.entity, route.direction):
+        where = f"{envelope.entity} {envelope.direction}"
         return envelope, dead_letter(
             UNDECODABLE, f"an envelope for {where} on {route.work_queue(lane)}"
         )
     return envelope, None
 
 
-def judge(handler: Handler, envelope: dict[str, Any], max_attempts: int) -> Verdict:
+def judge(handler: Handler, envelope: Envelope, max_attempts: int) -> Verdict:
     """Call the handler once and sort the result; only BaseExceptions (exit, interrupt) escape."""
     try:
         return _from_outcome(handler(envelope))
@@ -77,10 +77,10 @@ def judge(handler: Handler, envelope: dict[str, Any], max_attempts: int) -> Verd
     except PermanentTargetError as error:
         return dead_letter(PERMANENT_ERROR, f"{error.status} {error.body}")
     except TransientTargetError as error:
-        tries = envelope["attempts"] + 1
+        tries = envelope.attempts + 1
         return _retry(tries, max_attempts, TRANSIENT_ERROR, RETRIES_EXHAUSTED, str(error), error)
     except Deferred as deferred:
-        tries = envelope["attempts"] + 1
+        tries = envelope.attempts + 1
         return _retry(tries, max_attempts, deferred.reason, deferred.reason, deferred.error, None)
     except Exception as error:  # a bug: log it, let the delivery limit bound it
         text = "".join(traceback.format_exception_only(error)).strip()

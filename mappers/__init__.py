@@ -1,6 +1,8 @@
 """Pure mapping between Connec! records and partner records; the consumer's API, re-exported."""
 
 from mappers.api import (
+    ConnecRecord,
+    PartnerRecord,
     PartnerWrite,
     archive_payload,
     link_back,
@@ -13,10 +15,12 @@ from mappers.errors import InvalidPayload, InvalidRecord, MissingReference, Unkn
 from mappers.ids import MappingContext, connec_id, own_partner_id
 
 __all__ = [
+    "ConnecRecord",
     "InvalidPayload",
     "InvalidRecord",
     "MappingContext",
     "MissingReference",
+    "PartnerRecord",
     "PartnerWrite",
     "UnknownEntity",
     "archive_payload",

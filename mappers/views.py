@@ -3,21 +3,18 @@ stands for, and the partner ids a pushed Connec! record refers to."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from mappers.api import validate_partner
+from mappers.api import PartnerRecord
 from mappers.registry import entity
 from mappers.rules import MISSING, get_path
 
 
-def partner_view(entity_name: str, partner_record: Any) -> dict:
-    """The partner write body a partner record corresponds to: validated, only the fields our
+def partner_view(entity_name: str, record: PartnerRecord) -> dict:
+    """The partner write body a validated partner record corresponds to: only the fields our
     mapping writes (no id, timestamps or server-computed `total`/`balance`), line ids dropped.
 
     By the round-trip property, `to_partner` of the Connec! record this record was pushed as
-    gives the same body, up to line ids. Raises InvalidRecord."""
+    gives the same body, up to line ids."""
     spec = entity(entity_name)
-    record = validate_partner(entity_name, partner_record)
     view = {key: value for key, value in record.items() if key in spec.mapping.partner_fields}
     lines = spec.lines
     if lines is not None and isinstance(view.get(lines.partner), list):

@@ -11,7 +11,7 @@ from typing import Any
 
 from connec_sync.naming import TO_CONNEC
 from mappers.registry import COLLECTIONS, collection_for_resource
-from producers.envelopes import record_envelope
+from schemas.envelope import Envelope
 
 ACTIONS = ("created", "updated", "deleted")
 #: reasons an event is ignored (metrics labels, shared with the receiver)
@@ -91,9 +91,9 @@ def event_envelope(
     origin: str,
     tenant: str | None = None,
     group_id: str | None = None,
-) -> dict[str, Any]:
-    return record_envelope(
-        source="app",
+) -> Envelope:
+    return Envelope.new(
+        direction=TO_CONNEC,
         entity=collection,
         record=event.record,
         action=event.action,
@@ -107,7 +107,7 @@ def event_envelope(
 
 def split_events(
     batch: EventBatch, organization: Any | None
-) -> tuple[list[dict[str, Any]], Counter[str]]:
+) -> tuple[list[Envelope], Counter[str]]:
     """The receiver's envelopes for a batch: only for a linked account, only entities sent to
     Connec!; the rest counted by reason."""
     ignored: Counter[str] = Counter()

@@ -14,8 +14,7 @@ from typing import Any, Protocol
 
 from connec_sync.naming import TO_APP
 from mappers.registry import COLLECTIONS
-from producers.envelopes import record_envelope
-from schemas.envelope import new_message_ids, now_iso
+from schemas.envelope import Envelope, now_iso
 
 #: reasons a record is ignored (a metrics label: keep the set small and fixed)
 UNKNOWN_COLLECTION, NO_GROUP, GROUP_NOT_LINKED, DIRECTION_OFF = (
@@ -45,7 +44,7 @@ FindOrganization = Callable[[str, str], LinkedOrganization | None]
 class Split:
     """The envelopes to publish, and the records left out, counted by reason."""
 
-    envelopes: list[dict[str, Any]] = field(default_factory=list)
+    envelopes: list[Envelope] = field(default_factory=list)
     ignored: Counter[str] = field(default_factory=Counter)
 
 
@@ -89,8 +88,8 @@ def split_notification(body: Any, tenant: str, find_organization: FindOrganizati
             continue
         if not isinstance(records, list):
             raise InvalidNotification(f"collection {key!r} must be an array of records")
-        for record, message_id in zip(records, new_message_ids(len(records)), strict=True):
-            splitter.add(collection, record, message_id)
+        for record in records:
+            splitter.add(collection, record)
     return splitter.split
 
 
@@ -105,7 +104,7 @@ class _Splitter:
         self._organizations: dict[str, LinkedOrganization | None] = {}
         self._received_at = now_iso()
 
-    def add(self, collection: str, record: Any, message_id: str) -> None:
+    def add(self, collection: str, record: Any) -> None:
         group_id = record.get("group_id") if isinstance(record, dict) else None
         if not isinstance(group_id, str) or not group_id:
             self.split.ignored[NO_GROUP] += 1
@@ -117,8 +116,8 @@ class _Splitter:
             self.split.ignored[DIRECTION_OFF] += 1
         else:
             self.split.envelopes.append(
-                record_envelope(
-                    source="connec",
+                Envelope.new(
+                    direction=TO_APP,
                     entity=collection,
                     record=record,
                     action="upsert",
@@ -128,7 +127,6 @@ class _Splitter:
                     account=organization.account,
                     updated_at=record.get("updated_at"),
                     received_at=self._received_at,
-                    message_id=message_id,
                 )
             )
 

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from connec_sync.broker.confirms import ConfirmingPublisher
-from connec_sync.broker.publishing import OutgoingMessage, PublishFailed
+from connec_sync.broker import Message, PublishFailed, make_publisher
 from connec_sync.naming import DEFAULT_NAMESPACE, Names
+from connec_sync.settings import BrokerSettings
 from producers.events import Event, event_envelope, parse_events
-from schemas.envelope import encode
 
 __all__ = ["PartnerEventPublisher", "PublishFailed", "UnknownResource"]
 
@@ -38,7 +37,8 @@ class PartnerEventPublisher:
     ) -> None:
         self.account = account
         self._names = Names(namespace)
-        self._publisher = ConfirmingPublisher(url, confirm_timeout_s=confirm_timeout_s)
+        broker = BrokerSettings(url=url, namespace=namespace, confirm_timeout_s=confirm_timeout_s)
+        self._publisher = make_publisher(broker)
 
     def publish(self, events: list[dict[str, Any]]) -> int:
         """Publish the events as one confirmed batch; returns how many were published.
@@ -48,15 +48,12 @@ class PartnerEventPublisher:
         self._publisher.publish_batch(messages)
         return len(messages)
 
-    def _message(self, event: Event) -> OutgoingMessage:
+    def _message(self, event: Event) -> Message:
         collection = event.collection
         if collection is None:
             raise UnknownResource(f"resource {event.resource!r} is not shared by connec-sync")
         envelope = event_envelope(event, collection, account=self.account, origin="publisher")
-        route = self._names.route(collection, envelope["direction"])
-        return OutgoingMessage(
-            self._names.work_exchange, route.routing_key(), encode(envelope), envelope["message_id"]
-        )
+        return envelope.message(self._names)
 
     def close(self) -> None:
         self._publisher.close()

@@ -31,7 +31,7 @@ def _free_port() -> int:
 
 def _start(kind: str, port: int, extra: list[str]) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONNEC_SYNC_")}
-    command = [sys.executable, "-m", "connec_sync", "--log-level", "error", "sandbox", kind]
+    command = [sys.executable, "-m", "commands", "--log-level", "error", "sandbox", kind]
     command = ["taskset", "-c", "0", *command, "--port", str(port), *extra]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)  # noqa: S603
     deadline = time.monotonic() + 10

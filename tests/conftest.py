@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import create_engine, text
 
-from connec_sync.broker import amqp
-from connec_sync.broker.setup import names_for, queue_specs
-from connec_sync.broker.topology import exchanges
+from connec_sync.broker import open_broker
+from connec_sync.broker.setup import queue_specs
 from connec_sync.settings import BrokerSettings
+from mappers.registry import COLLECTIONS
 from providers.tryton.server import TrytonServer
 from tests import services, tryton_server
 
@@ -69,31 +69,20 @@ class NamespacePool:
         return BrokerSettings(url=self.url, namespace=namespace, retry_delays_s=(1, 2))
 
     def give_back(self, settings: BrokerSettings) -> None:
-        connection = amqp.connect(settings)
-        try:
-            names = [spec.name for spec in queue_specs(settings)]
-            amqp.purge_queues(connection, names)
-            if any(amqp.count(connection, name).consumers for name in names):
-                _delete_namespace(connection, settings)
+        with open_broker(settings, COLLECTIONS) as broker:
+            names = [spec.name for spec in queue_specs(settings, COLLECTIONS)]
+            broker.purge(names)
+            if any(broker.count(name).consumers for name in names):
+                broker.delete_topology()
                 self.made.discard(settings.namespace)
             else:
                 self.free.append(settings.namespace)
-        finally:
-            connection.release()
 
     def delete_all(self) -> None:
         for namespace in self.made:
             settings = BrokerSettings(url=self.url, namespace=namespace, retry_delays_s=(1, 2))
-            connection = amqp.connect(settings)
-            try:
-                _delete_namespace(connection, settings)
-            finally:
-                connection.release()
-
-
-def _delete_namespace(connection, settings: BrokerSettings) -> None:  # type: ignore[no-untyped-def]
-    amqp.delete_queues(connection, [spec.name for spec in queue_specs(settings)])
-    amqp.delete_exchanges(connection, exchanges(names_for(settings)))
+            with open_broker(settings, COLLECTIONS) as broker:
+                broker.delete_topology()
 
 
 @pytest.fixture(scope="session")

@@ -10,13 +10,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from connec_sync.broker.confirms import ConfirmingPublisher
-from connec_sync.broker.setup import declare_all
+from connec_sync.broker import declare_all, make_publisher
 from connec_sync.http_server import RunningServer, serve_in_thread
 from connec_sync.naming import DIRECTIONS, Names
 from connec_sync.settings import BrokerSettings, Settings
 from connec_sync.store import Store
-from consumers.pipeline import build_handler
+from consumers.pipeline import ConsumerServices, consumer_parts
 from consumers.runtime import Worker
 from consumers.verdicts import Verdict, judge
 from mappers.registry import COLLECTIONS
@@ -24,7 +23,7 @@ from producers.receiver import create_app
 from producers.receiver.metrics import ReceiverMetrics
 from sandboxes import testing
 from sandboxes.web import SandboxHandle
-from schemas.envelope import new_envelope
+from schemas.envelope import Envelope
 
 
 def settings_for(
@@ -110,17 +109,14 @@ class Direct:
     def __init__(self, sides: Sides, names: Names | None = None) -> None:
         self.sides = sides
         names = names or Names("direct")
-        self.handlers = {
-            (entity, direction): build_handler(
-                sides.settings, sides.store, names.route(entity, direction)
-            )
-            for entity in COLLECTIONS
-            for direction in DIRECTIONS
-        }
+        routes = [names.route(e, d) for e in COLLECTIONS for d in DIRECTIONS]
+        services = ConsumerServices(sides.settings, sides.store)
+        handlers, [self.link_backs] = consumer_parts(services, routes)
+        self.handlers = {(route.entity, route.direction): h for route, h in handlers.items()}
 
     def from_connec(self, collection: str, record: dict[str, Any], attempts: int = 0) -> Verdict:
-        envelope = connec_envelope(collection, record)
-        return judge(self.handlers[(collection, "to-app")], {**envelope, "attempts": attempts}, 8)
+        envelope = dataclasses.replace(connec_envelope(collection, record), attempts=attempts)
+        return judge(self.handlers[(collection, "to-app")], envelope, 8)
 
     def from_partner(
         self, collection: str, record: dict[str, Any], action: str = "updated", **fields: Any
@@ -129,9 +125,9 @@ class Direct:
         return judge(self.handlers[(collection, "to-connec")], envelope, 8)
 
 
-def connec_envelope(collection: str, record: dict[str, Any]) -> dict[str, Any]:
-    return new_envelope(
-        source="connec",
+def connec_envelope(collection: str, record: dict[str, Any]) -> Envelope:
+    return Envelope.new(
+        direction="to-app",
         entity=collection,
         record=record,
         tenant=testing.TENANT,
@@ -143,9 +139,9 @@ def connec_envelope(collection: str, record: dict[str, Any]) -> dict[str, Any]:
 
 def partner_envelope(
     collection: str, record: dict[str, Any], action: str = "updated", **fields: Any
-) -> dict[str, Any]:
-    return new_envelope(
-        source="app",
+) -> Envelope:
+    return Envelope.new(
+        direction="to-connec",
         entity=collection,
         record=record,
         action=action,
@@ -163,8 +159,10 @@ class System:
         self.sides = sides
         self.settings = sides.settings
         self.names = Names(self.settings.broker.namespace)
-        declare_all(self.settings.broker)
-        self.publisher = ConfirmingPublisher(self.settings.broker.url, confirm_timeout_s=5.0)
+        declare_all(self.settings.broker, COLLECTIONS)
+        self.publisher = make_publisher(
+            dataclasses.replace(self.settings.broker, confirm_timeout_s=5.0)
+        )
         app = create_app(self.settings, sides.store, self.publisher, ReceiverMetrics())
         self.receiver: RunningServer = serve_in_thread(app)
         sides.connec.state.subscribe_receiver(self.receiver.url)
@@ -175,14 +173,10 @@ class System:
         """`replicas` consumer workers, each with its own handlers (own clients, own lease
         owner), as separate processes would have."""
         for _ in range(replicas):
-            handlers = {
-                self.names.route(entity, direction): build_handler(
-                    self.settings, self.sides.store, self.names.route(entity, direction)
-                )
-                for entity in entities
-                for direction in DIRECTIONS
-            }
-            worker = Worker(self.settings.broker, handlers)
+            routes = [self.names.route(e, d) for e in entities for d in DIRECTIONS]
+            services = ConsumerServices(self.settings, self.sides.store)
+            handlers, background = consumer_parts(services, routes)
+            worker = Worker(self.settings.broker, handlers, background=background)
             thread = threading.Thread(target=worker.run, name="consumer", daemon=True)
             thread.start()
             assert worker.ready.wait(15), "a consumer did not subscribe"

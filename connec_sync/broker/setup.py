@@ -1,31 +1,22 @@
-"""Declaring this deployment's topology from settings (every process does it at start)."""
+"""This deployment's topology from settings and its entities: its names and every queue it
+declares. The entities (Connec! collections, in dependency order) are the domain's
+(mappers.registry): the layers above pass them in."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
-from connec_sync.broker import amqp, topology
+from connec_sync.broker import topology
 from connec_sync.naming import Names
 from connec_sync.settings import BrokerSettings
-from mappers.registry import COLLECTIONS
 
 
 def names_for(settings: BrokerSettings) -> Names:
     return Names(settings.namespace)
 
 
-def queue_specs(settings: BrokerSettings) -> list[topology.QueueSpec]:
+def queue_specs(settings: BrokerSettings, entities: Sequence[str]) -> list[topology.QueueSpec]:
+    """Every queue of `entities`, both directions: lanes, retry tiers, dead letters."""
     return topology.all_queues(
-        names_for(settings), COLLECTIONS, settings.delivery_limit, settings.retry_delays_s
+        names_for(settings), entities, settings.delivery_limit, settings.retry_delays_s
     )
-
-
-def declare_all(settings: BrokerSettings, connection: Any | None = None) -> int:
-    """Declare every exchange and queue; idempotent. Returns the number of queues."""
-    own = connection is None
-    connection = connection or amqp.open_connection(settings)
-    try:
-        return amqp.declare(connection, names_for(settings), queue_specs(settings))
-    finally:
-        if own:
-            connection.release()

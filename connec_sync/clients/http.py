@@ -4,7 +4,6 @@ the per-process rate gate, and the target request latency histogram."""
 from __future__ import annotations
 
 import email.utils
-import json
 import os
 import threading
 import time
@@ -21,6 +20,7 @@ from connec_sync.clients.errors import (
     RecordNotFound,
     TransientTargetError,
 )
+from connec_sync.clients.request_preparation import RequestPreparation
 from connec_sync.metric_children import Children
 
 #: longest pause after a 429 that a request waits out in process; longer ones raise at once
@@ -159,10 +159,7 @@ class JsonSession:
         self.session.verify = _ca_bundle() or True
         self.session.auth = auth
         self.session.headers.update({"Accept": "application/json", **(headers or {})})
-        #: every request's headers, the Authorization of `auth` included, as requests sets them
-        # (the URL does not matter: the auth is a header of its own, no netrc is read)
-        sample = requests.Request("GET", "http://target.invalid/")
-        self._headers = self.session.prepare_request(sample).headers
+        self.preparation = RequestPreparation(self.session)
 
     def request(self, method: str, url: str, *, account: str | None, **kwargs: Any) -> Answer:
         """Send one request; raises TransientTargetError, PermanentTargetError or RecordNotFound."""
@@ -177,7 +174,7 @@ class JsonSession:
     def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         started = time.monotonic()
         try:
-            prepared = self._prepared(method, url, **kwargs)
+            prepared = self.preparation.prepared(method, url, **kwargs)
             response = self.session.send(prepared, timeout=self.timeout_s, allow_redirects=True)
         except requests.Timeout as error:
             self._observe("timeout", started)
@@ -187,32 +184,6 @@ class JsonSession:
             raise TransientTargetError(None, None, f"connection failed: {error}") from None
         self._observe(str(response.status_code), started)
         return response
-
-    def _prepared(
-        self,
-        method: str,
-        url: str,
-        *,
-        json: Any = None,
-        headers: Mapping[str, str] | None = None,
-        params: Mapping[str, Any] | None = None,
-    ) -> requests.PreparedRequest:
-        """The request as the session would prepare it, built directly: requests' own merge of
-        session settings, cookies and hooks cost about a quarter of a consumer's request (its
-        typing-Protocol checks alone some 60 µs), and these APIs need none of it (no cookies,
-        no hooks, URLs built quoted by the clients). A query string goes the usual way."""
-        if params:
-            request = requests.Request(method, url, json=json, headers=headers, params=params)
-            return self.session.prepare_request(request)
-        prepared = requests.PreparedRequest()
-        prepared.method, prepared.url, prepared.hooks = method, url, {"response": []}
-        prepared.headers = self._headers.copy()
-        prepared.headers.update(headers or {})
-        if json is not None:
-            prepared.body = json_text(json).encode()
-            prepared.headers["Content-Type"] = "application/json"
-        prepared.prepare_content_length(prepared.body)
-        return prepared
 
     def close(self) -> None:
         self.session.close()
@@ -234,14 +205,6 @@ class JsonSession:
         if status >= 300:
             raise PermanentTargetError(status, response.text)
         return Answer(status, _json_body(response), response.headers)
-
-
-def json_text(body: Any) -> str:
-    """A JSON body as requests writes it (`json=`): no NaN or infinity (InvalidJSONError)."""
-    try:
-        return json.dumps(body, allow_nan=False)
-    except ValueError as error:
-        raise requests.exceptions.InvalidJSONError(error) from None
 
 
 def _ca_bundle() -> str | None:

@@ -7,13 +7,13 @@ from sqlalchemy import Engine
 
 from connec_sync.store.dead_letters import DeadLetter, DeadLetterFilter, DeadLetters
 from connec_sync.store.deliveries import Deliveries
-from connec_sync.store.direct import Direct
 from connec_sync.store.engine import make_engine
 from connec_sync.store.idmap import IdLink, IdMap
 from connec_sync.store.link_backs import PendingLinkBack, PendingLinkBacks
 from connec_sync.store.migrations import upgrade
 from connec_sync.store.organizations import Organization, Organizations
 from connec_sync.store.runs import RunAlreadyGoing, SyncRun, SyncRuns
+from connec_sync.store.sqlalchemy_execution import Direct
 
 __all__ = [
     "DeadLetter",

@@ -10,7 +10,7 @@ synchronous cost an fsync per commit (2-3 ms each, three per record), which capp
 at about 40 records/s; use PostgreSQL where a power loss must not roll anything back.
 
 Writers of one process take turns on a Python lock before `BEGIN IMMEDIATE`: a consumer applies
-a few records at once (consumers.applying), and a thread waiting on SQLite's own lock sleeps
+a few records at once (consumers.runtime.applying), and a thread waiting on SQLite's own lock sleeps
 1, 2, 5, 10... ms between tries, while one waiting on the Python lock wakes when it is free.
 Reads marked `READ` (execution option) start no transaction: in WAL mode each statement reads
 a consistent snapshot without taking the write lock.
@@ -70,7 +70,7 @@ def _sqlite_engine(url: Any) -> Engine:
     return engine
 
 
-#: per SQLite engine, its writers' turn (connec_sync.store.direct takes it too)
+#: per SQLite engine, its writers' turn (connec_sync.store.sqlalchemy_execution takes it too)
 _writers: weakref.WeakKeyDictionary[Engine, _Writers] = weakref.WeakKeyDictionary()
 
 

@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError, NoResultFound
 from connec_sync.store import idmap_sql as sql
 from connec_sync.store import tables
 from connec_sync.store.clock import utcnow
-from connec_sync.store.direct import Direct
 from connec_sync.store.engine import READ
+from connec_sync.store.sqlalchemy_execution import Direct
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class LinkBusy(Exception):
 
 class IdMap:
     """The consumers' statements (find, claim, leases, updates) run on the driver directly
-    (connec_sync.store.direct); the rest, and the rare merge, through SQLAlchemy."""
+    (connec_sync.store.sqlalchemy_execution); the rest, and the rare merge, through SQLAlchemy."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, bindparam, select
 
 from connec_sync.store import tables
 from connec_sync.store.clock import utcnow
-from connec_sync.store.direct import Direct
+from connec_sync.store.sqlalchemy_execution import Direct
 
 
 @dataclass(frozen=True)

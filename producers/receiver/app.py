@@ -1,4 +1,5 @@
-"""The receiver's WSGI app: routes, JSON error bodies, request metrics."""
+"""The receiver's WSGI app: webhook and service routes, JSON error bodies, request metrics.
+(The receiver process also serves the operators' status page: commands.receiver adds it.)"""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import falcon
 
 from connec_sync import logs
-from connec_sync.broker.publishing import Publisher
+from connec_sync.broker import Publisher
 from connec_sync.naming import Names
 from connec_sync.settings import Settings
 from producers.receiver.connec import NotificationsResource
@@ -22,7 +23,6 @@ from producers.receiver.service import (
     OpenApiResource,
     ReadyResource,
 )
-from producers.receiver.status_page import add_status_routes, live_facts
 from producers.signatures import SignatureVerifier
 
 NOTIFICATIONS_PATH = "/maestrano/connec/notifications/{tenant}"
@@ -52,7 +52,6 @@ def create_app(
     app.add_route("/readyz", ReadyResource(publisher))
     app.add_route("/metrics", MetricsResource(metrics))
     app.add_route("/openapi.yaml", OpenApiResource())
-    add_status_routes(app, live_facts(settings, store))
     return app
 
 

@@ -6,7 +6,7 @@ from importlib import resources
 
 import falcon
 
-from connec_sync.broker.publishing import Publisher
+from connec_sync.broker import Publisher
 from producers.receiver.metrics import CONTENT_TYPE, ReceiverMetrics
 
 

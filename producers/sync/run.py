@@ -11,19 +11,18 @@ from datetime import timedelta
 from typing import Any
 
 from connec_sync import logs
-from connec_sync.broker.publishing import OutgoingMessage, Publisher, PublishFailed
+from connec_sync.broker import Message, Publisher, PublishFailed
 from connec_sync.clients.errors import TargetError
 from connec_sync.naming import BACKFILL, Names
 from connec_sync.settings import SyncSettings
 from connec_sync.store.clock import utcnow
 from connec_sync.store.runs import FAILED, RUNNING, SUCCEEDED, SyncRun
-from producers.envelopes import record_envelope
 from producers.sync import metrics
 from producers.sync.guard import MassArchive, check_archive_share
 from producers.sync.plan import Plan, Request, Step, plan_run
 from producers.sync.progress import NoProgress, Progress
 from producers.sync.reader import Interrupted, PageSpool, Sources, read_step
-from schemas.envelope import encode
+from schemas.envelope import Envelope
 
 #: how many earlier runs are looked at to find the last success of each step
 PAST_RUNS = 50
@@ -107,9 +106,9 @@ class Runner:
             self.progress.advanced(len(page))
         return published
 
-    def _message(self, organization: Any, step: Step, record: dict[str, Any]) -> OutgoingMessage:
-        envelope = record_envelope(
-            source="app" if step.direction == "to-connec" else "connec",
+    def _message(self, organization: Any, step: Step, record: dict[str, Any]) -> Message:
+        envelope = Envelope.new(
+            direction=step.direction,
             entity=step.entity,
             record=record,
             action="upsert",
@@ -119,10 +118,7 @@ class Runner:
             account=organization.account,
             updated_at=record.get("updated_at"),
         )
-        key = self.names.route(step.entity, step.direction).routing_key(BACKFILL)
-        return OutgoingMessage(
-            self.names.work_exchange, key, encode(envelope), envelope["message_id"]
-        )
+        return envelope.message(self.names, BACKFILL)
 
     def _abandon_stale(self, organization: Any) -> None:
         """A run left `running` longer than `sync.stale_run_s` lost its process: mark it failed."""

@@ -22,7 +22,7 @@ def free_port() -> int:
 def test_the_demo_syncs_records_both_ways_within_a_minute(tmp_path: Path) -> None:
     ports = [free_port() for _ in range(3)]
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CONNEC_SYNC_")}
-    command = [sys.executable, "-m", "connec_sync", "run", "--for", "40"]
+    command = [sys.executable, "-m", "commands", "run", "--for", "40"]
     command += ["--receiver-port", str(ports[0]), "--connec-port", str(ports[1])]
     command += ["--partner-port", str(ports[2])]
     log = (tmp_path / "demo.log").open("w")

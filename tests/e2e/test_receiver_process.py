@@ -16,6 +16,7 @@ import requests
 
 from connec_sync.broker.setup import queue_specs
 from connec_sync.settings import BrokerSettings
+from mappers.registry import COLLECTIONS
 from tests.integration.receiver.conftest import take_all
 from tests.private_broker import free_port, wait_until
 from tests.unit.receiver.support import API_ID, API_KEY, SECRET_NEW, basic, fixture
@@ -63,7 +64,7 @@ def receiver_process(
             secret=SECRET_NEW,
         )
     )
-    command = [sys.executable, "-m", "connec_sync", "--config", str(config), "receiver"]
+    command = [sys.executable, "-m", "commands", "--config", str(config), "receiver"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -112,7 +113,8 @@ def test_the_receiver_process_publishes_notifications_and_stops_gracefully_mid_r
     assert response.startswith("HTTP/1.1 200"), response
     assert time.monotonic() - stopping_at < 10
     contents = {
-        spec.name: take_all(broker_settings, spec.name) for spec in queue_specs(broker_settings)
+        spec.name: take_all(broker_settings, spec.name)
+        for spec in queue_specs(broker_settings, COLLECTIONS)
     }
     people = contents[f"{broker_settings.namespace}.people.to-app"]
     assert "late" in [message["record"]["id"] for message in people]

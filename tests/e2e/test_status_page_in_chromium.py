@@ -16,7 +16,7 @@ import falcon
 import pytest
 
 from connec_sync.http_server import RunningServer, serve_in_thread
-from producers.receiver.status_page import add_status_routes
+from operators.status_page import add_status_routes
 from tests import services
 from tests.unit.operators.status_facts import lane, route, sample_facts
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from connec_sync.broker.setup import declare_all
+from connec_sync.broker import declare_all
 from connec_sync.naming import Names, Route
 from connec_sync.settings import BrokerSettings
+from mappers.registry import COLLECTIONS
 
 
 @pytest.fixture
 def route(broker_settings: BrokerSettings) -> Route:
     """people to-app, with its topology declared."""
-    declare_all(broker_settings)
+    declare_all(broker_settings, COLLECTIONS)
     return Names(broker_settings.namespace).route("people", "to-app")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -16,10 +15,11 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
+from connec_sync.broker.headers import is_delivery_limit
 from connec_sync.clients.errors import TransientTargetError
 from connec_sync.naming import BACKFILL
-from consumers.dead_letters import is_delivery_limit
 from consumers.outcomes import Applied, Rejected
+from tests.integration.broker.support import through
 from tests.unit.consumers.support import (
     FakePipeline,
     envelope_for,
@@ -42,7 +42,7 @@ def test_a_transient_failure_goes_through_a_retry_tier_and_comes_back_with_one_m
     broker_settings, route
 ):
     def flaky(envelope):
-        if envelope["attempts"] == 0:
+        if envelope.attempts == 0:
             raise TransientTargetError(503, None, "unavailable")
         return Applied()
 
@@ -50,10 +50,10 @@ def test_a_transient_failure_goes_through_a_retry_tier_and_comes_back_with_one_m
     with running(broker_settings, {route: pipeline}):
         publish(broker_settings, route, envelope_for(route, "r1"))
         wait_for(lambda: len(pipeline.calls) == 2)
-    assert [call["attempts"] for call in pipeline.calls] == [0, 1]
+    assert [call.attempts for call in pipeline.calls] == [0, 1]
     assert pipeline.times[1] - pipeline.times[0] >= 0.9  # the 1 s tier's TTL
     retried = pipeline.calls[1]
-    assert retried["message_id"] == pipeline.calls[0]["message_id"]
+    assert retried.message_id == pipeline.calls[0].message_id
     assert ready_count(broker_settings, route.retry_queue(1)) == 0
 
 
@@ -74,7 +74,7 @@ def test_exhausting_the_retry_budget_dead_letters_with_reason_attempts_and_times
     assert (headers["x-reason"], headers["x-attempts"]) == ("retries_exhausted", 2)
     assert headers["x-first-failure"] < headers["x-last-failure"]
     assert "connection refused" in headers["x-error"]
-    assert json.loads(dead.body) == {**envelope, "attempts": 1}
+    assert json.loads(dead.body) == envelope.next_attempt().to_json()
     assert not is_delivery_limit(headers)
 
 
@@ -82,7 +82,7 @@ def test_an_invalid_record_is_dead_lettered_at_once_while_the_next_one_applies(
     broker_settings, route
 ):
     def validate(envelope):
-        if envelope["record"]["id"] == "bad":
+        if envelope.record["id"] == "bad":
             raise Rejected("invalid", "first_name: required")
         return Applied()
 
@@ -175,14 +175,17 @@ def test_sigterm_with_work_in_flight_finishes_and_acks_it_and_exits_within_ten_s
     assert ready_count(broker_settings, route.work_queue()) == 0
 
 
-def test_a_lost_connection_is_reestablished_and_consuming_resumes(broker_settings, route):
+def test_a_lost_connection_is_reestablished_and_consuming_resumes(broker_settings, route, proxy):
     pipeline = FakePipeline()
-    with capture_logs() as logs, running(broker_settings, {route: pipeline}) as worker:
+    proxied = through(broker_settings, proxy)
+    with capture_logs() as logs, running(proxied, {route: pipeline}) as worker:
         publish(broker_settings, route, envelope_for(route, "before"))
         wait_for(lambda: any(e["event"] == "record_applied" for e in logs))  # settled: acked
-        worker.connection.connection.transport.sock.shutdown(socket.SHUT_RDWR)
+        proxy.set_mode("reset")  # the connection is cut, and reconnecting fails for a while
         wait_for(lambda: any(e["event"] == "broker_connection_lost" for e in logs))
-        assert worker.ready.wait(15)
+        wait_for(lambda: any(e["event"] == "broker_unreachable" for e in logs))
+        proxy.set_mode("pass")
+        wait_for(worker.ready.is_set, 15)
         publish(broker_settings, route, envelope_for(route, "after"))
         wait_for(lambda: len(pipeline.calls) == 2, 15)
     assert pipeline.record_ids() == ["before", "after"]

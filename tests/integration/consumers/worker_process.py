@@ -8,13 +8,13 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from connec_sync import logs
 from connec_sync.naming import Names
 from connec_sync.settings import BrokerSettings
 from consumers.outcomes import Applied
 from consumers.runtime import Worker, run_until_signalled
+from schemas.envelope import Envelope
 
 
 def main(argv: list[str]) -> int:
@@ -22,8 +22,8 @@ def main(argv: list[str]) -> int:
     settings = BrokerSettings(url=url, namespace=namespace, retry_delays_s=(1, 2))
     route = Names(namespace).route("people", "to-app")
 
-    def handle(envelope: dict[str, Any]) -> Applied:
-        record_id = envelope["record"]["id"]
+    def handle(envelope: Envelope) -> Applied:
+        record_id = envelope.record["id"]
         _note(journal, f"started {record_id}")
         time.sleep(float(seconds))
         _note(journal, f"applied {record_id}")

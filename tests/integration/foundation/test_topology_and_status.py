@@ -11,9 +11,10 @@ import time
 
 import pytest
 
-from connec_sync.broker import amqp
+from connec_sync.broker import Message, PublishFailed, declare_all, open_broker
 from connec_sync.broker.setup import names_for, queue_specs
 from connec_sync.settings import BrokerSettings
+from mappers.registry import COLLECTIONS
 
 
 def cli(settings: BrokerSettings, tmp_path, *args: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
@@ -25,18 +26,15 @@ def cli(settings: BrokerSettings, tmp_path, *args: str) -> subprocess.CompletedP
         "CONNEC_SYNC_STORE_URL": f"sqlite:///{tmp_path / 'store.db'}",
     }
     environ.pop("CONNEC_SYNC_CONFIG", None)
-    command = [sys.executable, "-m", "connec_sync", *args]
+    command = [sys.executable, "-m", "commands", *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=90, env=environ)
 
 
 def declared(settings: BrokerSettings) -> dict[str, object]:
     """Queue name -> arguments, as the broker itself reports them."""
     if shutil.which("rabbitmqctl") is None:  # a remote broker: existence is what we can see
-        connection = amqp.connect(settings)
-        try:
-            return {s.name: amqp.count(connection, s.name).exists for s in queue_specs(settings)}
-        finally:
-            connection.release()
+        with open_broker(settings) as broker:
+            return {s.name: broker.count(s.name).exists for s in queue_specs(settings, COLLECTIONS)}
     listed = subprocess.run(
         ["rabbitmqctl", "list_queues", "-q", "--formatter", "json", "name", "arguments"],
         capture_output=True,
@@ -59,23 +57,20 @@ def test_topology_run_twice_leaves_the_same_topology(
     second = cli(broker_settings, tmp_path, "topology")
     assert second.returncode == 0, second.stderr
     assert declared(broker_settings) == after_first
-    assert set(after_first) == {spec.name for spec in queue_specs(broker_settings)}
+    assert set(after_first) == {spec.name for spec in queue_specs(broker_settings, COLLECTIONS)}
 
 
 def test_status_json_lists_every_queue_with_its_counts(
     broker_settings: BrokerSettings, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
     assert cli(broker_settings, tmp_path, "topology").returncode == 0
-    connection = amqp.connect(broker_settings)
-    try:
-        names = names_for(broker_settings)
-        route = names.route("people", "to-app")
-        amqp.publish(connection, names.work_exchange, route.routing_key(), b"{}")
-    finally:
-        connection.release()
+    names = names_for(broker_settings)
+    route = names.route("people", "to-app")
+    with open_broker(broker_settings) as broker:
+        broker.publish([Message(names.work_exchange, route.routing_key(), b"{}", "m-1")])
     done, facts = settled_status(broker_settings, tmp_path)
     rows = {row["name"]: row for row in facts["queues"]}
-    assert set(rows) == {spec.name for spec in queue_specs(broker_settings)}
+    assert set(rows) == {spec.name for spec in queue_specs(broker_settings, COLLECTIONS)}
     assert {row["role"] for row in rows.values()} == {"work", "backfill", "retry", "dead"}
     assert rows[route.work_queue()]["ready"] == 1
     assert all(row["exists"] and row["consumers"] == 0 for row in rows.values())
@@ -118,16 +113,12 @@ def test_topology_says_when_the_broker_is_unreachable(tmp_path, command: str) ->
 def test_an_unroutable_publish_raises_and_the_next_publish_is_confirmed_on_its_own(
     broker_settings: BrokerSettings,
 ) -> None:
-    from connec_sync.broker.setup import declare_all
-
-    declare_all(broker_settings)
+    declare_all(broker_settings, COLLECTIONS)
     names = names_for(broker_settings)
     route = names.route("items", "to-connec")
-    connection = amqp.connect(broker_settings)
-    try:
-        with pytest.raises(amqp.Unroutable, match="nobody.home"):
-            amqp.publish(connection, names.work_exchange, "nobody.home", b"{}")
-        amqp.publish(connection, names.work_exchange, route.routing_key(), b"{}")
-        assert amqp.count(connection, route.work_queue()).ready == 1
-    finally:
-        connection.release()
+    with open_broker(broker_settings) as broker:
+        with pytest.raises(PublishFailed, match="nobody.home") as failed:
+            broker.publish([Message(names.work_exchange, "nobody.home", b"{}", "m-1")])
+        assert failed.value.reason == "unroutable"
+        broker.publish([Message(names.work_exchange, route.routing_key(), b"{}", "m-2")])
+        assert broker.count(route.work_queue()).ready == 1

@@ -10,29 +10,30 @@ from typing import Any
 
 import pytest
 
-from connec_sync.broker import amqp
-from connec_sync.broker.setup import declare_all, names_for
-from connec_sync.cli import main
-from connec_sync.dead_letters import collect_dead_letters
+from commands import main
+from connec_sync.broker import Broker, Message, open_broker
+from connec_sync.broker.setup import names_for
 from connec_sync.settings import BrokerSettings
 from connec_sync.store import DeadLetterFilter, Store
+from mappers.registry import COLLECTIONS
+from operators.dead_letters import collect_dead_letters
+from tests.integration.broker.support import next_delivery
 from tests.unit.operators.dead_letter_support import decoded, publish_dead_letter, take_all
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def connection(broker_settings: BrokerSettings, tmp_path, monkeypatch) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+def opened(broker_settings: BrokerSettings, tmp_path, monkeypatch) -> Iterator[Broker]:  # type: ignore[no-untyped-def]
     """A declared topology of this test's own; the CLI in process sees it and a SQLite store."""
     monkeypatch.setenv("CONNEC_SYNC_BROKER_URL", broker_settings.url)
     monkeypatch.setenv("CONNEC_SYNC_BROKER_NAMESPACE", broker_settings.namespace)
     monkeypatch.setenv("CONNEC_SYNC_BROKER_RETRY_DELAYS_S", "1,2")
     monkeypatch.setenv("CONNEC_SYNC_STORE_URL", f"sqlite:///{tmp_path / 'store.db'}")
     monkeypatch.delenv("CONNEC_SYNC_CONFIG", raising=False)
-    opened = amqp.open_connection(broker_settings)
-    declare_all(broker_settings, opened)
-    yield opened
-    opened.release()
+    with open_broker(broker_settings, COLLECTIONS) as opened:
+        opened.declare()
+        yield opened
 
 
 @pytest.fixture
@@ -53,21 +54,21 @@ def queues(broker: BrokerSettings) -> tuple[str, str]:
 
 
 def test_a_dead_letter_is_collected_once_even_when_delivered_twice(
-    broker_settings, connection, store
+    broker_settings, opened, store
 ) -> None:  # type: ignore[no-untyped-def]
-    body = publish_dead_letter(connection, broker_settings)
-    publish_dead_letter(connection, broker_settings, body=body)  # the same again: a redelivery
+    body = publish_dead_letter(opened, broker_settings)
+    publish_dead_letter(opened, broker_settings, body=body)  # the same again: a redelivery
     first = collect_dead_letters(broker_settings, store)
     again = collect_dead_letters(broker_settings, store)
     assert (first.taken, first.stored, again.taken) == (2, 1, 0)
     assert len(store.dead_letters.find(DeadLetterFilter())) == 1
-    assert take_all(connection, queues(broker_settings)[1]) == []
+    assert take_all(opened, queues(broker_settings)[1]) == []
 
 
 def test_a_dead_letter_stays_in_its_queue_when_the_store_refuses_it(
-    broker_settings, connection, store
+    broker_settings, opened, store
 ) -> None:  # type: ignore[no-untyped-def]
-    publish_dead_letter(connection, broker_settings)
+    publish_dead_letter(opened, broker_settings)
 
     class Refusing:
         def add(self, **_row: Any) -> bool:
@@ -81,9 +82,9 @@ def test_a_dead_letter_stays_in_its_queue_when_the_store_refuses_it(
     assert collect_dead_letters(broker_settings, store).stored == 1
 
 
-def test_list_show_replay_once_and_purge_on_rabbitmq(broker_settings, connection, capsys) -> None:  # type: ignore[no-untyped-def]
-    publish_dead_letter(connection, broker_settings, reason="invalid")
-    publish_dead_letter(connection, broker_settings, reason="permanent_error", message_id="m-2")
+def test_list_show_replay_once_and_purge_on_rabbitmq(broker_settings, opened, capsys) -> None:  # type: ignore[no-untyped-def]
+    publish_dead_letter(opened, broker_settings, reason="invalid")
+    publish_dead_letter(opened, broker_settings, reason="permanent_error", message_id="m-2")
     status, out = cli(capsys, "dead-letters", "list", "--reason", "invalid", "--json")
     assert status == 0 and [letter["reason"] for letter in json.loads(out)] == ["invalid"]
     letter_id = str(json.loads(out)[0]["id"])
@@ -92,7 +93,7 @@ def test_list_show_replay_once_and_purge_on_rabbitmq(broker_settings, connection
     assert cli(capsys, "dead-letters", "replay", "--id", letter_id)[0] == 0
     status, out = cli(capsys, "dead-letters", "replay", "--id", letter_id)
     assert status == 0 and "already replayed" not in out and "0 dead letter(s) replayed" in out
-    replayed = take_all(connection, queues(broker_settings)[0])
+    replayed = take_all(opened, queues(broker_settings)[0])
     assert len(replayed) == 1
     assert decoded(replayed[0])["origin"] == "replay" and decoded(replayed[0])["attempts"] == 0
     status, out = cli(capsys, "dead-letters", "purge", "--all")
@@ -101,17 +102,18 @@ def test_list_show_replay_once_and_purge_on_rabbitmq(broker_settings, connection
 
 
 def test_a_message_that_kept_failing_is_kept_with_reason_delivery_limit(
-    broker_settings, connection, store
+    broker_settings, opened, store
 ) -> None:  # type: ignore[no-untyped-def]
-    work, _ = queues(broker_settings)
-    names = names_for(broker_settings)
-    amqp.publish(connection, names.work_exchange, "people.to-app", b'{"broken": true}', {}, "m-9")
-    channel = connection.channel()
+    route = names_for(broker_settings).route("people", "to-app")
+    opened.publish(
+        [Message(route.namespace + ".work", route.routing_key(), b'{"broken": true}', "m-9")]
+    )
+    consumer = opened.consume([route], 1)
     try:
         for _ in range(broker_settings.delivery_limit + 1):  # a consumer crashing each time
-            channel.basic_reject(_get(channel, work).delivery_tag, requeue=True)
+            next_delivery(consumer).requeue()
     finally:
-        channel.close()
+        consumer.close()
     for _ in range(50):  # the quorum queue dead-letters asynchronously
         if collect_dead_letters(broker_settings, store).stored:
             break
@@ -121,21 +123,12 @@ def test_a_message_that_kept_failing_is_kept_with_reason_delivery_limit(
     assert letter.last_failure is not None and letter.lane == "live"
 
 
-def _get(channel: Any, queue: str) -> Any:
-    for _ in range(100):
-        message = channel.basic_get(queue=queue, no_ack=False)
-        if message is not None:
-            return message
-        time.sleep(0.05)
-    raise AssertionError(f"nothing in {queue}")
-
-
-def test_status_json_shows_dead_letters_by_reason(broker_settings, connection, capsys) -> None:  # type: ignore[no-untyped-def]
-    publish_dead_letter(connection, broker_settings, reason="invalid")
+def test_status_json_shows_dead_letters_by_reason(broker_settings, opened, capsys) -> None:  # type: ignore[no-untyped-def]
+    publish_dead_letter(opened, broker_settings, reason="invalid")
     publish_dead_letter(
-        connection, broker_settings, reason="invalid", message_id="m-2", last="2024-05-02T00:00:00Z"
+        opened, broker_settings, reason="invalid", message_id="m-2", last="2024-05-02T00:00:00Z"
     )
-    publish_dead_letter(connection, broker_settings, reason="retries_exhausted", entity="items")
+    publish_dead_letter(opened, broker_settings, reason="retries_exhausted", entity="items")
     status, out = cli(capsys, "status", "--json")
     assert status == 0
     facts = json.loads(out)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from connec_sync.broker import amqp
+from connec_sync.broker import Message, open_broker
 from connec_sync.naming import Route
 from connec_sync.settings import BrokerSettings
 from sandboxes import testing
-from schemas.envelope import encode
+from schemas.envelope import Envelope
 from tests.unit.consumers.support import take_all
 
 GROUP, ACCOUNT, PROVIDER = testing.GROUP_ID, testing.ACCOUNT, "demoapp"
@@ -21,28 +21,21 @@ def wait(condition: Any, timeout_s: float = 20.0, what: str = "condition") -> An
     return condition()
 
 
-def publish(settings: BrokerSettings, route: Route, envelopes: list[dict[str, Any]]) -> None:
+def publish(settings: BrokerSettings, route: Route, envelopes: list[Envelope]) -> None:
     """Publish envelopes to the work exchange, as the sync producer would."""
-    connection = amqp.connect(settings)
-    try:
-        for envelope in envelopes:
-            amqp.publish(
-                connection,
-                f"{settings.namespace}.work",
-                route.routing_key(),
-                encode(envelope),
-                message_id=envelope["message_id"],
-            )
-    finally:
-        connection.release()
+    exchange = f"{settings.namespace}.work"
+    with open_broker(settings) as broker:
+        broker.publish(
+            [
+                Message(exchange, route.routing_key(), envelope.encode(), envelope.message_id)
+                for envelope in envelopes
+            ]
+        )
 
 
 def queue_ready(settings: BrokerSettings, queue: str) -> int:
-    connection = amqp.connect(settings)
-    try:
-        return int(amqp.count(connection, queue).ready or 0)
-    finally:
-        connection.release()
+    with open_broker(settings) as broker:
+        return int(broker.count(queue).ready or 0)
 
 
 def ours(id_array: list[dict[str, Any]] | None) -> str | None:

@@ -130,7 +130,7 @@ def start_consumer(config: Path, **env: str) -> subprocess.Popen:
     command = [
         sys.executable,
         "-m",
-        "connec_sync",
+        "commands",
         "--config",
         str(config),
         "consume",

@@ -3,6 +3,7 @@ the newest version with no duplicate partner record, a person waits for its orga
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import pytest
@@ -35,7 +36,7 @@ def test_an_old_version_after_a_newer_one_and_a_duplicate_change_nothing(start_s
 
     old, again = (
         connec_envelope("people", person_version(person, 1)),
-        {**newer, "message_id": "again"},
+        dataclasses.replace(newer, message_id="again"),
     )
     last = connec_envelope("people", person_version(sentinel, 1))
     publish(system.settings.broker, route, [old, again, last])  # one consumer: in this order

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from connec_sync.broker import amqp
-from connec_sync.broker.confirms import ConfirmingPublisher
+from connec_sync.broker import Publisher, TakenMessage, make_publisher, open_broker
 from connec_sync.http_server import RunningServer, serve_in_thread
 from connec_sync.settings import BrokerSettings, Settings
 from connec_sync.store import Store
@@ -24,7 +23,7 @@ from tests.unit.receiver.support import settings as receiver_settings
 @dataclass
 class LiveReceiver:
     server: RunningServer
-    publisher: ConfirmingPublisher
+    publisher: Publisher
     settings: Settings
 
     @property
@@ -37,16 +36,10 @@ class LiveReceiver:
 
 def take_all(broker: BrokerSettings, queue: str) -> list[dict[str, Any]]:
     """Every message of a queue, removed from it, as decoded envelopes."""
-    connection = amqp.connect(broker)
-    try:
-        channel = connection.channel()
-        bodies = []
-        while (message := channel.basic_get(queue, no_ack=True)) is not None:
-            bodies.append(json.loads(message.body))
-        channel.close()
-        return bodies
-    finally:
-        connection.release()
+    taken: list[TakenMessage] = []
+    with open_broker(broker) as opened:
+        opened.take(queue, taken.append, 100_000)
+    return [json.loads(message.body) for message in taken]
 
 
 @pytest.fixture
@@ -60,9 +53,7 @@ def start_receiver(sqlite_store_url: str) -> Iterator[Callable[[BrokerSettings],
         )
         store = Store.open(sqlite_store_url)
         store.link_configured(config.organizations)
-        publisher = ConfirmingPublisher(
-            config.broker.url, confirm_timeout_s=config.broker.confirm_timeout_s
-        )
+        publisher = make_publisher(config.broker)
         app = create_app(config, store, publisher, ReceiverMetrics())
         live = LiveReceiver(serve_in_thread(app), publisher, config)
         started.append((live, store))

@@ -7,8 +7,9 @@ import uuid
 import pytest
 import requests
 
-from connec_sync.broker.setup import declare_all
+from connec_sync.broker import declare_all
 from connec_sync.settings import BrokerSettings
+from mappers.registry import COLLECTIONS
 from tests.integration.receiver.conftest import take_all
 from tests.private_broker import PrivateBroker, wait_until
 from tests.unit.receiver.support import basic, fixture
@@ -22,7 +23,7 @@ def private_settings(private_broker: PrivateBroker) -> BrokerSettings:
     settings = BrokerSettings(
         url=private_broker.url, namespace=f"t-{uuid.uuid4().hex[:10]}", retry_delays_s=(1,)
     )
-    declare_all(settings)
+    declare_all(settings, COLLECTIONS)
     return settings
 
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from connec_sync.broker.publishing import make_publisher
-from connec_sync.broker.setup import declare_all, names_for
+from connec_sync.broker import declare_all, make_publisher
+from connec_sync.broker.setup import names_for
 from connec_sync.settings import BrokerSettings
+from mappers.registry import COLLECTIONS
 from tests.unit.sync.support import RecordingPublisher, SyncWorld, start_world
 
 
@@ -19,7 +20,7 @@ def make_world(
     broker_settings: BrokerSettings, store_url: str
 ) -> Iterator[Callable[..., SyncWorld]]:
     """Factory: a world whose publisher logs every batch, then publishes it with confirms."""
-    declare_all(broker_settings)
+    declare_all(broker_settings, COLLECTIONS)
     worlds: list[SyncWorld] = []
 
     def make(**options: Any) -> SyncWorld:

@@ -9,6 +9,7 @@ import pytest
 from connec_sync.broker.setup import queue_specs
 from connec_sync.settings import BrokerSettings
 from connec_sync.store import RunAlreadyGoing
+from mappers.registry import COLLECTIONS
 from producers.sync import reader
 from producers.sync.plan import Request
 from tests.integration.receiver.conftest import take_all
@@ -27,7 +28,7 @@ def seed(world: SyncWorld, count: int = 12) -> None:
 def drained(broker: BrokerSettings) -> dict[str, list[dict[str, Any]]]:
     """Every non-empty queue of this namespace, emptied, by short name (`people.to-app`)."""
     prefix = broker.namespace + "."
-    contents = {spec.name: take_all(broker, spec.name) for spec in queue_specs(broker)}
+    contents = {spec.name: take_all(broker, spec.name) for spec in queue_specs(broker, COLLECTIONS)}
     return {name.removeprefix(prefix): found for name, found in contents.items() if found}
 
 

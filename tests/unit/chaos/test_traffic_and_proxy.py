@@ -101,17 +101,11 @@ def test_the_proxy_passes_refuses_resets_black_holes_and_delays(echo_server: int
         proxy.stop()
 
 
-def test_a_record_carrying_the_poison_marker_makes_the_handler_raise(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_a_record_carrying_the_poison_marker_makes_the_handler_raise() -> None:
     from connec_sync import crash
 
-    def handler(envelope: dict) -> str:
-        return "applied"
-
-    assert crash.poisonable(handler) is handler  # no marker set: the handler itself
-    monkeypatch.setenv(crash.POISON_ENV, "chaos-crasher")
-    wrapped = crash.poisonable(handler)
-    assert wrapped({"record": {"name": "fine"}}) == "applied"
+    crash.NO_FAULTS.check_record({"name": "chaos-crasher 1"})  # no marker set: nothing raised
+    faults = crash.FaultPoints.from_environ({crash.POISON_ENV: "chaos-crasher"})
+    faults.check_record({"name": "fine"})
     with pytest.raises(crash.PoisonedRecord):
-        wrapped({"record": {"name": "chaos-crasher 1"}})
+        faults.check_record({"name": "chaos-crasher 1"})

@@ -1,5 +1,6 @@
-"""JsonSession prepares its requests itself (connec_sync.clients.http): each must be what the
-requests session would have prepared, for every kind of request the clients send."""
+"""The parity test of connec_sync.clients.request_preparation: each request JsonSession prepares
+itself must be what the requests session would have prepared (the library path), for every
+kind of request the clients send."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def sessions() -> list[JsonSession]:
 def test_a_request_is_prepared_as_the_session_would(index: int, kwargs: dict[str, Any]) -> None:
     http = sessions()[index]
     method = kwargs.pop("method", "GET")
-    ours = http._prepared(method, URL, **kwargs)
+    ours = http.preparation.prepared(method, URL, **kwargs)
     theirs = http.session.prepare_request(requests.Request(method, URL, **kwargs))
     assert (ours.method, ours.url, ours.body) == (theirs.method, theirs.url, theirs.body)
     assert dict(ours.headers) == dict(theirs.headers)
@@ -52,6 +53,6 @@ def test_a_request_is_prepared_as_the_session_would(index: int, kwargs: dict[str
 def test_a_body_json_cannot_carry_fails_as_with_requests(body: dict, error: type) -> None:
     http = sessions()[0]
     with pytest.raises(error):
-        http._prepared("POST", URL, json=body)
+        http.preparation.prepared("POST", URL, json=body)
     with pytest.raises(error):
         http.session.prepare_request(requests.Request("POST", URL, json=body))

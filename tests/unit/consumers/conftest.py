@@ -1,4 +1,4 @@
-"""Consumers on kombu's memory:// transport, each test in its own namespace."""
+"""Consumers on the in-memory broker (memory://), each test in its own namespace."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Driving a consumer Worker in tests (memory:// here, RabbitMQ in tests/integration/consumers):
-a scripted fake pipeline, a worker running in a thread, publishing envelopes, reading queues."""
+a scripted fake pipeline, a worker running in a thread, publishing envelopes, reading queues,
+all through the broker interface."""
 
 from __future__ import annotations
 
@@ -9,28 +10,28 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from connec_sync.broker import amqp
-from connec_sync.broker.setup import queue_specs
+from connec_sync.broker import Message, TakenMessage, open_broker
 from connec_sync.naming import LIVE, Route
 from connec_sync.settings import BrokerSettings
 from consumers.outcomes import Applied, Outcome
 from consumers.runtime import Worker
-from schemas.envelope import encode, new_envelope
+from mappers.registry import COLLECTIONS
+from schemas.envelope import Envelope
 
 
 class FakePipeline:
     """A handler that records each envelope it is given and answers with `behaviour`."""
 
-    def __init__(self, behaviour: Callable[[dict[str, Any]], Outcome] | None = None) -> None:
+    def __init__(self, behaviour: Callable[[Envelope], Outcome] | None = None) -> None:
         self.behaviour = behaviour or (
-            lambda envelope: Applied({"app_id": "a-" + envelope["record"]["id"]})
+            lambda envelope: Applied({"app_id": "a-" + envelope.record["id"]})
         )
-        self.calls: list[dict[str, Any]] = []
+        self.calls: list[Envelope] = []
         #: monotonic time of each call
         self.times: list[float] = []
         self.lock = threading.Lock()
 
-    def __call__(self, envelope: dict[str, Any]) -> Outcome:
+    def __call__(self, envelope: Envelope) -> Outcome:
         with self.lock:
             self.calls.append(envelope)
             self.times.append(time.monotonic())
@@ -38,49 +39,38 @@ class FakePipeline:
 
     def record_ids(self) -> list[str]:
         with self.lock:
-            return [call["record"]["id"] for call in self.calls]
+            return [call.record["id"] for call in self.calls]
 
 
-def envelope_for(route: Route, record_id: str, **record: Any) -> dict[str, Any]:
-    source = "connec" if route.direction == "to-app" else "app"
+def envelope_for(route: Route, record_id: str, **record: Any) -> Envelope:
     payload = {"id": record_id, "updated_at": "2026-11-27T10:11:12Z", **record}
-    return new_envelope(source=source, entity=route.entity, record=payload, group_id="cld-1")
+    return Envelope.new(
+        direction=route.direction, entity=route.entity, record=payload, group_id="cld-1"
+    )
 
 
 def publish(
-    settings: BrokerSettings, route: Route, body: dict[str, Any] | bytes, lane: str = LIVE
+    settings: BrokerSettings, route: Route, body: Envelope | bytes, lane: str = LIVE
 ) -> None:
     """Publish an envelope (or raw bytes) to the work exchange, as a producer would."""
-    raw = body if isinstance(body, bytes) else encode(body)
-    message_id = None if isinstance(body, bytes) else body["message_id"]
-    connection = amqp.connect(settings)
-    try:
-        exchange = f"{settings.namespace}.work"
-        amqp.publish(connection, exchange, route.routing_key(lane), raw, message_id=message_id)
-    finally:
-        connection.release()
+    raw = body if isinstance(body, bytes) else body.encode()
+    message_id = None if isinstance(body, bytes) else body.message_id
+    exchange = f"{settings.namespace}.work"
+    with open_broker(settings, COLLECTIONS) as broker:
+        broker.publish([Message(exchange, route.routing_key(lane), raw, message_id)])
 
 
-def take_all(settings: BrokerSettings, queue: str) -> list[Any]:
-    """Remove and return every ready message of a queue (kombu messages: body, headers)."""
-    connection = amqp.connect(settings)
-    try:
-        channel = connection.channel()
-        taken = []
-        while (raw := channel.basic_get(queue, no_ack=True)) is not None:
-            taken.append(channel.message_to_python(raw))
-        channel.close()
-        return taken
-    finally:
-        connection.release()
+def take_all(settings: BrokerSettings, queue: str) -> list[TakenMessage]:
+    """Remove and return every ready message of a queue (body, headers, message id)."""
+    taken: list[TakenMessage] = []
+    with open_broker(settings, COLLECTIONS) as broker:
+        broker.take(queue, taken.append, 10_000)
+    return taken
 
 
 def ready_count(settings: BrokerSettings, queue: str) -> int | None:
-    connection = amqp.connect(settings)
-    try:
-        return amqp.count(connection, queue).ready
-    finally:
-        connection.release()
+    with open_broker(settings, COLLECTIONS) as broker:
+        return broker.count(queue).ready
 
 
 def wait_for(condition: Callable[[], Any], timeout_s: float = 10.0, what: str = "condition") -> Any:
@@ -108,8 +98,5 @@ def running(settings: BrokerSettings, handlers: dict[Route, Any]) -> Iterator[Wo
 
 
 def delete_topology(settings: BrokerSettings) -> None:
-    connection = amqp.connect(settings)
-    try:
-        amqp.delete_queues(connection, [spec.name for spec in queue_specs(settings)])
-    finally:
-        connection.release()
+    with open_broker(settings, COLLECTIONS) as broker:
+        broker.delete_topology()

@@ -1,4 +1,4 @@
-"""consumers.affinity: each consumer process takes a CPU no other one holds, pins all its
+"""consumers.runtime.affinity: each consumer process takes a CPU no other one holds, pins all its
 threads to it, and gives it back when it ends (even by a crash). Each case runs real processes:
 the slots are `flock`s, which belong to a process's open files."""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from consumers.affinity import in_container, pin_to_free_cpu
+from consumers.runtime.affinity import in_container, pin_to_free_cpu
 
 CPUS = sorted(os.sched_getaffinity(0))
 needs_two = pytest.mark.skipif(len(CPUS) < 2, reason="pinning needs at least two CPUs")
@@ -21,7 +21,7 @@ needs_two = pytest.mark.skipif(len(CPUS) < 2, reason="pinning needs at least two
 PINNED = """
 import os, sys, threading
 from pathlib import Path
-from consumers.affinity import in_container, pin_to_free_cpu
+from consumers.runtime.affinity import in_container, pin_to_free_cpu
 early = threading.Thread(target=sys.stdin.read, daemon=True)
 early.start()
 cpu = pin_to_free_cpu(Path(sys.argv[1]))
@@ -107,7 +107,7 @@ def _logged_before_subscribing(tmp_path: Path, pin: str) -> list[str]:
         "CONNEC_SYNC_STORE_URL": f"sqlite:///{tmp_path / f'store-{pin}.db'}",
         "TMPDIR": str(tmp_path),
     }
-    command = [sys.executable, "-m", "connec_sync", "consume", "people"]
+    command = [sys.executable, "-m", "commands", "consume", "people"]
     process = subprocess.Popen(  # noqa: S603
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )

@@ -3,6 +3,7 @@ after the other in their order, and the thread count bounding what starts."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from types import SimpleNamespace
@@ -11,8 +12,8 @@ from typing import Any
 import pytest
 
 from connec_sync.naming import Names
-from consumers.applying import Applier, Job, record_key
 from consumers.outcomes import Applied
+from consumers.runtime.applying import Applier, Job, record_key
 from consumers.verdicts import APPLIED
 from tests.unit.consumers.support import envelope_for
 
@@ -38,7 +39,7 @@ def test_two_records_are_applied_at_the_same_time() -> None:
     b_started = threading.Event()
 
     def handler(envelope: dict[str, Any]) -> Applied:
-        if envelope["record"]["id"] == "a":
+        if envelope.record["id"] == "a":
             assert b_started.wait(5), "b never ran while a was being applied"
         else:
             b_started.set()
@@ -57,10 +58,10 @@ def test_one_records_messages_apply_one_at_a_time_in_their_order() -> None:
 
     def handler(envelope: dict[str, Any]) -> Applied:
         if not lock.acquire(blocking=False):
-            overlaps.append(envelope["record"]["version"])
+            overlaps.append(envelope.record["version"])
             lock.acquire()
         time.sleep(0.01)
-        applied.append(envelope["record"]["version"])
+        applied.append(envelope.record["version"])
         lock.release()
         return Applied()
 
@@ -88,15 +89,15 @@ def test_a_thread_each_at_most() -> None:
 
 
 def test_a_records_key_ignores_the_other_entries_of_its_id_array() -> None:
-    first = {
-        "entity": "people",
-        "group_id": "cld-1",
-        "record": {"id": [{"id": "c1", "provider": "connec"}]},
-    }
-    linked = {
-        **first,
-        "record": {"id": [{"id": "p9", "provider": "demoapp"}, {"id": "c1", "provider": "connec"}]},
-    }
-    other = {**first, "group_id": "cld-2"}
+    first = dataclasses.replace(
+        envelope_for(ROUTE, "x"),
+        group_id="cld-1",
+        record={"id": [{"id": "c1", "provider": "connec"}]},
+    )
+    linked = dataclasses.replace(
+        first,
+        record={"id": [{"id": "p9", "provider": "demoapp"}, {"id": "c1", "provider": "connec"}]},
+    )
+    other = dataclasses.replace(first, group_id="cld-2")
     assert record_key(first) == record_key(linked)
     assert record_key(first) != record_key(other)

@@ -1,4 +1,5 @@
-"""Crash points: CONNEC_SYNC_CRASH_POINT=<name>:<n> ends the process at the n-th pass."""
+"""Crash points: CONNEC_SYNC_CRASH_POINT=<name>:<n>, read once at start, ends the process at the
+n-th pass."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from connec_sync import crash
 pytestmark = pytest.mark.timeout(30)
 
 PASSES = """
-from connec_sync import crash
+from connec_sync.crash import FaultPoints
+faults = FaultPoints.from_environ()
 for n in range(5):
     print(n, flush=True)
-    crash.point("after_write_before_ack")
+    faults.point("after_write_before_ack")
 """
 
 
@@ -46,10 +48,17 @@ def test_a_point_without_a_count_crashes_at_the_first_pass():
     assert (done.returncode, done.stdout.split()[0]) == (70, "0")
 
 
-def test_in_process_passes_are_counted_per_point(monkeypatch):
-    monkeypatch.setenv(crash.ENV, "somewhere:1000")
-    crash.reset()
+def test_in_process_passes_are_counted_for_the_named_point_only():
+    faults = crash.FaultPoints.from_environ({crash.ENV: "somewhere:1000"})
+    assert faults.crash_at == ("somewhere", 1000)
     for _ in range(3):
-        crash.point("somewhere")
-    assert crash._passes["somewhere"] == 3
-    crash.reset()
+        faults.point("somewhere")
+        faults.point("elsewhere")
+    assert faults._passes == 3
+
+
+def test_the_environment_is_read_once_when_the_fault_points_are_made(monkeypatch):
+    faults = crash.FaultPoints.from_environ()
+    monkeypatch.setenv(crash.ENV, "somewhere:1")
+    faults.point("somewhere")  # still configured as it was at start: no crash point
+    assert faults.crash_at is None

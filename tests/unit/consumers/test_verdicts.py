@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from connec_sync.clients.errors import (
@@ -11,6 +13,7 @@ from connec_sync.clients.errors import (
 )
 from consumers.outcomes import Applied, Deferred, Rejected, Skip, Skipped
 from consumers.verdicts import judge
+from schemas.envelope import Envelope
 
 pytestmark = pytest.mark.timeout(10)
 
@@ -21,7 +24,8 @@ def _judged(result, attempts=0, max_attempts=3):
             raise result
         return result
 
-    return judge(handler, {"attempts": attempts}, max_attempts)
+    envelope = Envelope.new(direction="to-app", entity="people", record={"id": "c1"})
+    return judge(handler, dataclasses.replace(envelope, attempts=attempts), max_attempts)
 
 
 def test_applied_and_skipped_results_are_acked_outcomes():

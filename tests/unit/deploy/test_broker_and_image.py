@@ -19,6 +19,7 @@ import pytest
 from connec_sync.broker.setup import names_for, queue_specs
 from connec_sync.broker.topology import exchanges
 from connec_sync.settings import Settings
+from mappers.registry import COLLECTIONS
 from tests.unit.deploy import manifests as m
 
 DEFINITIONS: dict[str, Any] = json.loads((m.RABBITMQ / "definitions.json").read_text())
@@ -32,7 +33,7 @@ def rabbitmq_conf() -> dict[str, str]:
 
 
 def test_policies_never_contradict_the_queue_arguments_the_code_declares() -> None:
-    specs = queue_specs(m.k8s_settings().broker)
+    specs = queue_specs(m.k8s_settings().broker, COLLECTIONS)
     for policy in DEFINITIONS["policies"]:
         assert policy["apply-to"] == "queues", policy["name"]
         matched = [s for s in specs if re.search(policy["pattern"], s.name)]
@@ -46,7 +47,7 @@ def test_policies_never_contradict_the_queue_arguments_the_code_declares() -> No
 
 
 def test_every_queue_gets_a_length_cap_that_rejects_publishes_instead_of_dropping() -> None:
-    specs = queue_specs(m.k8s_settings().broker)
+    specs = queue_specs(m.k8s_settings().broker, COLLECTIONS)
     for spec in specs:
         policies = [p for p in DEFINITIONS["policies"] if re.search(p["pattern"], spec.name)]
         applied = max(policies, key=lambda p: p["priority"])

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from connec_sync.cli import build_parser
+from commands import build_parser
 from connec_sync.naming import DIRECTIONS, Names
 from connec_sync.settings import CONFIG_ENV, ENV_PREFIX, Settings
 from mappers.registry import COLLECTIONS

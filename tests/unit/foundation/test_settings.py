@@ -117,7 +117,7 @@ def test_an_error_never_shows_a_secret(tmp_path: Path) -> None:
 
 
 def run_cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "connec_sync", "--config", str(config), *args]
+    command = [sys.executable, "-m", "commands", "--config", str(config), *args]
     return subprocess.run(
         command, capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin"}
     )
@@ -148,7 +148,7 @@ def test_a_missing_config_file_exits_2(tmp_path: Path) -> None:
 
 
 def test_every_command_answers_help() -> None:
-    from connec_sync.cli import build_parser
+    from commands import build_parser
 
     parser = build_parser()
     commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]

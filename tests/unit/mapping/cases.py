@@ -45,16 +45,26 @@ def context(id_map: dict[str, dict[str, str]] | None = None) -> MappingContext:
     return MappingContext(PROVIDER, REALM, lambda entity, cid: known.get(entity, {}).get(cid))
 
 
+#: the validation a mapping's input goes through first, where a record enters the pipeline
+VALIDATED_BY = {
+    "to_partner": mappers.validate_connec,
+    "link_back": mappers.validate_connec,
+    "to_connec": mappers.validate_partner,
+}
+
+
 def outcome(case: dict) -> dict:
-    """What the case's call gives: {"expected": output} or {"raises": {...}}."""
+    """What the case's call gives, its input validated first as the pipeline's edge does:
+    {"expected": output} or {"raises": {...}}."""
     ctx = context(case.get("id_map"))
-    arguments = [case["entity"], resolved(case["input"])]
-    if case["call"] == "link_back":
-        arguments.append(resolved(case["partner_record"]))
-    if case["call"] not in ("validate_connec", "validate_partner"):
-        arguments.append(ctx)
+    entity, call = case["entity"], case["call"]
     try:
-        result = getattr(mappers, case["call"])(*arguments)
+        arguments = [entity, _validated(call, entity, resolved(case["input"]))]
+        if call == "link_back":
+            arguments.append(mappers.validate_partner(entity, resolved(case["partner_record"])))
+        if call not in ("validate_connec", "validate_partner"):
+            arguments.append(ctx)
+        result = getattr(mappers, call)(*arguments)
     except MissingReference as error:
         return {"raises": {"type": "MissingReference", **vars(error)}}
     except InvalidRecord as error:
@@ -62,6 +72,21 @@ def outcome(case: dict) -> dict:
     if isinstance(result, mappers.PartnerWrite):
         result = {"partner_id": result.partner_id, "body": result.body}
     return {"expected": result}
+
+
+def partner_write(entity: str, connec_record: Any, ctx: MappingContext) -> mappers.PartnerWrite:
+    """`to_partner` of a Connec! record validated as it enters the pipeline."""
+    return mappers.to_partner(entity, mappers.validate_connec(entity, connec_record), ctx)
+
+
+def connec_write(entity: str, partner_record: Any, ctx: MappingContext) -> dict:
+    """`to_connec` of a partner record validated as it enters the pipeline."""
+    return mappers.to_connec(entity, mappers.validate_partner(entity, partner_record), ctx)
+
+
+def _validated(call: str, entity: str, record: Any) -> Any:
+    validate = VALIDATED_BY.get(call)
+    return validate(entity, record) if validate is not None else record
 
 
 def as_json(value: Any) -> Any:

@@ -16,7 +16,8 @@ from mappers import (
     connec_id,
     link_back,
     own_partner_id,
-    to_partner,
+    validate_connec,
+    validate_partner,
 )
 from mappers.record import RecordMapping
 from mappers.registry import (
@@ -29,7 +30,7 @@ from mappers.registry import (
     resource_for_collection,
 )
 from mappers.rules import Field
-from tests.unit.mapping.cases import PROVIDER, REALM, context
+from tests.unit.mapping.cases import PROVIDER, REALM, context, partner_write
 
 OURS = {"provider": PROVIDER, "realm": REALM}
 
@@ -45,7 +46,7 @@ def no_id_map(entity_name: str, cid: str) -> str | None:
 def test_a_person_waits_for_an_organization_not_yet_in_the_partner_app() -> None:
     person = {"id": [connec("p1")], "first_name": "Ann", "organization_id": [connec("o1")]}
     with pytest.raises(MissingReference) as raised:
-        to_partner("people", person, context())
+        partner_write("people", person, context())
     assert vars(raised.value) == {
         "field": "organization_id",
         "entity": "organizations",
@@ -56,7 +57,7 @@ def test_a_person_waits_for_an_organization_not_yet_in_the_partner_app() -> None
 def test_an_invoice_line_waits_for_an_item_not_yet_in_the_partner_app() -> None:
     invoice = {"id": [connec("i1")], "lines": [{"item_id": [connec("it1")]}]}
     with pytest.raises(MissingReference) as raised:
-        to_partner("invoices", invoice, context())
+        partner_write("invoices", invoice, context())
     assert (raised.value.field, raised.value.entity) == ("lines.0.item_id", "items")
     assert raised.value.connec_id == "it1"
 
@@ -64,7 +65,7 @@ def test_an_invoice_line_waits_for_an_item_not_yet_in_the_partner_app() -> None:
 def test_a_payment_allocation_waits_for_an_invoice_not_yet_in_the_partner_app() -> None:
     line = {"amount": 5, "linked_transactions": [{"id": [connec("i1")], "class": "Invoice"}]}
     with pytest.raises(MissingReference) as raised:
-        to_partner("payments", {"id": [connec("pay1")], "payment_lines": [line]}, context())
+        partner_write("payments", {"id": [connec("pay1")], "payment_lines": [line]}, context())
     assert raised.value.field == "payment_lines.0.linked_transactions.0.id"
     assert (raised.value.entity, raised.value.connec_id) == ("invoices", "i1")
 
@@ -75,7 +76,7 @@ def test_a_reference_carrying_our_id_is_used_without_asking_the_id_map() -> None
         "last_name": "Lee",
         "organization_id": [connec("o1"), {"id": "co_7", **OURS}],
     }
-    written = to_partner("people", person, MappingContext(PROVIDER, REALM, no_id_map))
+    written = partner_write("people", person, MappingContext(PROVIDER, REALM, no_id_map))
     assert written.partner_id == "81"
     assert written.body["company_id"] == "co_7"
 
@@ -83,7 +84,7 @@ def test_a_reference_carrying_our_id_is_used_without_asking_the_id_map() -> None
 def test_a_null_or_empty_reference_clears_the_partner_reference() -> None:
     for empty in (None, []):
         person = {"id": [connec("p1"), {"id": "c1", **OURS}], "organization_id": empty}
-        body = to_partner("people", {**person, "last_name": "Lee"}, context()).body
+        body = partner_write("people", {**person, "last_name": "Lee"}, context()).body
         assert body["company_id"] is None
 
 
@@ -91,7 +92,7 @@ def test_a_reference_known_to_no_one_is_an_invalid_record() -> None:
     person = {"id": [connec("p1")], "last_name": "Lee", "organization_id": [{"id": "x", **OURS}]}
     person["organization_id"][0]["realm"] = "someone-else"
     with pytest.raises(InvalidRecord) as raised:
-        to_partner("people", person, context())
+        partner_write("people", person, context())
     assert list(raised.value.errors) == ["organization_id"]
 
 
@@ -106,7 +107,8 @@ def test_id_helpers_find_our_entry_and_connecs_entry() -> None:
 def test_payments_link_back_only_their_own_id_as_allocations_have_no_ids() -> None:
     payment = {"id": [connec("pay1")], "payment_lines": [{"amount": 5}]}
     created = {"id": "pay_1", "allocations": [{"invoice_id": "i_1", "amount": 5}]}
-    assert link_back("payments", payment, created, context()) == {
+    record, answer = validate_connec("payments", payment), validate_partner("payments", created)
+    assert link_back("payments", record, answer, context()) == {
         "payments": {"id": [{"id": "pay_1", **OURS}]}
     }
 
@@ -139,5 +141,5 @@ def test_a_mapping_that_writes_a_field_the_partner_does_not_have_fails_loudly(
     patched = dataclasses.replace(people, mapping=broken)
     monkeypatch.setattr(mappers.api, "entity", lambda name: patched)
     with pytest.raises(InvalidPayload) as raised:
-        to_partner("people", {"id": [connec("p1")], "first_name": "Ann"}, context())
+        partner_write("people", {"id": [connec("p1")], "first_name": "Ann"}, context())
     assert raised.value.errors == {"nickname": ["Unknown field."]}

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mappers import MappingContext, to_connec, to_partner
+from mappers import MappingContext
 from mappers.registry import COLLECTIONS, entity
-from tests.unit.mapping.cases import PROVIDER, REALM
+from tests.unit.mapping.cases import PROVIDER, REALM, connec_write, partner_write
 from tests.unit.mapping.strategies import CONNEC, PARTNER, as_linked, linked_id_for
 
 CTX = MappingContext(PROVIDER, REALM, linked_id_for)
@@ -43,7 +43,7 @@ def test_partner_to_connec_to_partner_gives_back_every_mapped_field(
     collection: str, data: st.DataObject
 ) -> None:
     record = data.draw(PARTNER[collection])
-    back = to_partner(collection, to_connec(collection, record, CTX), CTX)
+    back = partner_write(collection, connec_write(collection, record, CTX), CTX)
     mapped = entity(collection).mapping.partner_fields
     assert back.partner_id == record["id"]
     assert back.body == {key: value for key, value in record.items() if key in mapped}
@@ -56,7 +56,7 @@ def test_connec_to_partner_to_connec_gives_back_every_mapped_field(
     collection: str, data: st.DataObject
 ) -> None:
     record = data.draw(CONNEC[collection])
-    written = to_partner(collection, record, CTX)
-    back = to_connec(collection, {"id": written.partner_id, **written.body}, CTX)
+    written = partner_write(collection, record, CTX)
+    back = connec_write(collection, {"id": written.partner_id, **written.body}, CTX)
     expected = _drop(as_linked(record), *NOT_WRITTEN_TO_PARTNER.get(collection, ()))
     assert _drop(back, "opts") == expected

@@ -1,4 +1,4 @@
-"""Status facts as `connec_sync.status.status_facts` returns them, for the page's tests."""
+"""Status facts as `operators.status.status_facts` returns them, for the page's tests."""
 
 from __future__ import annotations
 

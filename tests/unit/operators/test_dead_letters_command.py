@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from connec_sync.broker import amqp
-from connec_sync.broker.publishing import PublishFailed
-from connec_sync.broker.setup import declare_all, names_for
-from connec_sync.cli import main
-from connec_sync.dead_letters import collect_dead_letters, dead_letter_row, fingerprint, replay
+from commands import main
+from connec_sync.broker import Broker, PublishFailed, TakenMessage, declare_all, open_broker
+from connec_sync.broker.setup import names_for
 from connec_sync.settings import BrokerSettings
 from connec_sync.store import DeadLetterFilter, Store
+from mappers.registry import COLLECTIONS
+from operators.dead_letters import collect_dead_letters, dead_letter_row, fingerprint, replay
 from tests.unit.operators.dead_letter_support import decoded, publish_dead_letter, take_all
 
 
@@ -29,17 +29,16 @@ def broker(tmp_path, monkeypatch) -> Iterator[BrokerSettings]:  # type: ignore[n
     monkeypatch.setenv("CONNEC_SYNC_BROKER_NAMESPACE", settings.namespace)
     monkeypatch.setenv("CONNEC_SYNC_STORE_URL", f"sqlite:///{tmp_path / 'store.db'}")
     monkeypatch.delenv("CONNEC_SYNC_CONFIG", raising=False)
-    connection = amqp.connect(settings)
-    declare_all(settings, connection)
+    declare_all(settings, COLLECTIONS)
     yield settings
-    connection.release()
+    with open_broker(settings, COLLECTIONS) as opened:
+        opened.delete_topology()
 
 
 @pytest.fixture
-def connection(broker: BrokerSettings) -> Iterator[Any]:
-    opened = amqp.connect(broker)
-    yield opened
-    opened.release()
+def opened(broker: BrokerSettings) -> Iterator[Broker]:
+    with open_broker(broker, COLLECTIONS) as opened:
+        yield opened
 
 
 def cli(capsys, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
@@ -53,23 +52,23 @@ def live_queue(broker: BrokerSettings) -> str:
 
 
 def test_list_moves_dead_letters_into_the_store_and_filters_by_reason(
-    broker, connection, capsys
+    broker, opened, capsys
 ) -> None:  # type: ignore[no-untyped-def]
-    publish_dead_letter(connection, broker, reason="invalid")
-    publish_dead_letter(connection, broker, reason="retries_exhausted", message_id="m-2")
+    publish_dead_letter(opened, broker, reason="invalid")
+    publish_dead_letter(opened, broker, reason="retries_exhausted", message_id="m-2")
     status, out, _ = cli(capsys, "list", "--reason", "invalid", "--json")
     listed = json.loads(out)
     assert status == 0 and [letter["reason"] for letter in listed] == ["invalid"]
     assert listed[0]["entity"] == "people" and listed[0]["attempts"] == 4
     assert listed[0]["state"] == "pending" and listed[0]["replayable"] is True
     dead = names_for(broker).route("people", "to-app").dead_letter_queue
-    assert take_all(connection, dead) == []  # acked once stored
+    assert take_all(opened, dead) == []  # acked once stored
     status, out, _ = cli(capsys, "list")
     assert status == 0 and "retries_exhausted" in out and "invalid" in out
 
 
-def test_show_prints_the_dead_letter_with_its_envelope(broker, connection, capsys) -> None:  # type: ignore[no-untyped-def]
-    publish_dead_letter(connection, broker)
+def test_show_prints_the_dead_letter_with_its_envelope(broker, opened, capsys) -> None:  # type: ignore[no-untyped-def]
+    publish_dead_letter(opened, broker)
     cli(capsys, "list")
     status, out, _ = cli(capsys, "show", "1")
     assert status == 0
@@ -77,15 +76,13 @@ def test_show_prints_the_dead_letter_with_its_envelope(broker, connection, capsy
     assert cli(capsys, "show", "99")[0] == 4
 
 
-def test_replay_publishes_each_dead_letter_once_to_the_live_lane(
-    broker, connection, capsys
-) -> None:  # type: ignore[no-untyped-def]
-    publish_dead_letter(connection, broker)
+def test_replay_publishes_each_dead_letter_once_to_the_live_lane(broker, opened, capsys) -> None:  # type: ignore[no-untyped-def]
+    publish_dead_letter(opened, broker)
     status, out, _ = cli(capsys, "replay", "--all")
     assert status == 0 and "replayed 1" in out
     status, out, _ = cli(capsys, "replay", "--all")
     assert status == 0 and "0 dead letter(s) replayed" in out
-    replayed = take_all(connection, live_queue(broker))
+    replayed = take_all(opened, live_queue(broker))
     assert len(replayed) == 1
     envelope = decoded(replayed[0])
     assert envelope["attempts"] == 0 and envelope["origin"] == "replay"
@@ -95,12 +92,12 @@ def test_replay_publishes_each_dead_letter_once_to_the_live_lane(
 
 
 def test_a_dry_run_lists_what_would_be_replayed_and_publishes_nothing(
-    broker, connection, capsys
+    broker, opened, capsys
 ) -> None:  # type: ignore[no-untyped-def]
-    publish_dead_letter(connection, broker)
+    publish_dead_letter(opened, broker)
     status, out, _ = cli(capsys, "replay", "--entity", "people", "--dry-run")
     assert status == 0 and "would replay" in out and "1 dead letter(s) would be replayed" in out
-    assert take_all(connection, live_queue(broker)) == []
+    assert take_all(opened, live_queue(broker)) == []
 
 
 def test_replay_and_purge_refuse_to_run_without_a_filter_or_all(broker, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -109,18 +106,18 @@ def test_replay_and_purge_refuse_to_run_without_a_filter_or_all(broker, capsys) 
         assert status == 2 and "--all" in err
 
 
-def test_an_undecodable_dead_letter_is_kept_but_not_replayed(broker, connection, capsys) -> None:  # type: ignore[no-untyped-def]
-    publish_dead_letter(connection, broker, body=b"{not json", reason="undecodable")
+def test_an_undecodable_dead_letter_is_kept_but_not_replayed(broker, opened, capsys) -> None:  # type: ignore[no-untyped-def]
+    publish_dead_letter(opened, broker, body=b"{not json", reason="undecodable")
     status, out, _ = cli(capsys, "replay", "--reason", "undecodable")
     assert status == 0 and "not replayed 1: undecodable: it has no envelope" in out
     status, out, _ = cli(capsys, "show", "1")
     assert "cannot be replayed" in out and "{not json" in out
-    assert take_all(connection, live_queue(broker)) == []
+    assert take_all(opened, live_queue(broker)) == []
 
 
-def test_purge_deletes_the_matching_dead_letters(broker, connection, capsys) -> None:  # type: ignore[no-untyped-def]
-    publish_dead_letter(connection, broker, reason="invalid")
-    publish_dead_letter(connection, broker, reason="permanent_error", message_id="m-2")
+def test_purge_deletes_the_matching_dead_letters(broker, opened, capsys) -> None:  # type: ignore[no-untyped-def]
+    publish_dead_letter(opened, broker, reason="invalid")
+    publish_dead_letter(opened, broker, reason="permanent_error", message_id="m-2")
     status, out, _ = cli(capsys, "purge", "--reason", "invalid")
     assert status == 0 and "1 dead letter(s) purged" in out
     listed = json.loads(cli(capsys, "list", "--json")[1])
@@ -128,11 +125,11 @@ def test_purge_deletes_the_matching_dead_letters(broker, connection, capsys) -> 
 
 
 def test_status_json_shows_dead_letters_by_reason_per_entity_and_direction(
-    broker, connection, capsys
+    broker, opened, capsys
 ) -> None:  # type: ignore[no-untyped-def]
-    publish_dead_letter(connection, broker, reason="invalid")
+    publish_dead_letter(opened, broker, reason="invalid")
     publish_dead_letter(
-        connection, broker, reason="invalid", message_id="m-2", last="2024-05-02T00:00:00Z"
+        opened, broker, reason="invalid", message_id="m-2", last="2024-05-02T00:00:00Z"
     )
     assert main(["status", "--json"]) == 0
     facts = json.loads(capsys.readouterr().out)
@@ -143,8 +140,8 @@ def test_status_json_shows_dead_letters_by_reason_per_entity_and_direction(
     assert "invalid=2" in capsys.readouterr().out
 
 
-def taken(headers: dict[str, Any], body: bytes = b"{}") -> amqp.TakenMessage:
-    return amqp.TakenMessage(body, headers, "m-1")
+def taken(headers: dict[str, Any], body: bytes = b"{}") -> TakenMessage:
+    return TakenMessage(body, headers, "m-1")
 
 
 def test_a_delivery_limit_dead_letter_takes_its_reason_and_time_from_x_death(broker) -> None:  # type: ignore[no-untyped-def]
@@ -176,9 +173,9 @@ class RefusingPublisher:
 
 @pytest.mark.parametrize(("reason", "state"), [("nacked", "pending"), ("timeout", "replaying")])
 def test_a_failed_replay_is_undone_only_when_the_broker_surely_has_no_copy(
-    broker, connection, reason: str, state: str
+    broker, opened, reason: str, state: str
 ) -> None:  # type: ignore[no-untyped-def]
-    publish_dead_letter(connection, broker)
+    publish_dead_letter(opened, broker)
     store = Store.open("sqlite://")
     try:
         collect_dead_letters(broker, store)

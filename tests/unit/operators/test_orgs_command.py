@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from connec_sync.cli import main
+from commands import main
 from connec_sync.store import Store
 
 

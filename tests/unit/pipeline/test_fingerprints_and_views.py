@@ -5,10 +5,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from consumers.fingerprints import body_fingerprint, digest
-from mappers import MappingContext, to_connec, to_partner
+from mappers import MappingContext, validate_partner
 from mappers.registry import COLLECTIONS
 from mappers.views import partner_view, referenced_ids
-from tests.unit.mapping.cases import PROVIDER, REALM
+from tests.unit.mapping.cases import PROVIDER, REALM, connec_write, partner_write
 from tests.unit.mapping.strategies import PARTNER
 
 CTX = MappingContext(PROVIDER, REALM)
@@ -42,7 +42,7 @@ def test_the_partner_view_keeps_only_written_fields_without_line_ids_or_computed
         "created_at": "2026-11-27T10:00:00Z",
         "updated_at": "2026-11-27T10:00:00Z",
     }
-    view = partner_view("invoices", record)
+    view = partner_view("invoices", validate_partner("invoices", record))
     assert view == {"kind": "sale", "lines": [{"product_id": "p_1", "quantity": 2.0}]}
 
 
@@ -53,8 +53,8 @@ def test_a_partner_record_pushed_to_connec_and_echoed_back_fingerprints_like_its
     collection: str, data: st.DataObject
 ) -> None:
     record = data.draw(PARTNER[collection])
-    echoed = to_partner(collection, to_connec(collection, record, CTX), CTX)
-    view = partner_view(collection, record)
+    echoed = partner_write(collection, connec_write(collection, record, CTX), CTX)
+    view = partner_view(collection, validate_partner(collection, record))
     assert body_fingerprint(collection, echoed.body) == body_fingerprint(collection, view)
 
 
@@ -64,7 +64,7 @@ def test_references_of_a_pushed_record_are_found_in_the_record_and_in_its_lines(
         "company_id": "co_1",
         "allocations": [{"invoice_id": "inv_1", "amount": 5}, {"invoice_id": "inv_2", "amount": 1}],
     }
-    pushed = to_connec("payments", payment, CTX)
+    pushed = connec_write("payments", payment, CTX)
     assert referenced_ids("payments", pushed, PROVIDER, REALM) == [
         ("organization_id", "organizations", "co_1"),
         ("payment_lines.0.linked_transactions.0.id", "invoices", "inv_1"),

@@ -17,7 +17,7 @@ def other_app(both: Sides, collection: str, record: dict) -> dict:
 
 
 def link_backs(direct: Direct) -> LinkBackSender:
-    return direct.handlers[("organizations", "to-app")].background  # type: ignore[attr-defined]
+    return direct.link_backs
 
 
 def test_a_connec_record_is_created_once_with_a_deterministic_key_and_linked_back(

@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from connec_sync.broker.publishing import OutgoingMessage, PublishFailed
+from connec_sync.broker import Message, PublishFailed
 from connec_sync.settings import Settings
 from producers.signatures import sign
 
@@ -82,12 +82,12 @@ class FakePublisher:
     """Records confirmed batches; `fail_with` makes the next publishes fail with that reason."""
 
     def __init__(self) -> None:
-        self.batches: list[list[OutgoingMessage]] = []
+        self.batches: list[list[Message]] = []
         self.fail_with: str | None = None
         self.ready = True
         self.lock = threading.Lock()
 
-    def publish_batch(self, messages: list[OutgoingMessage]) -> None:
+    def publish_batch(self, messages: list[Message]) -> None:
         if self.fail_with:
             raise PublishFailed(self.fail_with, "told to fail")
         with self.lock:
@@ -100,7 +100,7 @@ class FakePublisher:
         pass
 
     @property
-    def messages(self) -> list[OutgoingMessage]:
+    def messages(self) -> list[Message]:
         return [message for batch in self.batches for message in batch]
 
     def envelopes(self) -> list[dict[str, Any]]:

@@ -13,28 +13,28 @@ def test_the_fixture_events_become_envelopes_for_the_entities_sent_to_connec() -
     batch = parse_events(fixture("partner_event__contact_updated.json")["body"])
     envelopes, ignored = split_events(batch, ORG)
 
-    assert [e["entity"] for e in envelopes] == ["people"]
+    assert [e.entity for e in envelopes] == ["people"]
     assert dict(ignored) == {"direction_off": 1}  # products -> items is to-app only here
     contact = envelopes[0]
-    assert (contact["source"], contact["direction"], contact["action"]) == (
+    assert (contact.source, contact.direction, contact.action) == (
         "app",
         "to-connec",
         "updated",
     )
-    assert (contact["account"], contact["group_id"], contact["tenant"]) == (
+    assert (contact.account, contact.group_id, contact.tenant) == (
         "acct-2243",
         "cld-9ax2",
         "default",
     )
-    assert contact["updated_at"] == "2026-11-27T10:11:12.123456Z"
+    assert contact.updated_at == "2026-11-27T10:11:12.123456Z"
 
 
 def test_a_deleted_event_takes_its_version_from_occurred_at() -> None:
     org = Organization(1, "default", "cld-9ax2", "acct-2243", {"items": "both"})
     batch = parse_events(fixture("partner_event__contact_updated.json")["body"])
     envelopes, _ = split_events(batch, org)
-    assert envelopes[0]["action"] == "deleted"
-    assert envelopes[0]["updated_at"] == "2026-11-27T10:11:13.000000Z"
+    assert envelopes[0].action == "deleted"
+    assert envelopes[0].updated_at == "2026-11-27T10:11:13.000000Z"
 
 
 def test_events_of_an_account_not_linked_are_all_ignored() -> None:

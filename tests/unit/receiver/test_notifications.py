@@ -40,19 +40,19 @@ def test_collection_keys_are_normalised_to_lowercase_plural(key: str, collection
 def test_the_mixed_batch_yields_one_envelope_per_linked_record_and_counts_the_rest() -> None:
     split = split_notification(fixture("connec_webhook__mixed_batch.json"), "default", find)
 
-    assert [(e["entity"], e["record"]["code"]) for e in split.envelopes] == [
+    assert [(e.entity, e.record["code"]) for e in split.envelopes] == [
         ("organizations", "OR7"),
         ("people", "PE12"),
     ]
     assert dict(split.ignored) == {"group_not_linked": 1, "unknown_collection": 1}
     person = split.envelopes[1]
-    assert person["source"] == "connec" and person["direction"] == "to-app"
-    assert (person["tenant"], person["group_id"], person["account"]) == (
+    assert person.source == "connec" and person.direction == "to-app"
+    assert (person.tenant, person.group_id, person.account) == (
         "default",
         "cld-9ax2",
         "acct-2243",
     )
-    assert person["updated_at"] == "2026-11-27T10:11:13Z" and person["origin"] == "webhook"
+    assert person.updated_at == "2026-11-27T10:11:13Z" and person.origin == "webhook"
 
 
 def test_records_of_an_entity_whose_direction_is_off_are_ignored() -> None:
@@ -77,7 +77,7 @@ def test_records_without_a_usable_group_are_ignored_as_no_group(record: object) 
 def test_a_linked_record_with_odd_fields_is_still_published_for_the_consumer_to_judge() -> None:
     record = {"group_id": "cld-9ax2", "updated_at": 12345, "first_name": ["not", "a", "name"]}
     split = split_notification({"people": [record]}, "default", find)
-    assert len(split.envelopes) == 1 and split.envelopes[0]["updated_at"] is None
+    assert len(split.envelopes) == 1 and split.envelopes[0].updated_at is None
 
 
 def test_unknown_collections_are_ignored_whatever_their_shape() -> None:

@@ -31,7 +31,7 @@ def run_sandbox(tmp_path):
             '[partner]\napi_token = "cli-token"\n'
         )
         env = {**os.environ, "CONNEC_SYNC_CONFIG": str(config)}
-        command = [sys.executable, "-m", "connec_sync", "sandbox", *args, "--port", str(port)]
+        command = [sys.executable, "-m", "commands", "sandbox", *args, "--port", str(port)]
         processes.append(
             subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         )

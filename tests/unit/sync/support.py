@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connec_sync.broker.publishing import OutgoingMessage, Publisher, PublishFailed
+from connec_sync.broker import Message, Publisher, PublishFailed
 from connec_sync.clients.connec import ConnecClient
 from connec_sync.clients.http import RateGate
 from connec_sync.clients.partner import PartnerClient
@@ -37,7 +37,7 @@ class RecordingPublisher:
     def start(self) -> None:
         pass
 
-    def publish_batch(self, messages: list[OutgoingMessage]) -> None:
+    def publish_batch(self, messages: list[Message]) -> None:
         if self.fail_at is not None and len(self.batches) + 1 >= self.fail_at:
             raise PublishFailed("nacked", "the test says so")
         if self.inner is not None:

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from connec_sync.broker import amqp
-from connec_sync.cli import main
+from commands import main
+from connec_sync.broker import open_broker
 from connec_sync.settings import BrokerSettings
 from connec_sync.store import Store
 from sandboxes import testing
@@ -50,11 +50,8 @@ def env(tmp_path, monkeypatch) -> Iterator[dict[str, str]]:  # type: ignore[no-u
 
 def ready(values: dict[str, str], queue: str) -> int | None:
     broker = BrokerSettings(url="memory://", namespace=values["CONNEC_SYNC_BROKER_NAMESPACE"])
-    connection = amqp.connect(broker)
-    try:
-        return amqp.count(connection, f"{broker.namespace}.{queue}").ready
-    finally:
-        connection.release()
+    with open_broker(broker) as opened:
+        return opened.count(f"{broker.namespace}.{queue}").ready
 
 
 def test_a_sync_of_a_group_fills_the_backfill_lanes_and_status_shows_the_run(env, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,61 @@
+"""`connec-sync` (also `python -m commands`): one console command; each subcommand is the
+composition root of its process, the one layer that wires roles (producers, consumers,
+operators) to the foundation."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from connec_sync import logs
+from connec_sync.settings import Settings, SettingsError
+
+#: modules under commands that each add subcommands with `register(subparsers)`
+COMMAND_MODULES = (
+    "topology",
+    "status",
+    "dead_letters",
+    "migrate",
+    "orgs",
+    "sandbox",
+    "receiver",
+    "publish_events",
+    "consume",
+    "sync",
+    "run",
+)
+
+#: exit status for a configuration error (missing, unknown or malformed setting)
+EXIT_CONFIG = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="connec-sync",
+        description="Two-way, real-time record sharing between Connec! and a partner app.",
+    )
+    parser.add_argument(
+        "--config", metavar="PATH", help="settings file (default: $CONNEC_SYNC_CONFIG)"
+    )
+    parser.add_argument("--log-level", default="info", help="debug, info, warning or error")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"commands.{name}").register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_file(args.config)
+    except SettingsError as error:
+        print(f"connec-sync: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        logs.configure(args.log_level)
+    except ValueError as error:
+        print(f"connec-sync: --log-level: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    return int(args.handler(settings, args) or 0)

@@ -1,0 +1,98 @@
+"""`connec-sync receiver`: the HTTP front door for Connec! notifications and partner events."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from typing import Any
+
+import falcon
+
+from connec_sync import logs
+from connec_sync.broker import BrokerUnavailable, Publisher, declare_all, make_publisher
+from connec_sync.settings import Settings
+from connec_sync.store import Store
+from mappers.registry import COLLECTIONS
+from operators.status_page import add_status_routes, live_facts
+from producers.receiver import create_app
+from producers.receiver.metrics import ReceiverMetrics
+
+EXIT_CONFIG, EXIT_UNAVAILABLE = 2, 3
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "receiver",
+        help="serve the webhook receiver (gunicorn)",
+        description="Receive Connec! notifications and partner events and publish every record "
+        "to RabbitMQ; answer 2xx only once the broker confirmed them all, 503 otherwise.",
+    )
+    parser.add_argument("--host", help="address to bind (default: receiver.host)")
+    parser.add_argument("--port", type=int, help="port to bind (default: receiver.port)")
+    parser.add_argument("--workers", type=int, help="worker processes (default: receiver.workers)")
+    parser.set_defaults(handler=run)
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    log = logs.get_logger()
+    if settings.broker.is_memory:
+        print(
+            "connec-sync receiver: memory:// is in-process only; use `connec-sync run`",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    store = Store.open(settings.store.url)
+    try:
+        store.link_configured(settings.organizations)
+    finally:
+        store.close()
+    try:
+        declare_all(settings.broker, COLLECTIONS)
+    except BrokerUnavailable as error:
+        print(f"connec-sync receiver: {error}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    if not settings.partner.webhook_secrets:
+        log.warning("partner_events_refused", reason="no partner.webhook_secrets configured")
+    return _serve(settings, args)
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    from producers.gunicorn_app import ReceiverServer
+    from producers.receiver.metrics import enable_multiprocess
+
+    metrics_dir = tempfile.mkdtemp(prefix="connec-sync-metrics-")
+    enable_multiprocess(metrics_dir)
+    try:
+        server = ReceiverServer(
+            settings,
+            build_worker_app,
+            host=args.host or settings.receiver.host,
+            port=args.port or settings.receiver.port,
+            workers=args.workers or settings.receiver.workers,
+        )
+        server.run()
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+    return 0
+
+
+def build_worker_app(settings: Settings) -> tuple[Any, list[Any]]:
+    """One worker's composition: store, publisher, metrics and the falcon app."""
+
+    store = Store.open(settings.store.url)
+    publisher = make_publisher(settings.broker)
+    publisher.start()
+    app = receiver_app(settings, store, publisher, ReceiverMetrics())
+    return app, [publisher, store]
+
+
+def receiver_app(
+    settings: Settings, store: Any, publisher: Publisher, metrics: ReceiverMetrics
+) -> falcon.App:
+    """What the receiver process serves: the webhook app (producers.receiver) and the
+    operators' status page (`/status`, `/status.json`) beside it."""
+    app = create_app(settings, store, publisher, metrics)
+    add_status_routes(app, live_facts(settings, store))
+    return app

@@ -1,0 +1,270 @@
+"""The consumers' hot statements run on the database driver's connection itself, in place of
+SQLAlchemy's statement execution (`Connection.execute`); `EngineStatements` below is that
+library path, with the same interface, for the parity test and `make bench` (bench/shortcuts.py).
+
+A consumer runs two id map transactions per applied record (the claim, then the record of what
+was applied). Through SQLAlchemy's Connection each one cost about 250 µs of CPU more than the
+driver took to run it (execution context, type processing of 23 columns, events, the pool's
+checkout), which was a third of a consumer's CPU per record; under the applying threads'
+contention it doubled. Here the statements are still built with SQLAlchemy Core
+(connec_sync.store.idmap_sql) and compiled once per dialect; a call binds its values, runs
+them on its thread's own DBAPI connection (see Direct), and converts values with the column
+types' own bind and result processors (datetimes and booleans, which SQLite keeps as text and
+integers), as SQLAlchemy would.
+
+Transactions keep the engine's rules (connec_sync.store.engine): on SQLite the process's writers
+take turns and begin with `BEGIN IMMEDIATE`; reads start no transaction. Driver errors are raised
+as SQLAlchemy's (IntegrityError, OperationalError...), as through a Connection.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import weakref
+from collections.abc import Callable, Mapping
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import ClauseElement
+
+from connec_sync.store.engine import READ, sqlite_writers
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A statement's SQL for one dialect: `names` orders its parameters (None: by name),
+    `defaults` holds the values it binds itself (a `None` in `.values()`), `to_sql` converts
+    the parameters that need it, and `columns` are what it returns with their converters."""
+
+    sql: str
+    names: tuple[str, ...] | None
+    defaults: Mapping[str, Any]
+    to_sql: Mapping[str, Callable[[Any], Any]]
+    columns: tuple[tuple[str, Callable[[Any], Any] | None], ...]
+
+    def parameters(self, values: Mapping[str, Any]) -> Any:
+        bound = {**self.defaults, **values}
+        for name, convert in self.to_sql.items():
+            if bound.get(name) is not None:
+                bound[name] = convert(bound[name])
+        return bound if self.names is None else [bound[name] for name in self.names]
+
+    def row(self, values: tuple[Any, ...]) -> dict[str, Any]:
+        return {
+            name: convert(value) if convert is not None and value is not None else value
+            for (name, convert), value in zip(self.columns, values, strict=True)
+        }
+
+
+class Direct:
+    """Runs compiled Core statements on driver connections of `engine`'s, one per thread.
+
+    A thread keeps its connection (taken from the pool, then detached from it, so it counts
+    against no pool size and is closed when the thread or this object goes). Every call is one
+    statement: on SQLite between `BEGIN IMMEDIATE` and COMMIT, in the writers' turn; on
+    PostgreSQL in autocommit, its own transaction, in one round trip instead of three.
+
+    The pool's pre-ping (a round trip before every checkout, which cost a PostgreSQL consumer a
+    quarter of its throughput) is replaced by a retry: a statement that finds its kept
+    connection dead (the server restarted) runs once more on a new one. Usually it never reached
+    the server; if it was cut off midway it may have been applied, and every statement run here
+    is safe to repeat: a repeated claim finds its row (IntegrityError, then found), an update
+    sets the same values, a lease already ours stays ours, a repeated link-back claim returns
+    fewer rows (the others are sent once the claim expires)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._writers = sqlite_writers(engine)
+        self._compiled: dict[int, tuple[ClauseElement, Compiled]] = {}
+        self._kept = threading.local()
+
+    @classmethod
+    def of(cls, engine: Engine) -> Direct:
+        """The one Direct of `engine` (its store's parts share their threads' connections)."""
+        with _lock:
+            if engine not in _directs:
+                _directs[engine] = cls(engine)
+            return _directs[engine]
+
+    def write(self, statement: ClauseElement, values: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Run `statement` in a transaction of its own; its first row returned, if any."""
+        return self._run(statement, values, write=True, every=False)
+
+    def write_all(
+        self, statement: ClauseElement, values: Mapping[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Run `statement` in a transaction of its own; every row it returned."""
+        return list(self._run(statement, values, write=True, every=True))
+
+    def read(self, statement: ClauseElement, values: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Run a query outside any write transaction; its first row, if any."""
+        return self._run(statement, values, write=False, every=False)
+
+    def close(self) -> None:
+        """Close the calling thread's connection (others close with their threads)."""
+        connection = getattr(self._kept, "connection", None)
+        self._kept.connection = None
+        if connection is not None:
+            with suppress(Exception):
+                connection.close()
+
+    def _run(self, statement: ClauseElement, values: Mapping[str, Any], **how: bool) -> Any:
+        compiled = self.compiled(statement)
+        parameters = compiled.parameters(values)
+        try:
+            return self._attempt(compiled, parameters, **how)
+        except _DeadConnection:
+            return self._attempt(compiled, parameters, **how)
+
+    def _attempt(self, compiled: Compiled, parameters: Any, write: bool, every: bool) -> Any:
+        """One transaction on the thread's connection; _DeadConnection if that kept connection
+        was found dead before its commit (see the class docstring)."""
+        connection, kept = self._connection()
+        driver, cursor, committing = connection.dbapi_connection, None, False
+        try:
+            if write and self._writers is not None:
+                self._writers.begin(driver)
+            cursor = connection.cursor()
+            cursor.execute(compiled.sql, parameters)
+            rows = _fetched(compiled, cursor, every)
+            committing = True
+            if self._sqlite:  # elsewhere the statement was its own transaction (autocommit)
+                connection.commit()
+            return rows
+        except self._engine.dialect.loaded_dbapi.Error as error:
+            if self._engine.dialect.is_disconnect(error, driver, cursor):
+                self.close()
+                if kept and not committing:
+                    raise _DeadConnection() from error
+            else:
+                _rolled_back(connection)
+            raise self._wrapped(error) from error
+        except BaseException:
+            _rolled_back(connection)
+            raise
+        finally:
+            if self._writers is not None:
+                self._writers.end(driver)
+
+    def _connection(self) -> tuple[Any, bool]:
+        """The thread's connection, and whether it was kept from an earlier call."""
+        kept = getattr(self._kept, "connection", None)
+        if kept is not None:
+            return kept, True
+        connection: Any = self._engine.raw_connection()
+        connection.detach()
+        if not self._sqlite:  # one statement, one transaction: no BEGIN and COMMIT round trips
+            connection.dbapi_connection.autocommit = True
+        self._kept.connection = connection
+        return connection, False
+
+    def compiled(self, statement: ClauseElement) -> Compiled:
+        """`statement` compiled for this engine's dialect (once: statements are module constants
+        or cached by their builders, so their id is stable while they are kept here)."""
+        known = self._compiled.get(id(statement))
+        if known is None or known[0] is not statement:
+            known = (statement, _compile(statement, self._engine))
+            self._compiled[id(statement)] = known
+        return known[1]
+
+    def _wrapped(self, error: Any) -> Exception:
+        dialect = self._engine.dialect
+        base = dialect.loaded_dbapi.Error
+        return DBAPIError.instance("", None, error, base, dialect=dialect)
+
+
+class _DeadConnection(Exception):
+    """A kept connection was found dead before its statement's commit."""
+
+
+#: per engine, its Direct
+_directs: weakref.WeakKeyDictionary[Engine, Direct] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def _fetched(compiled: Compiled, cursor: Any, every: bool) -> Any:
+    if every:
+        return [compiled.row(tuple(found)) for found in cursor.fetchall()]
+    found = cursor.fetchone() if compiled.columns else None
+    return compiled.row(tuple(found)) if found is not None else None
+
+
+def _rolled_back(connection: Any) -> None:
+    with suppress(Exception):  # the original error is the one to raise
+        connection.rollback()
+
+
+def _compile(statement: ClauseElement, engine: Engine) -> Compiled:
+    dialect = engine.dialect
+    compiled: Any = statement.compile(dialect=dialect)
+    names = tuple(compiled.positiontup) if compiled.positiontup is not None else None
+    used = set(names) if names is not None else set(re.findall(r"%\((\w+)\)s", compiled.string))
+    # by the names the SQL uses (an anonymous bind is also listed under another name)
+    binds = [(name, bind) for name, bind in compiled.binds.items() if name in used]
+    returned = getattr(statement, "exported_columns", ())
+    to_sql = {name: _bind_processor(bind.type, dialect) for name, bind in binds}
+    return Compiled(
+        sql=compiled.string,
+        names=names,
+        defaults={
+            **{name: bind.effective_value for name, bind in binds if not bind.required},
+            **_defaults(compiled),
+        },
+        to_sql={name: convert for name, convert in to_sql.items() if convert is not None},
+        columns=tuple((c.name, _result_processor(c.type, dialect)) for c in returned),
+    )
+
+
+def _defaults(compiled: Any) -> dict[str, Any]:
+    """The scalar column defaults an INSERT or UPDATE binds for columns it does not set (what
+    SQLAlchemy's execution context would fill in); a default computed in Python is refused."""
+    found = {}
+    for column in (*compiled.insert_prefetch, *compiled.update_prefetch):
+        default = column.default if column in compiled.insert_prefetch else column.onupdate
+        if default is None or not default.is_scalar:
+            raise NotImplementedError(f"{column} has a default the driver path cannot bind")
+        found[column.key] = default.arg
+    return found
+
+
+def _bind_processor(kind: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    """What SQLAlchemy does to a value of `kind` before the driver gets it (the store's
+    UtcDateTime, then e.g. SQLite's text form of a datetime); None when nothing."""
+    return kind.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _result_processor(kind: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    """What SQLAlchemy does to a column of `kind` the driver returned (SQLite's text back to an
+    aware datetime, its integers to booleans); None when nothing."""
+    return kind.dialect_impl(dialect).result_processor(dialect, None)
+
+
+class EngineStatements:
+    """The library path Direct replaces: the same calls through SQLAlchemy's own execution (a
+    Connection from the pool per statement, its execution context and type processing). The
+    parity test runs the id map through both; `make bench` measures one against the other."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def write(self, statement: Any, values: Mapping[str, Any]) -> dict[str, Any] | None:
+        rows = self.write_all(statement, values)
+        return rows[0] if rows else None
+
+    def write_all(self, statement: Any, values: Mapping[str, Any]) -> list[dict[str, Any]]:
+        with self._engine.begin() as connection:
+            result = connection.execute(statement, dict(values))
+            return [dict(row) for row in result.mappings()] if result.returns_rows else []
+
+    def read(self, statement: Any, values: Mapping[str, Any]) -> dict[str, Any] | None:
+        with self._engine.connect().execution_options(**READ) as connection:
+            row = connection.execute(statement, dict(values)).mappings().first()
+        return dict(row) if row is not None else None
+
+    def close(self) -> None:
+        """Nothing kept: every statement took its connection from the pool."""
