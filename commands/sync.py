@@ -13,6 +13,7 @@ from connec_sync.clients.connec import ConnecClient
 from connec_sync.clients.http import RateGate
 from connec_sync.clients.partner import PartnerClient
 from connec_sync.settings import Settings
+from connec_sync.stopping import StopRequest
 from connec_sync.store import RunAlreadyGoing, Store
 from mappers.registry import COLLECTIONS
 from producers.sync import metrics as sync_metrics
@@ -20,7 +21,7 @@ from producers.sync.plan import Request, parse_timestamp
 from producers.sync.progress import progress_for
 from producers.sync.reader import Sources
 from producers.sync.run import Runner
-from producers.sync.schedule import parse_duration, run_every, stop_on_signals
+from producers.sync.schedule import parse_duration, run_every
 
 EXIT_FAILED, EXIT_USAGE, EXIT_UNAVAILABLE, EXIT_RUN_GOING = 1, 2, 3, 5
 #: a 429's Retry-After up to this long is waited out in the sync process (consumers: 3 s)
@@ -66,6 +67,11 @@ def _typed(parse: Any) -> Any:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
+    with StopRequest.installed() as stop:  # a signal only records the request; runs check it
+        return _sync(settings, args, stop)
+
+
+def _sync(settings: Settings, args: argparse.Namespace, stop: StopRequest) -> int:
     try:
         declare_all(settings.broker, COLLECTIONS)
     except BrokerUnavailable as error:
@@ -78,7 +84,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     sources = _SourcesByTenant(settings)
     try:
         store.link_configured(settings.organizations)
-        runner = Runner(store, publisher, sources, names_for(settings.broker), settings.sync)
+        names = names_for(settings.broker)
+        runner = Runner(store, publisher, sources, names, settings.sync, stop.event)
         return _run_rounds(runner, store, settings, args)
     finally:
         sources.close()
@@ -88,13 +95,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 def _run_rounds(runner: Runner, store: Store, settings: Settings, args: argparse.Namespace) -> int:
     runner.progress = progress_for()
-    with stop_on_signals(runner.stop):
-        if args.every is None:
-            return round_of_syncs(runner, store, args)
-        share = settings.sync.every_jitter_share
-        return run_every(
-            args.every, share, lambda: round_of_syncs(runner, store, args), runner.stop
-        )
+    if args.every is None:
+        return round_of_syncs(runner, store, args)
+    share = settings.sync.every_jitter_share
+    return run_every(args.every, share, lambda: round_of_syncs(runner, store, args), runner.stop)
 
 
 def round_of_syncs(runner: Runner, store: Store, args: argparse.Namespace) -> int:

@@ -4,7 +4,8 @@ built after the fork; graceful stop on SIGTERM; metrics summed across workers.
 Why gunicorn: a pre-fork server gives one Python interpreter (and GIL) per core, restarts a
 crashed worker, and on SIGTERM stops accepting, lets in-flight requests finish within
 `graceful_timeout`, then exits. `gthread` workers keep a few requests per worker in flight
-while they wait for the broker's confirms.
+while they wait for the broker's confirms. The arbiter's signal handlers only queue the signal;
+its own loop does the work and calls our hooks (none of them runs in a signal handler).
 """
 
 from __future__ import annotations
@@ -32,7 +33,14 @@ AppFactory = Callable[[Settings], tuple[Any, list[Any]]]
 
 class ReceiverServer(BaseApplication):
     def __init__(
-        self, settings: Settings, factory: AppFactory, *, host: str, port: int, workers: int
+        self,
+        settings: Settings,
+        factory: AppFactory,
+        *,
+        host: str,
+        port: int,
+        workers: int,
+        on_starting: Callable[[], None] = lambda: None,
     ) -> None:
         self._settings = settings
         self._factory = factory
@@ -47,6 +55,8 @@ class ReceiverServer(BaseApplication):
             "accesslog": None,
             "worker_exit": self._on_worker_exit,
             "child_exit": _on_child_exit,
+            # in the master, just before the arbiter installs its signal handlers
+            "on_starting": lambda _arbiter: on_starting(),
         }
         self._closables: list[Any] = []
         super().__init__()

@@ -1,9 +1,12 @@
-"""Fixtures shared by every tier: real RabbitMQ and PostgreSQL, isolated per test."""
+"""Fixtures shared by every tier: real RabbitMQ and PostgreSQL, isolated per test; processes
+started by tests (`spawn`), stopped after each test and checked for at the end of the session."""
 
 from __future__ import annotations
 
+import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -13,7 +16,40 @@ from connec_sync.broker.setup import queue_specs
 from connec_sync.settings import BrokerSettings
 from mappers.registry import COLLECTIONS
 from providers.tryton.server import TrytonServer
-from tests import services, tryton_server
+from tests import processes, services, tryton_server
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    processes.mark_session()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if a process a test started is still alive (then kill it)."""
+    left = processes.leftover_processes()
+    if not left:
+        return
+    processes.kill_leftovers(left)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    lines = ["processes started by tests were still alive at the end (now killed):", *left]
+    for line in lines:
+        if reporter is not None:
+            reporter.write_line(line, red=True)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+def spawn() -> Iterator[Callable[..., subprocess.Popen[Any]]]:
+    """`spawn(command, **popen_options)`: a process in its own group, stopped (SIGTERM, then
+    SIGKILL after 10 s) at the end of the test, whatever happened."""
+    started: list[subprocess.Popen[Any]] = []
+
+    def start(command: list[str], **options: Any) -> subprocess.Popen[Any]:
+        process = processes.spawn(command, **options)
+        started.append(process)
+        return process
+
+    yield start
+    processes.stop_all(started)
 
 
 @pytest.fixture(scope="session")
