@@ -16,7 +16,7 @@ from connec_sync.broker.setup import queue_specs
 from connec_sync.settings import BrokerSettings
 from mappers.registry import COLLECTIONS
 from providers.tryton.server import TrytonServer
-from tests import processes, services, tryton_server
+from tests import processes, resources, services, tryton_server
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -24,16 +24,18 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Fail the run if a process a test started is still alive (then kill it)."""
+    """Fail the run if a process a test started is still alive (then kill it), or a broker
+    namespace, private node or PostgreSQL schema a test made is still there."""
     left = processes.leftover_processes()
-    if not left:
-        return
     processes.kill_leftovers(left)
+    lines = [f"process {line}" for line in left] + resources.leftover_resources()
+    if not lines:
+        return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    lines = ["processes started by tests were still alive at the end (now killed):", *left]
-    for line in lines:
-        if reporter is not None:
-            reporter.write_line(line, red=True)
+    if reporter is not None:
+        reporter.write_line("left behind by the tests (processes now killed):", red=True)
+        for line in lines:
+            reporter.write_line(f"  {line}", red=True)
     session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
@@ -102,6 +104,7 @@ class NamespacePool:
     def take(self) -> BrokerSettings:
         namespace = self.free.pop() if self.free else f"t-{uuid.uuid4().hex[:10]}"
         self.made.add(namespace)
+        resources.made(resources.NAMESPACE, namespace, self.url)
         return BrokerSettings(url=self.url, namespace=namespace, retry_delays_s=(1, 2))
 
     def give_back(self, settings: BrokerSettings) -> None:
@@ -140,6 +143,7 @@ def broker_settings(namespace_pool: NamespacePool) -> Iterator[BrokerSettings]:
 def postgres_store_url(postgres_url: str) -> Iterator[str]:
     """A PostgreSQL schema of this test's own, dropped afterwards."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
+    resources.made(resources.SCHEMA, schema, postgres_url)
     admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))

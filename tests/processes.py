@@ -16,10 +16,14 @@ import signal
 import subprocess
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from connec_sync.subprocesses import run_bounded
+
+#: the `spawn` fixture's type: `spawn(command, **popen_options) -> Popen`
+Spawn = Callable[..., "subprocess.Popen[Any]"]
 #: environment variable every process started during a test session inherits
 MARKER = "CONNEC_SYNC_TEST_SESSION"
 #: seconds a SIGTERM'd process group gets before SIGKILL
@@ -44,6 +48,17 @@ def spawn(command: Sequence[str], **options: Any) -> subprocess.Popen[Any]:
     process = subprocess.Popen(command, **options)  # noqa: S603 (the tests' own commands)
     _registry.append(process)
     return process
+
+
+def run(
+    command: Sequence[str], timeout_s: float, **options: Any
+) -> subprocess.CompletedProcess[Any]:
+    """`subprocess.run` for tests: registered, in its own process group, the whole group killed
+    when `timeout_s` passes (then `subprocess.TimeoutExpired`)."""
+    env = options.get("env")
+    if env is not None and MARKER in os.environ:
+        options["env"] = {**env, MARKER: os.environ[MARKER]}
+    return run_bounded(command, timeout_s, started=_registry.append, **options)
 
 
 def stop(process: subprocess.Popen[Any], grace_s: float = GRACE_S) -> int:

@@ -19,6 +19,7 @@ from connec_sync.settings import BrokerSettings
 from mappers.registry import COLLECTIONS
 from tests.integration.receiver.conftest import take_all
 from tests.private_broker import free_port, wait_until
+from tests.processes import Spawn
 from tests.unit.receiver.support import API_ID, API_KEY, SECRET_NEW, basic, fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
@@ -49,7 +50,7 @@ entities = {{organizations = "both", people = "both"}}
 
 @pytest.fixture
 def receiver_process(
-    broker_settings: BrokerSettings, tmp_path: Path
+    broker_settings: BrokerSettings, tmp_path: Path, spawn: Spawn
 ) -> Iterator[tuple[subprocess.Popen, str]]:
     port = free_port()
     config = tmp_path / "config.toml"
@@ -65,16 +66,10 @@ def receiver_process(
         )
     )
     command = [sys.executable, "-m", "commands", "--config", str(config), "receiver"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = spawn(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    try:
-        assert wait_until(lambda: _ready(url), timeout=30), "the receiver did not become ready"
-        yield process, url
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
-        process.stdout.close()  # type: ignore[union-attr]
+    assert wait_until(lambda: _ready(url), timeout=30), "the receiver did not become ready"
+    yield process, url  # the spawn fixture stops it (and its workers) whatever happened
 
 
 def _ready(url: str) -> bool:
