@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -21,6 +22,9 @@ STOP_LIMIT_S = 10.0
 DUMP_WAIT_S = 10.0
 #: the moments a SIGTERM lands at
 STARTUP, SERVING, BUSY = "start-up", "serving", "busy"
+#: a start-up stop lands between these shares of the command's last time to ready (the first
+#: third or so is the interpreter loading modules, before any handler of ours exists)
+STARTUP_SHARES = (0.3, 1.1)
 #: characters of a process's log kept in a failure's message
 TAIL_CHARS = 12_000
 
@@ -70,6 +74,12 @@ def _at(times: list[float], quantile: float) -> float:
     if not times:
         return 0.0
     return times[min(len(times) - 1, max(0, math.ceil(quantile * len(times)) - 1))]
+
+
+def startup_delay(rng: random.Random, ready_s: float) -> float:
+    """Seconds after the start at which a start-up stop lands."""
+    low, high = STARTUP_SHARES
+    return rng.uniform(low * ready_s, high * ready_s)
 
 
 def sigterm_and_measure(

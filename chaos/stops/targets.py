@@ -19,13 +19,19 @@ import requests
 
 from chaos import cluster
 from chaos.processes import Process
-from chaos.stops.driver import BUSY, SERVING, STARTUP, Figures, Stop, sigterm_and_measure
+from chaos.stops.driver import (
+    BUSY,
+    SERVING,
+    STARTUP,
+    Figures,
+    Stop,
+    sigterm_and_measure,
+    startup_delay,
+)
 from tests.private_broker import free_port, wait_until
 
 #: seconds a command gets to say it is ready (start-up on a busy 2-core machine)
 READY_S = 90.0
-#: a start-up stop lands at a random moment up to this share of the last time to ready
-STARTUP_SHARE = 1.2
 #: the sandboxes' answer time while a target is slow
 SLOW_S = 0.5
 #: the fault suite's settings on the in-memory broker, and pages of 5 records for `sync`
@@ -135,8 +141,7 @@ def _one_cycle(target: Target, bench: Bench, moment: str, log_path: Path) -> Sto
     undo: Callable[[], None] = lambda: None  # noqa: E731
     try:
         if moment == STARTUP:
-            window = STARTUP_SHARE * bench.ready_s.get(target.name, 3.0)
-            time.sleep(bench.rng.uniform(0.0, window))
+            time.sleep(startup_delay(bench.rng, bench.ready_s.get(target.name, 3.0)))
         elif not wait_until(lambda: target.ready(bench, process, marks), timeout=READY_S):
             return Stop(target.name, moment, None, None, f"{target.name} never became ready")
         else:

@@ -11,10 +11,19 @@ import random
 import threading
 import time
 
+from chaos.__main__ import line
 from chaos.cluster import Cluster
 from chaos.context import Context, finished, started
 from chaos.processes import Process
-from chaos.stops.driver import BUSY, SERVING, STARTUP, Figures, Stop, sigterm_and_measure
+from chaos.stops.driver import (
+    BUSY,
+    SERVING,
+    STARTUP,
+    Figures,
+    Stop,
+    sigterm_and_measure,
+    startup_delay,
+)
 from tests.private_broker import wait_until
 
 #: record versions sent per stop (the traffic is paced over the whole series)
@@ -25,8 +34,6 @@ CYCLE_S = 5.0
 READY_S = 90.0
 #: the partner's answer time while the target is slow (under the clients' 2 s timeout)
 SLOW_S = 0.5
-#: a start-up stop lands at a random moment up to this share of the last time to ready
-STARTUP_SHARE = 1.2
 #: seconds each process last took from its start to ready
 _ready_s: dict[str, float] = {}
 #: which process each command's stops go to
@@ -57,6 +64,7 @@ def stops_under_traffic(
     for thread in threads:
         thread.join()
     result = finished("stops", context, run, began)
+    print(line(result), flush=True)  # the ledger figures: lost, duplicates, regressions
     if not result.passed:
         problem = f"ledger: {result.figures} checks={result.checks} notes={result.notes}"
         for command in commands:
@@ -70,7 +78,7 @@ def _stop_one(context: Context, command: str, name: str, rng: random.Random) -> 
     moment = rng.choice((STARTUP, SERVING, BUSY))
     if moment == STARTUP:
         process.restart()
-        time.sleep(rng.uniform(0.0, STARTUP_SHARE * _ready_s.get(name, 3.0)))
+        time.sleep(startup_delay(rng, _ready_s.get(name, 3.0)))
     else:
         time.sleep(rng.uniform(0.0, 1.5))
     if moment == BUSY:
