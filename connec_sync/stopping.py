@@ -156,10 +156,14 @@ class StopRequest:
         assert self._pipe is not None
         read_fd = self._pipe[0]
         while not self._closing:
-            ready, _, _ = select.select([read_fd], [], [], self._time_left())
-            if not ready:
-                _exit_at_deadline(self.deadline_s)
-            for signum in os.read(read_fd, 64):
+            try:
+                ready, _, _ = select.select([read_fd], [], [], self._time_left())
+                if not ready:
+                    _exit_at_deadline(self.deadline_s)
+                received = os.read(read_fd, 64)
+            except OSError:  # closed under it by an uninstall that stopped waiting for it
+                return
+            for signum in received:
                 if signum in STOP_SIGNALS and not self._closing:
                     self._on_signal(signum)
 
