@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from connec_sync.broker import BrokerUnavailable, declare_all, make_publisher
@@ -18,7 +20,7 @@ from mappers.registry import COLLECTIONS
 from producers.sync import metrics as sync_metrics
 from producers.sync.plan import Request, parse_timestamp
 from producers.sync.progress import progress_for
-from producers.sync.reader import Sources
+from producers.sync.reader import Interrupted, Sources
 from producers.sync.run import Runner
 from producers.sync.schedule import parse_duration, run_every
 from providers.registry import configured
@@ -81,7 +83,7 @@ def _sync(settings: Settings, args: argparse.Namespace, stop: StopRequest) -> in
         sync_metrics.serve(args.metrics_port)
     store = Store.open(settings.store.url)
     publisher = make_publisher(settings.broker)
-    sources = _SourcesByTenant(settings)
+    sources = _SourcesByTenant(settings, stop.event)
     try:
         store.link_configured(settings.organizations)
         names = names_for(settings.broker)
@@ -144,13 +146,24 @@ def _selected(store: Store, args: argparse.Namespace) -> list[Any] | None:
     return [organization]
 
 
+def stoppable_sleep(stop: threading.Event) -> Callable[[float], None]:
+    """The rate gate's pause (a Retry-After up to RATE_LIMIT_WAIT_S): a stop request ends it,
+    and the run with it (recorded failed, `Interrupted`)."""
+
+    def sleep(seconds: float) -> None:
+        if stop.wait(seconds):
+            raise Interrupted("stopped while waiting out a rate limit")
+
+    return sleep
+
+
 class _SourcesByTenant:
     """One Connec! client per tenant, one partner client (the configured provider's), one rate
     gate for the process."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, stop: threading.Event) -> None:
         self._settings = settings
-        self._gate = RateGate(max_wait_s=RATE_LIMIT_WAIT_S)
+        self._gate = RateGate(max_wait_s=RATE_LIMIT_WAIT_S, sleep=stoppable_sleep(stop))
         self._provider = configured(settings)
         self._partner = self._provider.client(settings, self._gate)
         self._connec: dict[str, ConnecClient] = {}
