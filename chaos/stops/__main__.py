@@ -89,8 +89,9 @@ def _on_rabbitmq(names: list[str], stops: int, seed: int, run_dir: Path) -> list
     from chaos.cluster import Cluster
     from chaos.stops.traffic import stops_under_traffic
 
-    cluster = Cluster(consumers=2, seed=seed, run_dir=run_dir / "cluster").start()
+    cluster = Cluster(consumers=2, seed=seed, run_dir=run_dir / "cluster")
     try:
+        cluster.start()
         results = stops_under_traffic(cluster, names, stops, random.Random(seed))
         for figures in results:
             print(figures.line(), flush=True)

@@ -8,6 +8,7 @@ import math
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 from collections import Counter
@@ -20,8 +21,10 @@ from time import monotonic
 STOP_LIMIT_S = 10.0
 #: seconds a process gets to print its stacks after SIGABRT before it is killed
 DUMP_WAIT_S = 10.0
-#: the moments a SIGTERM lands at
-STARTUP, SERVING, BUSY = "start-up", "serving", "busy"
+#: the moments a SIGTERM lands at; `twice`: while serving, then a second one while stopping
+STARTUP, SERVING, BUSY, TWICE = "start-up", "serving", "busy", "twice"
+#: a second SIGTERM while stopping ends the process within this many seconds ("at once")
+AT_ONCE_S = 2.0
 #: a start-up stop lands between these shares of the command's last time to ready (the first
 #: third or so is the interpreter loading modules, before any handler of ours exists)
 STARTUP_SHARES = (0.3, 1.1)
@@ -88,16 +91,22 @@ def sigterm_and_measure(
     process: subprocess.Popen[bytes],
     log_path: Path,
     allowed: tuple[int, ...] = (0,),
+    again_after_s: float = 0.0,
 ) -> Stop:
     """SIGTERM to the process (as Kubernetes sends it), then wait up to STOP_LIMIT_S. A process
     still running gets SIGABRT (faulthandler prints every thread's stack into its log) and the
     log's tail is the problem. A SIGTERM during the interpreter's own start-up, before any
-    handler exists, ends the process by the signal: allowed for start-up moments."""
+    handler exists, ends the process by the signal: allowed for start-up moments. For `twice`,
+    a second SIGTERM follows after `again_after_s` and must end the process at once."""
     began = monotonic()
     with contextlib.suppress(ProcessLookupError):
         process.send_signal(signal.SIGTERM)
     try:
-        status = process.wait(STOP_LIMIT_S)
+        if moment == TWICE:  # 143: our handler's exit; -15: it had given the signals back
+            allowed = (*allowed, 128 + signal.SIGTERM, -signal.SIGTERM)
+            status = _second_sigterm(process, again_after_s)
+        else:
+            status = process.wait(STOP_LIMIT_S)
     except subprocess.TimeoutExpired:
         return Stop(command, moment, None, None, _hung(command, moment, process, log_path))
     took = monotonic() - began
@@ -108,6 +117,31 @@ def sigterm_and_measure(
         problem = f"{command} ({moment}): exited {status} but left processes in its group"
     _kill_group(process.pid)
     return Stop(command, moment, took, status, problem)
+
+
+def _second_sigterm(process: subprocess.Popen[bytes], after_s: float) -> int:
+    """The exit status once a second SIGTERM `after_s` into the stop has ended it; raises
+    TimeoutExpired if it did not end within AT_ONCE_S of it."""
+    try:
+        return process.wait(after_s)
+    except subprocess.TimeoutExpired:
+        pass
+    with contextlib.suppress(ProcessLookupError):
+        process.send_signal(signal.SIGTERM)
+    return process.wait(AT_ONCE_S)
+
+
+def private_port(rng: random.Random) -> int:
+    """A free port below the kernel's ephemeral range (32768 and up), so that no `bind(0)`
+    elsewhere (free_port, the fault suite's cluster) takes it between now and the bind."""
+    while True:
+        port = rng.randrange(20000, 32000)
+        with contextlib.closing(socket.socket()) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 def _hung(command: str, moment: str, process: subprocess.Popen[bytes], log_path: Path) -> str:

@@ -23,12 +23,14 @@ from chaos.stops.driver import (
     BUSY,
     SERVING,
     STARTUP,
+    TWICE,
     Figures,
     Stop,
+    private_port,
     sigterm_and_measure,
     startup_delay,
 )
-from tests.private_broker import free_port, wait_until
+from tests.private_broker import wait_until
 
 #: seconds a command gets to say it is ready (start-up on a busy 2-core machine)
 READY_S = 90.0
@@ -70,7 +72,7 @@ class Bench:
         return f"http://127.0.0.1:{self.ports[kind]}"
 
     def start(self) -> Bench:
-        self.ports = {"connec": free_port(), "partner": free_port()}
+        self.ports = {kind: private_port(self.rng) for kind in ("connec", "partner")}
         ports = {f"{kind}_port": port for kind, port in self.ports.items()}
         store = f"sqlite:///{self.run_dir / 'bench.db'}"
         text = cluster.CONFIG.format(**SETTINGS, **ports, store_url=store)
@@ -121,7 +123,7 @@ class Target:
 def stop_repeatedly(target: Target, bench: Bench, count: int) -> Figures:
     """`count` start-and-SIGTERM cycles of one command, at random moments."""
     figures = Figures(target.name)
-    moments = [STARTUP, SERVING] + ([BUSY] if target.busy else [])
+    moments = [STARTUP, SERVING, TWICE] + ([BUSY] if target.busy else [])
     log_path = bench.run_dir / f"{target.name}.log"
     for _ in range(count):
         stop = _one_cycle(target, bench, bench.rng.choice(moments), log_path)
@@ -149,7 +151,10 @@ def _one_cycle(target: Target, bench: Bench, moment: str, log_path: Path) -> Sto
             if moment == BUSY and target.busy is not None:
                 undo = target.busy(bench, process)
             time.sleep(bench.rng.uniform(0.0, 1.5))
-        return sigterm_and_measure(target.name, moment, process.popen, log_path, target.allowed)
+        again_s = bench.rng.uniform(0.05, 0.5)
+        return sigterm_and_measure(
+            target.name, moment, process.popen, log_path, target.allowed, again_s
+        )
     finally:
         undo()
         process.stop()
@@ -214,11 +219,12 @@ def _runs_left_running(bench: Bench) -> str:
 
 def _sandbox_arguments(bench: Bench) -> list[str]:
     kind = bench.rng.choice(("connec", "partner"))
-    return ["--config", str(bench.config), "sandbox", kind, "--port", str(free_port())]
+    port = private_port(bench.rng)
+    return ["--config", str(bench.config), "sandbox", kind, "--port", str(port)]
 
 
-def _demo_arguments(_bench: Bench) -> list[str]:
-    ports = [str(free_port()) for _ in range(3)]
+def _demo_arguments(bench: Bench) -> list[str]:
+    ports = [str(private_port(bench.rng)) for _ in range(3)]
     return ["run", "--receiver-port", ports[0], "--connec-port", ports[1]] + [
         "--partner-port",
         ports[2],
