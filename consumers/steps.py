@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -16,9 +16,10 @@ from connec_sync.crash import FaultPoints
 from connec_sync.settings import Settings
 from consumers.guard import Guard, Hold, Version
 from consumers.organizations import OrganizationLookup
-from consumers.outcomes import Applied, Deferred, Rejected
+from consumers.outcomes import DROPPED_FIELDS, Applied, Deferred, Rejected
 from mappers import InvalidRecord, MappingContext, MissingReference
 from schemas.envelope import Envelope
+from schemas.tolerance import Dropped
 
 T = TypeVar("T")
 
@@ -74,13 +75,20 @@ class RecordPipeline:
         return MappingContext(self.provider, organization.account, partner_id_for)
 
     def applied(
-        self, hold: Hold, version: Version, details: dict[str, Any], **changes: Any
+        self,
+        hold: Hold,
+        version: Version,
+        details: dict[str, Any],
+        dropped: Iterable[Dropped] = (),
+        **changes: Any,
     ) -> Applied:
         """The write is done: pass the crash point, record the version and `changes`
-        (releasing the lease), and report the ids."""
+        (releasing the lease), and report the ids and the fields dropped on the way
+        (`dropped_fields`: field and reason, in the log line and the metrics)."""
         self.faults.point(AFTER_WRITE)
         hold.record(self.direction, version, **{"last_error": None, **changes})
-        return Applied(details)
+        said = [each.as_dict() for each in dropped]
+        return Applied({**details, DROPPED_FIELDS: said} if said else details)
 
 
 def checked(step: Callable[[], T]) -> T:
