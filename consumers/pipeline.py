@@ -76,6 +76,7 @@ def build_handler(services: ConsumerServices, route: Route) -> RouteHandler:
         id_map=store.id_map,
         targets=Targets(settings, services.gate),
         faults=services.faults,
+        dropped_fields=store.dropped_fields,
     )
     return RouteHandler(pipeline)
 

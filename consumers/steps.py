@@ -13,6 +13,7 @@ from connec_sync.clients.connec import ConnecClient
 from connec_sync.clients.http import RateGate
 from connec_sync.clients.partner import PartnerClient
 from connec_sync.crash import FaultPoints
+from connec_sync.naming import TO_APP
 from connec_sync.settings import Settings
 from consumers.guard import Guard, Hold, Version
 from consumers.organizations import OrganizationLookup
@@ -48,7 +49,8 @@ class Targets:
 @dataclass(frozen=True)
 class RecordPipeline:
     """What one route's handler works with: its route, our provider, and the services given
-    to it (organizations, guard, id map, target clients, fault points)."""
+    to it (organizations, guard, id map, target clients, fault points, and where the examples
+    of records applied with dropped fields are kept)."""
 
     entity: str
     direction: str
@@ -58,6 +60,7 @@ class RecordPipeline:
     id_map: Any
     targets: Targets
     faults: FaultPoints
+    dropped_fields: Any = None
 
     def organization(self, envelope: Envelope) -> Any:
         return self.organizations.for_envelope(envelope, self.entity, self.direction)
@@ -84,11 +87,24 @@ class RecordPipeline:
     ) -> Applied:
         """The write is done: pass the crash point, record the version and `changes`
         (releasing the lease), and report the ids and the fields dropped on the way
-        (`dropped_fields`: field and reason, in the log line and the metrics)."""
+        (`dropped_fields`: field and reason, in the log line and the metrics, and kept as an
+        example for `status`)."""
         self.faults.point(AFTER_WRITE)
         hold.record(self.direction, version, **{"last_error": None, **changes})
         said = [each.as_dict() for each in dropped]
-        return Applied({**details, DROPPED_FIELDS: said} if said else details)
+        if not said:
+            return Applied(details)
+        self._keep_example(hold, details, changes.get("name"), said)
+        return Applied({**details, DROPPED_FIELDS: said})
+
+    def _keep_example(
+        self, hold: Hold, details: dict[str, Any], name: str | None, said: list[dict]
+    ) -> None:
+        """Keep the record, with what it lost, among the organization's latest examples."""
+        if self.dropped_fields is not None:
+            own = details.get("connec_id" if self.direction == TO_APP else "partner_id")
+            where = (hold.link.organization_id, self.entity, self.direction)
+            self.dropped_fields.add(*where, own, name, said)
 
 
 def checked(step: Callable[[], T]) -> T:

@@ -63,6 +63,10 @@ def test_an_unreadable_field_is_dropped_said_and_counted_and_the_rest_applies(
     assert (contact["first_name"], contact["email"]) == ("Bea", "bea@example.com")
     assert contact["address"]["city"] == "Atlantis" and contact["address"].get("country") is None
     assert dropped_total("people", "to-app", "address_work.billing.country") == before + 1
+    [example] = both.store.dropped_fields.latest(both.organization.id)
+    assert (example.entity, example.direction, example.name) == ("people", "to-app", "Bea")
+    assert example.record_id == verdict.details["connec_id"]
+    assert example.fields == verdict.details["dropped_fields"]
 
 
 def test_a_contact_with_no_name_at_all_is_dead_lettered_naming_the_field(
