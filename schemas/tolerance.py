@@ -36,14 +36,10 @@ class Dropped:
     def as_dict(self) -> dict[str, str]:
         return {"field": self.field, "reason": self.reason}
 
-    @property
-    def name(self) -> str:
-        """The path without list indexes (`lines.quantity`): a label of bounded variety."""
-        return field_name(self.field)
-
 
 def field_name(path: str) -> str:
-    """A dotted path without its list indexes: `lines.0.quantity` -> `lines.quantity`."""
+    """A dotted path without its list indexes (`lines.0.quantity` -> `lines.quantity`): a
+    metric label of bounded variety."""
     return _INDEX.sub("", path)
 
 
@@ -76,27 +72,39 @@ def load_tolerant(
     `essential` holds paths (list indexes written `*`: `payment_lines.*.linked_transactions`)
     that are never dropped, nor anything inside them. Raises Unconvertible naming the fields
     that cannot be left out."""
+    try:  # the common case: everything reads, and the input needs no copy
+        return schema.load(data), ()
+    except ValidationError as failure:
+        problems = list(_leaves(failure.messages))
     current = copy.deepcopy(data)
     dropped: list[Dropped] = []
     for _ in range(MAX_ROUNDS):
+        dropped += _drop(current, problems, essential, tuple(dropped))
         try:
             return schema.load(current), tuple(dropped)
         except ValidationError as failure:
             problems = list(_leaves(failure.messages))
-        plan: dict[tuple, list[str]] = {}
-        fatal: dict[str, list[str]] = {}
-        for path, messages in problems:
-            target = _what_to_drop(current, path, messages, essential)
-            if target is None:
-                fatal[_dotted(path)] = messages
-            else:
-                plan.setdefault(target, []).extend(_said(path[len(target) :], messages))
-        if fatal:
-            raise Unconvertible(fatal, tuple(dropped))
-        for target in sorted(plan, key=_highest_index_first):
-            _remove(current, target)
-        dropped += [Dropped(_dotted(path), " ".join(reasons)) for path, reasons in plan.items()]
     raise Unconvertible({"_schema": ["Too many unreadable fields."]}, tuple(dropped))
+
+
+def _drop(
+    current: Any, problems: list, essential: frozenset[str], before: tuple[Dropped, ...]
+) -> list[Dropped]:
+    """Take out of `current` what each problem names, and say so; Unconvertible when one of
+    them cannot be left out."""
+    plan: dict[tuple, list[str]] = {}
+    fatal: dict[str, list[str]] = {}
+    for path, messages in problems:
+        target = _what_to_drop(current, path, messages, essential)
+        if target is None:
+            fatal[_dotted(path)] = messages
+        else:
+            plan.setdefault(target, []).extend(_said(path[len(target) :], messages))
+    if fatal:
+        raise Unconvertible(fatal, before)
+    for target in sorted(plan, key=_highest_index_first):
+        _remove(current, target)
+    return [Dropped(_dotted(path), " ".join(reasons)) for path, reasons in plan.items()]
 
 
 def _what_to_drop(

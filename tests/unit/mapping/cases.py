@@ -2,8 +2,9 @@
 
 A case holds `call` (a function of `mappers`), `entity`, `input`, optionally `partner_record`
 (for link_back) and `id_map` ({collection: {connec id: partner id}}), and either `expected`
-(the output) or `raises` ({"type": ..., attributes...}). Any value may instead be
-`{"payload": "<file in tests/fixtures/payloads>", "pointer": "<JSON pointer>"}`: read in place.
+(the output, with `dropped`: the fields left out, when any) or `raises` ({"type": ...,
+attributes...}). Any value may instead be `{"payload": "<file in tests/fixtures/payloads>",
+"pointer": "<JSON pointer>"}`: read in place.
 """
 
 from __future__ import annotations
