@@ -13,14 +13,8 @@ from mappers import MappingContext
 from mappers.registry import COLLECTIONS, entity
 from schemas.prices import net_amount
 from tests.unit.mapping.cases import PROVIDER, REALM, connec_write, partner_write
-from tests.unit.mapping.strategies import (
-    CONNEC,
-    CONNEC_AS_WRITTEN,
-    PARTNER,
-    PARTNER_AS_WRITTEN,
-    as_linked,
-    linked_id_for,
-)
+from tests.unit.mapping.strategies import CONNEC, PARTNER, as_linked, linked_id_for
+from tests.unit.mapping.written import CONNEC_AS_WRITTEN, PARTNER_AS_WRITTEN
 
 CTX = MappingContext(PROVIDER, REALM, linked_id_for)
 
