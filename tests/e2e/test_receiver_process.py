@@ -143,6 +143,26 @@ def test_a_worker_that_exits_leaves_the_shared_metrics_to_the_others(
     assert not list(tmp_path.glob("connec-sync-metrics-*"))  # the master cleaned up
 
 
+def test_a_second_sigterm_ends_the_receivers_graceful_stop_at_once(
+    receiver_process: tuple[subprocess.Popen, str],
+) -> None:
+    """A request held half-sent keeps the graceful stop waiting (up to 8 s); a second SIGTERM
+    turns it into gunicorn's quick shutdown."""
+    process, url = receiver_process
+    body = json.dumps({"people": [{"id": "held", "group_id": "cld-9ax2"}]}).encode()
+    held = socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])), timeout=15)
+    held.sendall(_request_head(len(body)) + body[:5])
+    time.sleep(0.3)  # a worker is reading this request's body
+    process.send_signal(signal.SIGTERM)
+    time.sleep(1.0)
+    assert process.poll() is None  # still finishing the held request gracefully
+    again = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=10)
+    held.close()
+    assert time.monotonic() - again < 4
+
+
 def _workers(master: int) -> list[int]:
     children = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
