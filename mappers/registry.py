@@ -4,8 +4,10 @@ A reference can only resolve once its target is linked, so the order is the orde
 ENTITIES are the reference partner app's (the `demoapp` provider: providers/demoapp): its partner
 shapes and mapping rules live in `schemas/<collection>.py` and `mappers/<collection>.py`. To add
 an entity: write `schemas/<collection>.py` (SCHEMAS) and `mappers/<collection>.py` (MAPPING),
-then add its line to ENTITIES (see docs/mapping.md). Another partner app declares its own
-`EntityTable` of the same Connec! collections in its provider package (README "Add a partner").
+then add its line to ENTITIES (see docs/mapping.md) and run `.venv/bin/python deploy/render.py`:
+the deploy files, the OpenAPI file and docs/shared-entities.md follow from this table. Another
+partner app declares its own `EntityTable` of the same Connec! collections in its provider
+package (README "Add a partner").
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ class Entity:
     resource: str
     schemas: EntitySchemas
     mapping: RecordMapping
+    #: the most consumer replicas the deploy manifests scale it to: its share of the traffic
+    #: (deploy/render.py writes the manifests from this table)
+    max_consumers: int = 4
 
     @property
     def references(self) -> tuple[tuple[str, str], ...]:
@@ -48,10 +53,10 @@ class Entity:
 #: every shared entity, in dependency order; exactly one line each
 ENTITIES: tuple[Entity, ...] = (
     Entity("organizations", "companies", organization_schemas.SCHEMAS, organizations.MAPPING),
-    Entity("people", "contacts", person_schemas.SCHEMAS, people.MAPPING),
+    Entity("people", "contacts", person_schemas.SCHEMAS, people.MAPPING, max_consumers=6),
     Entity("items", "products", item_schemas.SCHEMAS, items.MAPPING),
-    Entity("invoices", "invoices", invoice_schemas.SCHEMAS, invoices.MAPPING),
-    Entity("payments", "payments", payment_schemas.SCHEMAS, payments.MAPPING),
+    Entity("invoices", "invoices", invoice_schemas.SCHEMAS, invoices.MAPPING, max_consumers=12),
+    Entity("payments", "payments", payment_schemas.SCHEMAS, payments.MAPPING, max_consumers=8),
 )
 
 

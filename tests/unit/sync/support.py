@@ -15,6 +15,7 @@ from connec_sync.clients.http import RateGate
 from connec_sync.naming import Names
 from connec_sync.settings import SyncSettings, TenantSettings
 from connec_sync.store import Store
+from mappers.registry import COLLECTIONS
 from producers.sync.reader import Sources
 from producers.sync.run import Runner
 from providers.demoapp.client import PartnerClient
@@ -22,7 +23,7 @@ from sandboxes import testing
 from sandboxes.testing import ACCOUNT, GROUP_ID, TENANT, FakeClock
 
 #: every entity both ways, unless a test says otherwise
-BOTH_WAYS = {e: "both" for e in ("organizations", "people", "items", "invoices", "payments")}
+BOTH_WAYS = {e: "both" for e in COLLECTIONS}
 
 
 @dataclass
