@@ -14,14 +14,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mappers import invoices, items, organizations, payments, people
+from mappers import accounts, invoices, items, organizations, payments, people, tax_codes
 from mappers.errors import UnknownEntity
 from mappers.record import Lines, RecordMapping
+from schemas import accounts as account_schemas
 from schemas import invoices as invoice_schemas
 from schemas import items as item_schemas
 from schemas import organizations as organization_schemas
 from schemas import payments as payment_schemas
 from schemas import people as person_schemas
+from schemas import tax_codes as tax_code_schemas
 from schemas.shapes import EntitySchemas
 
 
@@ -52,6 +54,8 @@ class Entity:
 
 #: every shared entity, in dependency order; exactly one line each
 ENTITIES: tuple[Entity, ...] = (
+    Entity("tax_codes", "tax_rates", tax_code_schemas.SCHEMAS, tax_codes.MAPPING),
+    Entity("accounts", "ledger_accounts", account_schemas.SCHEMAS, accounts.MAPPING),
     Entity("organizations", "companies", organization_schemas.SCHEMAS, organizations.MAPPING),
     Entity("people", "contacts", person_schemas.SCHEMAS, people.MAPPING, max_consumers=6),
     Entity("items", "products", item_schemas.SCHEMAS, items.MAPPING),

@@ -54,6 +54,7 @@ SPECS: dict[str, CollectionSpec] = {
             references=(
                 (("sale_tax_code_id",), "tax_codes"),
                 (("purchase_tax_code_id",), "tax_codes"),
+                (("sale_account_id",), "accounts"),
             ),
             required_any=("name",),
         ),

@@ -1,4 +1,4 @@
-"""The reference partner API's five resources: their fields, defaults and validation (422)."""
+"""The reference partner API's resources: their fields, defaults and validation (422)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ LINE_FIELDS = {
     "quantity": NUM,
     "unit_amount": NUM,
     "tax_rate": NUM,
+    "tax_rate_id": Field("ref", target="tax_rates"),
     "discount_percent": NUM,
 }
 ALLOCATION_FIELDS = {"invoice_id": Field("ref", target="invoices"), "amount": NUM}
@@ -52,6 +53,22 @@ class ResourceSpec:
 
 
 RESOURCES: dict[str, ResourceSpec] = {
+    "tax_rates": ResourceSpec(
+        "tr",
+        {"code": STR, "name": STR, "sale_rate": NUM, "purchase_rate": NUM},
+        required_any=("name",),
+    ),
+    "ledger_accounts": ResourceSpec(
+        "la",
+        {
+            "code": STR,
+            "name": STR,
+            "description": STR,
+            "kind": _enum("asset", "liability", "equity", "revenue", "expense"),
+            "currency": STR,
+        },
+        required_any=("name",),
+    ),
     "companies": ResourceSpec(
         "co",
         {
@@ -94,6 +111,8 @@ RESOURCES: dict[str, ResourceSpec] = {
             "cost_price": MONEY,
             "track_inventory": BOOL,
             "quantity_on_hand": NUM,
+            "tax_rate_id": _ref("tax_rates"),
+            "revenue_account_id": _ref("ledger_accounts"),
         },
         required_any=("name",),
         defaults={"kind": "goods"},

@@ -64,10 +64,25 @@ PARTNER_INVOICE_LINE = some(
     quantity=maybe(numbers),
     unit_amount=maybe(money),
     tax_rate=maybe(numbers),
+    tax_rate_id=maybe(ids),
     discount_percent=maybe(numbers),
 )
+ACCOUNT_KINDS = ["asset", "liability", "equity", "revenue", "expense"]
 
 PARTNER: dict[str, st.SearchStrategy] = {
+    "tax_codes": partner(
+        {"name": names},
+        code=maybe(texts),
+        sale_rate=maybe(numbers),
+        purchase_rate=maybe(numbers),
+    ),
+    "accounts": partner(
+        {"name": names},
+        code=maybe(texts),
+        description=maybe(texts),
+        kind=maybe(st.sampled_from(ACCOUNT_KINDS)),
+        currency=maybe(currencies),
+    ),
     "organizations": partner(
         {"name": names},
         email=maybe(texts),
@@ -100,6 +115,8 @@ PARTNER: dict[str, st.SearchStrategy] = {
         cost_price=maybe(PARTNER_PRICE),
         track_inventory=maybe(st.booleans()),
         quantity_on_hand=maybe(numbers),
+        tax_rate_id=maybe(ids),
+        revenue_account_id=maybe(ids),
     ),
     "invoices": partner(
         {},
@@ -186,6 +203,7 @@ CONNEC_INVOICE_LINE = some(
     description=maybe(texts),
     quantity=maybe(numbers),
     unit_price=st.fixed_dictionaries({"net_amount": maybe(money), "tax_rate": maybe(numbers)}),
+    tax_code_id=maybe(reference("tax_codes")),
     reduction_percent=maybe(numbers),
 )
 CONNEC_PAYMENT_LINE = st.tuples(line_id(), money, reference("invoices")).map(
@@ -197,6 +215,23 @@ CONNEC_PAYMENT_LINE = st.tuples(line_id(), money, reference("invoices")).map(
 )
 
 CONNEC: dict[str, st.SearchStrategy] = {
+    "tax_codes": connec(
+        "tax_codes",
+        status=STATUS,
+        code=maybe(texts),
+        name=names,
+        sale_tax_rate=maybe(numbers),
+        purchase_tax_rate=maybe(numbers),
+    ).filter(lambda record: record.get("name")),
+    "accounts": connec(
+        "accounts",
+        status=STATUS,
+        code=maybe(texts),
+        name=names,
+        description=maybe(texts),
+        currency=maybe(currencies),
+        **{"class": maybe(st.sampled_from([kind.upper() for kind in ACCOUNT_KINDS]))},
+    ).filter(lambda record: record.get("name")),
     "organizations": connec(
         "organizations",
         status=STATUS,
@@ -235,6 +270,8 @@ CONNEC: dict[str, st.SearchStrategy] = {
         purchase_price=maybe(CONNEC_PRICE),
         is_inventoried=maybe(st.booleans()),
         quantity_on_hand=maybe(numbers),
+        sale_tax_code_id=maybe(reference("tax_codes")),
+        sale_account_id=maybe(reference("accounts")),
     ).filter(lambda record: record.get("name")),
     "invoices": connec(
         "invoices",
@@ -272,13 +309,14 @@ def linked_partner_id(id_array: list[dict]) -> str | None:
     for each in id_array:
         if each["provider"] == PROVIDER:
             return each["id"]
-    made = re.fullmatch(r"c-[a-z]+-(.+)", id_array[0]["id"])
+    made = re.fullmatch(r"c-[a-z_]+-(.+)", id_array[0]["id"])
     return made.group(1) if made else None
 
 
-def as_linked(value: Any) -> Any:
-    """A Connec! value as it reads after a trip through the partner: metadata gone, id arrays
-    folded to our entry (and dropped when no one links them: a new line)."""
+def as_linked(value: Any, mapped: frozenset[str] = frozenset()) -> Any:
+    """A Connec! value as it reads after a trip through the partner: metadata gone (but the
+    `mapped` metadata fields, such as a tax code's `code`), id arrays folded to our entry (and
+    dropped when no one links them: a new line)."""
     if isinstance(value, list) and value and all("provider" in each for each in value):
         partner_id = linked_partner_id(value)
         return None if partner_id is None else [entry(partner_id, PROVIDER, REALM)]
@@ -286,7 +324,8 @@ def as_linked(value: Any) -> Any:
         return [as_linked(each) for each in value]
     if not isinstance(value, dict):
         return value
-    linked = {key: (each, as_linked(each)) for key, each in value.items() if key not in METADATA}
+    dropped = METADATA - mapped
+    linked = {key: (each, as_linked(each)) for key, each in value.items() if key not in dropped}
     return {
         key: after for key, (before, after) in linked.items() if after is not None or before is None
     }

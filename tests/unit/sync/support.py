@@ -15,15 +15,15 @@ from connec_sync.clients.http import RateGate
 from connec_sync.naming import Names
 from connec_sync.settings import SyncSettings, TenantSettings
 from connec_sync.store import Store
-from mappers.registry import COLLECTIONS
 from producers.sync.reader import Sources
 from producers.sync.run import Runner
 from providers.demoapp.client import PartnerClient
 from sandboxes import testing
 from sandboxes.testing import ACCOUNT, GROUP_ID, TENANT, FakeClock
+from tests.services import TEST_ENTITIES
 
 #: every entity both ways, unless a test says otherwise
-BOTH_WAYS = {e: "both" for e in COLLECTIONS}
+BOTH_WAYS = {e: "both" for e in TEST_ENTITIES}
 
 
 @dataclass

@@ -8,9 +8,9 @@ import pytest
 
 from connec_sync.store import RunAlreadyGoing
 from connec_sync.store.clock import utcnow
-from mappers.registry import COLLECTIONS
 from producers.sync import reader
 from producers.sync.plan import Request
+from tests.services import TEST_ENTITIES
 from tests.unit.sync.support import RecordingPublisher, SyncWorld
 
 pytestmark = pytest.mark.timeout(30)
@@ -46,7 +46,7 @@ def test_a_first_sync_publishes_every_record_partner_side_first_in_dependency_or
     assert len(world.publisher.envelopes) == 6 * 12
     assert [len(batch) for batch in world.publisher.batches[:3]] == [5, 5, 2]  # a batch per page
     read = {e: {"to-connec": 12, "to-app": 12} for e in ("organizations", "people", "items")}
-    assert run.counts == {e: {"to-connec": 0, "to-app": 0} for e in COLLECTIONS} | read
+    assert run.counts == {e: {"to-connec": 0, "to-app": 0} for e in TEST_ENTITIES} | read
 
 
 def test_every_envelope_is_a_sync_upsert_on_the_backfill_lane_of_its_route(
