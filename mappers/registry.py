@@ -14,12 +14,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mappers import accounts, invoices, items, organizations, payments, people, tax_codes
+from mappers import (
+    accounts,
+    employees,
+    invoices,
+    items,
+    opportunities,
+    orders,
+    organizations,
+    payments,
+    people,
+    tax_codes,
+)
 from mappers.errors import UnknownEntity
 from mappers.record import Lines, RecordMapping
 from schemas import accounts as account_schemas
+from schemas import employees as employee_schemas
 from schemas import invoices as invoice_schemas
 from schemas import items as item_schemas
+from schemas import opportunities as opportunity_schemas
+from schemas import orders as order_schemas
 from schemas import organizations as organization_schemas
 from schemas import payments as payment_schemas
 from schemas import people as person_schemas
@@ -58,9 +72,16 @@ ENTITIES: tuple[Entity, ...] = (
     Entity("accounts", "ledger_accounts", account_schemas.SCHEMAS, accounts.MAPPING),
     Entity("organizations", "companies", organization_schemas.SCHEMAS, organizations.MAPPING),
     Entity("people", "contacts", person_schemas.SCHEMAS, people.MAPPING, max_consumers=6),
+    Entity("employees", "employees", employee_schemas.SCHEMAS, employees.MAPPING),
     Entity("items", "products", item_schemas.SCHEMAS, items.MAPPING),
     Entity("invoices", "invoices", invoice_schemas.SCHEMAS, invoices.MAPPING, max_consumers=12),
+    Entity("quotes", "quotes", order_schemas.QUOTES, orders.QUOTES),
+    Entity("sales_orders", "sales_orders", order_schemas.SALES_ORDERS, orders.SALES_ORDERS),
+    Entity(
+        "purchase_orders", "purchase_orders", order_schemas.PURCHASE_ORDERS, orders.PURCHASE_ORDERS
+    ),
     Entity("payments", "payments", payment_schemas.SCHEMAS, payments.MAPPING, max_consumers=8),
+    Entity("opportunities", "deals", opportunity_schemas.SCHEMAS, opportunities.MAPPING),
 )
 
 

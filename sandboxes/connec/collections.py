@@ -60,7 +60,11 @@ SPECS: dict[str, CollectionSpec] = {
         ),
         _spec("invoices", "IN", **_TRANSACTION),
         _spec("quotes", "QU", **_TRANSACTION),
-        _spec("sales_orders", "SO", **_TRANSACTION),
+        _spec(
+            "sales_orders",
+            "SO",
+            **{**_TRANSACTION, "references": (*_INVOICE_REFS, (("quote_id",), "quotes"))},
+        ),
         _spec("purchase_orders", "PO", **_TRANSACTION),
         _spec(
             "payments",
@@ -74,8 +78,13 @@ SPECS: dict[str, CollectionSpec] = {
         ),
         _spec("tax_codes", "TC", required_any=("name", "code")),
         _spec("accounts", "AC"),
-        _spec("opportunities", "OP"),
-        _spec("employees", "EM"),
+        _spec(
+            "opportunities",
+            "OP",
+            references=((("organization_id",), "organizations"), (("person_id",), "people")),
+            required_any=("name",),
+        ),
+        _spec("employees", "EM", required_any=("first_name", "last_name")),
         _spec("journals", "JO"),
         _spec("projects", "PR"),
         _spec("time_activities", "TA"),

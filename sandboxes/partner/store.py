@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sandboxes.partner.resources import RESOURCES, invoice_total
+from sandboxes.partner.specs import TOTALLED
 from sandboxes.web import SandboxError
 
 Record = dict[str, Any]
@@ -42,10 +43,12 @@ class AccountStore:
         self.idempotency[(resource, key)] = (now, copy.deepcopy(answer))
 
     def render(self, resource: str, record: Record) -> Record:
-        """The record as answered: invoices get `total` and `balance` (total − allocations)."""
+        """The record as answered: invoices, quotes and orders get `total`, invoices `balance`
+        (total − allocations)."""
         out = copy.deepcopy(record)
-        if resource == "invoices":
+        if resource in TOTALLED:
             out["total"] = invoice_total(out.get("lines") or [])
+        if resource == "invoices":
             out["balance"] = round(out["total"] - self._allocated(out["id"]), 2)
         return out
 

@@ -69,6 +69,29 @@ PARTNER_INVOICE_LINE = some(
 )
 ACCOUNT_KINDS = ["asset", "liability", "equity", "revenue", "expense"]
 
+ORDER_STATUSES = ["draft", "submitted", "authorised", "closed", "void"]
+
+
+def partner_order(
+    due: str, statuses: list[str] = ORDER_STATUSES, **more: st.SearchStrategy
+) -> st.SearchStrategy:
+    """An invoice, a quote or an order: `due` is its due date's name."""
+    return partner(
+        {},
+        number=maybe(texts),
+        status=st.sampled_from(statuses),
+        company_id=maybe(ids),
+        contact_id=maybe(ids),
+        issue_date=maybe(dates),
+        currency=maybe(currencies),
+        notes=maybe(texts),
+        lines=st.lists(PARTNER_INVOICE_LINE, max_size=3),
+        total=money,
+        **{due: maybe(dates)},
+        **more,
+    )
+
+
 PARTNER: dict[str, st.SearchStrategy] = {
     "tax_codes": partner(
         {"name": names},
@@ -118,19 +141,10 @@ PARTNER: dict[str, st.SearchStrategy] = {
         tax_rate_id=maybe(ids),
         revenue_account_id=maybe(ids),
     ),
-    "invoices": partner(
-        {},
-        number=maybe(texts),
+    "invoices": partner_order(
+        "due_date",
+        ["draft", "submitted", "authorised", "paid", "void"],
         kind=maybe(st.sampled_from(["sale", "purchase"])),
-        status=(st.sampled_from(["draft", "submitted", "authorised", "paid", "void"])),
-        company_id=maybe(ids),
-        contact_id=maybe(ids),
-        issue_date=maybe(dates),
-        due_date=maybe(dates),
-        currency=maybe(currencies),
-        notes=maybe(texts),
-        lines=st.lists(PARTNER_INVOICE_LINE, max_size=3),
-        total=money,
         balance=money,
     ),
     "payments": partner(
@@ -146,6 +160,35 @@ PARTNER: dict[str, st.SearchStrategy] = {
             st.fixed_dictionaries({"invoice_id": ids}, optional={"amount": maybe(money)}),
             max_size=3,
         ),
+    ),
+}
+
+
+PARTNER |= {
+    "employees": partner(
+        {"first_name": names},
+        last_name=maybe(texts),
+        job_title=maybe(texts),
+        email=maybe(texts),
+        phone=maybe(texts),
+        mobile=maybe(texts),
+        start_date=maybe(dates),
+        birth_date=maybe(dates),
+        address=maybe(PARTNER_ADDRESS),
+    ),
+    "quotes": partner_order("expires_on"),
+    "sales_orders": partner_order("due_date", quote_id=maybe(ids)),
+    "purchase_orders": partner_order("due_date"),
+    "opportunities": partner(
+        {"name": names},
+        description=maybe(texts),
+        amount=maybe(money),
+        currency=maybe(currencies),
+        probability=maybe(numbers),
+        stage=maybe(texts),
+        expected_close_date=maybe(dates),
+        company_id=maybe(ids),
+        contact_id=maybe(ids),
     ),
 }
 
@@ -214,6 +257,27 @@ CONNEC_PAYMENT_LINE = st.tuples(line_id(), money, reference("invoices")).map(
     }
 )
 
+
+def connec_order(
+    collection: str, statuses: list[str] | None = None, **more: st.SearchStrategy
+) -> st.SearchStrategy:
+    """An invoice, a quote or an order of Connec! (quotes' and orders' statuses by default)."""
+    words = statuses or [word.upper() for word in ORDER_STATUSES[:-1]] + ["VOIDED"]
+    return connec(
+        collection,
+        status=st.sampled_from(words),
+        transaction_number=maybe(texts),
+        transaction_date=maybe(dates),
+        due_date=maybe(dates),
+        public_note=maybe(texts),
+        organization_id=maybe(reference("organizations")),
+        person_id=maybe(reference("people")),
+        amount=st.fixed_dictionaries({"total_amount": money, "currency": maybe(currencies)}),
+        lines=st.lists(CONNEC_INVOICE_LINE, max_size=3),
+        **more,
+    )
+
+
 CONNEC: dict[str, st.SearchStrategy] = {
     "tax_codes": connec(
         "tax_codes",
@@ -273,19 +337,11 @@ CONNEC: dict[str, st.SearchStrategy] = {
         sale_tax_code_id=maybe(reference("tax_codes")),
         sale_account_id=maybe(reference("accounts")),
     ).filter(lambda record: record.get("name")),
-    "invoices": connec(
+    "invoices": connec_order(
         "invoices",
+        ["DRAFT", "SUBMITTED", "AUTHORISED", "PAID", "VOIDED"],
         type=maybe(st.sampled_from(["CUSTOMER", "SUPPLIER"])),
-        status=(st.sampled_from(["DRAFT", "SUBMITTED", "AUTHORISED", "PAID", "VOIDED"])),
-        transaction_number=maybe(texts),
-        transaction_date=maybe(dates),
-        due_date=maybe(dates),
-        public_note=maybe(texts),
-        organization_id=maybe(reference("organizations")),
-        person_id=maybe(reference("people")),
-        amount=st.fixed_dictionaries({"total_amount": money, "currency": maybe(currencies)}),
         balance=maybe(money),
-        lines=st.lists(CONNEC_INVOICE_LINE, max_size=3),
     ),
     "payments": connec(
         "payments",
@@ -297,6 +353,37 @@ CONNEC: dict[str, st.SearchStrategy] = {
         amount=st.fixed_dictionaries({"total_amount": maybe(money), "currency": maybe(currencies)}),
         payment_lines=st.lists(CONNEC_PAYMENT_LINE, max_size=3),
     ),
+}
+
+
+CONNEC |= {
+    "employees": connec(
+        "employees",
+        status=STATUS,
+        first_name=names,
+        last_name=maybe(texts),
+        job_title=maybe(texts),
+        email=one("address", texts),
+        phone=st.fixed_dictionaries({"landline": maybe(texts), "mobile": maybe(texts)}),
+        hired_date=maybe(dates),
+        birth_date=maybe(dates),
+        address=maybe(CONNEC_ADDRESS),
+    ).filter(lambda record: record.get("first_name")),
+    "quotes": connec_order("quotes"),
+    "sales_orders": connec_order("sales_orders", quote_id=maybe(reference("quotes"))),
+    "purchase_orders": connec_order("purchase_orders"),
+    "opportunities": connec(
+        "opportunities",
+        status=STATUS,
+        name=names,
+        description=maybe(texts),
+        amount=st.fixed_dictionaries({"total_amount": maybe(money), "currency": maybe(currencies)}),
+        probability=maybe(numbers),
+        sales_stage=maybe(texts),
+        expected_close_date=maybe(dates),
+        organization_id=maybe(reference("organizations")),
+        person_id=maybe(reference("people")),
+    ).filter(lambda record: record.get("name")),
 }
 
 

@@ -32,6 +32,9 @@ def _drop(record: dict, *paths: str) -> dict:
 #: Connec! fields that do not come back from the partner: computed by it, or not held by it
 NOT_WRITTEN_TO_PARTNER = {
     "invoices": ("amount.total_amount", "balance"),
+    "quotes": ("amount.total_amount",),
+    "sales_orders": ("amount.total_amount",),
+    "purchase_orders": ("amount.total_amount",),
     "payments": ("payment_lines.*.id",),
 }
 
