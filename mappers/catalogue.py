@@ -30,7 +30,8 @@ def describe_entity(entity: Entity) -> dict[str, Any]:
     return {
         "collection": entity.collection,
         "resource": entity.resource,
-        "archive_status": entity.mapping.archive_status,
+        "archive_status": None if entity.singleton else entity.mapping.archive_status,
+        "singleton": entity.singleton is not None,
         "lines": None if lines is None else _lines(lines),
         "references": [
             {"field": field, "collection": target, "waits_for": _waits_for(target)}

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from mappers import (
     accounts,
+    company,
     employees,
     invoices,
     items,
@@ -29,6 +30,7 @@ from mappers import (
 from mappers.errors import UnknownEntity
 from mappers.record import Lines, RecordMapping
 from schemas import accounts as account_schemas
+from schemas import company as company_schemas
 from schemas import employees as employee_schemas
 from schemas import invoices as invoice_schemas
 from schemas import items as item_schemas
@@ -54,6 +56,9 @@ class Entity:
     #: the most consumer replicas the deploy manifests scale it to: its share of the traffic
     #: (deploy/render.py writes the manifests from this table)
     max_consumers: int = 4
+    #: for a singleton (one record per group and account: Connec!'s `company`), the partner id
+    #: of its one record: it is updated, never created or deleted
+    singleton: str | None = None
 
     @property
     def references(self) -> tuple[tuple[str, str], ...]:
@@ -82,6 +87,7 @@ ENTITIES: tuple[Entity, ...] = (
     ),
     Entity("payments", "payments", payment_schemas.SCHEMAS, payments.MAPPING, max_consumers=8),
     Entity("opportunities", "deals", opportunity_schemas.SCHEMAS, opportunities.MAPPING),
+    Entity("company", "profile", company_schemas.SCHEMAS, company.MAPPING, singleton="profile"),
 )
 
 

@@ -89,7 +89,7 @@ def overview_rows(facts: dict[str, Any]) -> list[list[str]]:
             e["resource"],
             ", ".join(e["carried"]) or "none",
             ", ".join(sorted({r["collection"] for r in e["references"]})),
-            e["archive_status"],
+            e["archive_status"] or "never deleted (one record)",
         ]
         for e in facts["entities"]
     ]
@@ -115,7 +115,10 @@ def _markdown_organizations(facts: dict[str, Any]) -> str:
 def _markdown_entity(entity: dict[str, Any]) -> str:
     head = f"## {entity['collection']}\n\n"
     head += f"Connec! `{entity['collection']}` \u2194 partner `{entity['resource']}`. "
-    head += f"A record deleted in the partner app becomes `{entity['archive_status']}`."
+    if entity["singleton"]:
+        head += "One record on each side, kept equal: updated, never created or deleted."
+    else:
+        head += f"A record deleted in the partner app becomes `{entity['archive_status']}`."
     header = ["Connec!", "partner", "flow", "conversion", "note"]
     rows = [
         [_code(f["connec"]), _code(f["partner"]), f["flow"], f["conversion"], f["note"]]

@@ -157,6 +157,13 @@ EMPLOYEES: tuple[dict[str, Any], ...] = (
     {"first_name": "Ava", "last_name": "Brown", "job_title": "Barista", "start_date": "2024-02-01"},
     {"first_name": "Leo", "last_name": "Rossi", "job_title": "Roaster", "email": "leo@example.com"},
 )
+#: the customer's own details in the partner app, kept equal to its Connec! company
+PROFILE: dict[str, Any] = {
+    "name": "Harbour Coffee Co.",
+    "currency": "AUD",
+    "timezone": "Australia/Sydney",
+    "website": "https://harbourcoffee.example",
+}
 #: records another app keeps in Connec! (an HR app, a CRM)
 CONNEC_EMPLOYEES: tuple[dict[str, Any], ...] = (
     {"first_name": "Noah", "last_name": "Kim", "job_title": "Driver", "hired_date": "2025-06-02"},

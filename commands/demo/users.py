@@ -34,6 +34,7 @@ def seed(connec: Any, partner: Any) -> None:
         books = {"tax_rate_id": rates[0]["id"], "revenue_account_id": ledger[0]["id"]}
         products = [partner.user_create(account, "products", {**p, **books}) for p in data.PRODUCTS]
         _seed_documents(partner, account, companies, products, rates[0]["id"])
+        partner.user_edit(account, "profile", "profile", dict(data.PROFILE))
         invoice = partner.user_create(
             account,
             "invoices",

@@ -67,6 +67,12 @@ class ResourceSpec:
     fields: dict[str, Field]
     required_any: tuple[str, ...] = ()
     defaults: dict[str, Any] = field(default_factory=dict)
+    #: one record per account (id SINGLETON_ID), there from the start: GET and PATCH only
+    singleton: bool = False
+
+
+#: the id of a singleton's one record
+SINGLETON_ID = "profile"
 
 
 RESOURCES: dict[str, ResourceSpec] = {
@@ -182,6 +188,19 @@ RESOURCES: dict[str, ResourceSpec] = {
     "quotes": _order("q", "expires_on"),
     "sales_orders": _order("so", "due_date", quote_id=_ref("quotes")),
     "purchase_orders": _order("po", "due_date"),
+    "profile": ResourceSpec(
+        "profile",
+        {
+            "name": STR,
+            "currency": STR,
+            "timezone": STR,
+            "email": STR,
+            "phone": STR,
+            "website": STR,
+            "address": ADDRESS,
+        },
+        singleton=True,
+    ),
     "deals": ResourceSpec(
         "deal",
         {

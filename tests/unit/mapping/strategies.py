@@ -193,6 +193,19 @@ PARTNER |= {
 }
 
 
+#: the singleton's fields: the partner's profile, Connec!'s company (its one record: `profile`)
+PARTNER["company"] = partner(
+    {},
+    name=maybe(texts),
+    currency=maybe(currencies),
+    timezone=maybe(texts),
+    email=maybe(texts),
+    phone=maybe(texts),
+    website=maybe(texts),
+    address=maybe(PARTNER_ADDRESS),
+).map(lambda record: {**record, "id": "profile"})
+
+
 # -- Connec! records ---------------------------------------------------------------------------
 
 
@@ -385,6 +398,24 @@ CONNEC |= {
         person_id=maybe(reference("people")),
     ).filter(lambda record: record.get("name")),
 }
+
+
+CONNEC["company"] = connec(
+    "company",
+    name=maybe(texts),
+    currency=maybe(currencies),
+    timezone=maybe(texts),
+    email=one("address", texts),
+    phone=one("landline", texts),
+    website=one("url", texts),
+    address=maybe(CONNEC_ADDRESS),
+).map(
+    lambda record: {
+        **record,
+        "id": [entry("c-company-profile")]
+        + [entry("profile", PROVIDER, REALM) for e in record["id"] if e["provider"] == PROVIDER],
+    }
+)
 
 
 #: fields of a Connec! record that never travel to the partner
