@@ -5,14 +5,17 @@ from __future__ import annotations
 from marshmallow import validate
 
 from schemas.shapes import (
+    CONNEC_PRICE,
     TRANSACTION_TYPE,
     Shape,
     choice,
     day,
+    each_line,
     entity_schemas,
     ids,
     money,
     number,
+    one_of_required,
     ref_id,
     text,
 )
@@ -24,7 +27,7 @@ CONNEC_LINES = Shape(
         "item_id": ids(),
         "description": text(),
         "quantity": number(),
-        "unit_price": Shape({"net_amount": number(), "tax_rate": number()}),
+        "unit_price": CONNEC_PRICE,
         "tax_code_id": ids(),
         "reduction_percent": number(),
     },
@@ -44,6 +47,9 @@ PARTNER_LINES = Shape(
     },
     many=True,
 )
+
+#: a line the partner can show needs a product or words
+PARTNER_LINE_CHECKS = (each_line("lines", one_of_required("product_id", "description")),)
 
 #: the document statuses of a Connec! invoice
 STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED", "PAID", "VOIDED")
@@ -76,4 +82,5 @@ SCHEMAS = entity_schemas(
         "lines": PARTNER_LINES,
     },
     partner_computed={"total": money(), "balance": money()},
+    partner_checks=PARTNER_LINE_CHECKS,
 )

@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import validate
 
-from schemas.invoices import CONNEC_LINES, PARTNER_LINES
+from schemas.invoices import CONNEC_LINES, PARTNER_LINE_CHECKS, PARTNER_LINES
 from schemas.shapes import (
     EntitySchemas,
     Shape,
@@ -57,6 +57,7 @@ def order_schemas(
             **partner,
         },
         partner_computed={"total": money()},
+        partner_checks=PARTNER_LINE_CHECKS,
     )
 
 
