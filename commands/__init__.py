@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "dead_letters",
     "migrate",
     "orgs",
+    "entities",
     "sandbox",
     "receiver",
     "publish_events",
