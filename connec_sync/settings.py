@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
@@ -88,11 +89,15 @@ class PartnerSettings:
     api_token: str = ""
     webhook_secrets: tuple[str, ...] = ()
     timeout_s: float = 30.0
+    #: the provider's own table, `[partner.<provider>]`, as read: the provider checks it
+    #: (providers/registry.py); any other sub-table of [partner] is an error there
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def __repr__(self) -> str:  # never print secrets
         return (
             f"PartnerSettings(provider={self.provider!r}, base_url={self.base_url!r}, "
-            f"api_token='***', webhook_secrets=({len(self.webhook_secrets)} hidden))"
+            f"api_token='***', webhook_secrets=({len(self.webhook_secrets)} hidden), "
+            f"options=({', '.join(sorted(self.options))}: hidden))"
         )
 
 
@@ -158,7 +163,7 @@ class Settings:
             store=_section(StoreSettings, "store", raw.get("store", {})),
             receiver=_section(ReceiverSettings, "receiver", raw.get("receiver", {})),
             connec=_connec(raw.get("connec", {})),
-            partner=_section(PartnerSettings, "partner", raw.get("partner", {})),
+            partner=_partner(raw.get("partner", {})),
             sync=_section(SyncSettings, "sync", raw.get("sync", {})),
             organizations=_organizations(raw.get("organizations", [])),
         )
@@ -183,16 +188,26 @@ def _deep_copy(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {k: (_deep_copy(v) if isinstance(v, Mapping) else v) for k, v in raw.items()}
 
 
-def _section(kind: type, name: str, raw: Any) -> Any:
+def _section(kind: type, name: str, raw: Any, tables: tuple[str, ...] = ()) -> Any:
     if not isinstance(raw, Mapping):
         raise SettingsError(name, "must be a table")
-    allowed = {f.name: f for f in fields(kind)}
+    allowed = {f.name: f for f in fields(kind) if f.name not in tables}
     check.known_keys(name, raw, set(allowed))
     values = {}
     for key, value in raw.items():
         default = allowed[key].default
         values[key] = check.coerce(f"{name}.{key}", value, default)
     return kind(**values)
+
+
+def _partner(raw: Any) -> PartnerSettings:
+    """[partner], its sub-tables (`[partner.<provider>]`) kept apart as the provider's options."""
+    if not isinstance(raw, Mapping):
+        raise SettingsError("partner", "must be a table")
+    options = {key: dict(value) for key, value in raw.items() if isinstance(value, Mapping)}
+    plain = {key: value for key, value in raw.items() if key not in options}
+    base = _section(PartnerSettings, "partner", plain, tables=("options",))
+    return dataclasses.replace(base, options=options)
 
 
 def _connec(raw: Any) -> ConnecSettings:
@@ -253,7 +268,8 @@ def _validate(settings: Settings) -> None:
 
 
 def _apply_environment(raw: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
-    """Fold CONNEC_SYNC_<SECTION>_<KEY> (and ..._CONNEC_TENANTS_<T>_<KEY>) into the raw table."""
+    """Fold CONNEC_SYNC_<SECTION>_<KEY> (and ..._CONNEC_TENANTS_<T>_<KEY>, and
+    ..._PARTNER_<PROVIDER>_<KEY> for the provider table the file has) into the raw table."""
     sections = {f.name: f.type for f in fields(Settings) if f.name != "organizations"}
     for name, value in environ.items():
         if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV:
@@ -264,11 +280,26 @@ def _apply_environment(raw: dict[str, Any], environ: Mapping[str, str]) -> dict[
             continue  # not a settings override (e.g. a test crash point)
         key = rest[len(section) + 1 :]
         table = raw.setdefault(section, {})
+        provider = _provider_table(table, key) if section == "partner" else None
         if section == "connec" and key.startswith("tenants_"):
             _tenant_override(table, key[len("tenants_") :], value, name)
+        elif provider is not None:
+            table[provider][key[len(provider) + 1 :]] = check.from_env(name, value)
         else:
             table[key] = check.from_env(name, value)
     return raw
+
+
+def _provider_table(partner: dict[str, Any], key: str) -> str | None:
+    """The `[partner.<provider>]` table an environment key belongs to, if the file has it."""
+    return next(
+        (
+            name
+            for name, value in partner.items()
+            if isinstance(value, dict) and key.startswith(name + "_")
+        ),
+        None,
+    )
 
 
 def _tenant_override(connec: dict[str, Any], rest: str, value: str, name: str) -> None:

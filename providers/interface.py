@@ -88,6 +88,9 @@ class Provider:
     local_app: str
     #: one line for `--help` texts and errors
     summary: str = field(default="", compare=False)
+    #: checks its `[partner.<name>]` table, raising SettingsError naming the key; None: the
+    #: provider has no options
+    check_options: Callable[[Mapping[str, Any]], object] | None = field(default=None, compare=False)
 
     @cached_property
     def mapper(self) -> Mapper:
