@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "publish_events",
     "consume",
     "sync",
+    "poll",
     "run",
 )
 

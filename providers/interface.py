@@ -11,7 +11,8 @@ double, or the real application). Nothing outside providers/registry.py names a 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import datetime
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Protocol
@@ -60,6 +61,49 @@ ClientFactory = Callable[[Settings, RateGate], PartnerApi]
 
 
 @dataclass(frozen=True)
+class ChangedPage:
+    """A page of changed records (flat, as the provider's mapping reads them), and the cursor
+    to keep once they are published: it never passes a record changed after `settled_before`
+    (the overlap margin), so such a record is read again by the next poll."""
+
+    records: list[dict[str, Any]]
+    cursor: dict[str, Any] | None
+
+
+class ChangeReader(Protocol):
+    """What a polled app gives the poller (`connec-sync poll`, producers/poll/)."""
+
+    def changed(
+        self,
+        account: str,
+        resource: str,
+        cursor: dict[str, Any] | None,
+        settled_before: datetime.datetime,
+        limit: int,
+    ) -> Iterator[ChangedPage]:
+        """The records created, written or archived since `cursor` (None: all), oldest
+        first, `limit` at a time."""
+        ...
+
+    def existing(self, account: str, resource: str, ids: Sequence[str]) -> set[str]:
+        """Which of `ids` still exist (archived ones included): the others were deleted."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class PollTiming:
+    """How a polled app is polled: seconds between two polls of an account, polls between two
+    hard-delete sweeps, and the overlap margin (seconds: the longest a write may take to
+    commit, plus the clock skew between the app's server and ours)."""
+
+    interval_s: float
+    deletes_every: int
+    overlap_s: float
+
+
+@dataclass(frozen=True)
 class Capability:
     """What a provider carries of one entity: its directions (`to-app`, `to-connec`), whether
     it shows deletions, and why a direction or deletions are missing when they are."""
@@ -88,6 +132,12 @@ class Provider:
     local_app: str
     #: one line for `--help` texts and errors
     summary: str = field(default="", compare=False)
+    #: a polled app's change reader (the same object as its client, or another)
+    changes: Callable[[Settings, RateGate], ChangeReader] | None = field(
+        default=None, compare=False
+    )
+    #: a polled app's timing, from its settings
+    poll_timing: Callable[[Settings], PollTiming] | None = field(default=None, compare=False)
     #: checks its `[partner.<name>]` table, raising SettingsError naming the key; None: the
     #: provider has no options
     check_options: Callable[[Mapping[str, Any]], object] | None = field(default=None, compare=False)

@@ -1,5 +1,5 @@
 """The SQL store (the only place that imports SQLAlchemy): organizations, id map, sync runs,
-dead letters."""
+dead letters, the poller's cursors and leases."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from connec_sync.store.idmap import IdLink, IdMap
 from connec_sync.store.link_backs import PendingLinkBack, PendingLinkBacks
 from connec_sync.store.migrations import upgrade
 from connec_sync.store.organizations import Organization, Organizations
+from connec_sync.store.polls import Polls, PollState
 from connec_sync.store.runs import RunAlreadyGoing, SyncRun, SyncRuns
 from connec_sync.store.sqlalchemy_execution import Direct
 
@@ -21,6 +22,7 @@ __all__ = [
     "IdLink",
     "Organization",
     "PendingLinkBack",
+    "PollState",
     "RunAlreadyGoing",
     "Store",
     "SyncRun",
@@ -38,6 +40,7 @@ class Store:
         self.runs = SyncRuns(engine)
         self.deliveries = Deliveries(engine)
         self.dead_letters = DeadLetters(engine)
+        self.polls = Polls(engine)
 
     @classmethod
     def open(cls, url: str) -> Store:

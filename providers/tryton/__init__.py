@@ -15,7 +15,8 @@ from __future__ import annotations
 from connec_sync.clients.http import RateGate
 from connec_sync.naming import TO_APP, TO_CONNEC
 from connec_sync.settings import Settings
-from providers.interface import POLL, Capability, Provider
+from providers.interface import POLL, Capability, PollTiming, Provider
+from providers.tryton.changes import TrytonChanges
 from providers.tryton.client import TrytonClient
 from providers.tryton.mapping import ENTITIES
 from providers.tryton.options import TrytonOptions, options_of
@@ -45,6 +46,15 @@ def client(settings: Settings, gate: RateGate) -> TrytonPartner:
     return TrytonPartner(rest)
 
 
+def changes(settings: Settings, gate: RateGate) -> TrytonChanges:
+    return TrytonChanges(client(settings, gate))
+
+
+def poll_timing(settings: Settings) -> PollTiming:
+    chosen = options(settings)
+    return PollTiming(chosen.poll_interval_s, chosen.deletes_every, chosen.overlap_s)
+
+
 PROVIDER = Provider(
     name=NAME,
     entities=ENTITIES,
@@ -56,5 +66,7 @@ PROVIDER = Provider(
     },
     local_app="providers.tryton.server:TrytonServer",
     summary="Tryton 8.2 (one database per account), polled",
+    changes=changes,
+    poll_timing=poll_timing,
     check_options=options_of,
 )

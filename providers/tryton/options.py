@@ -21,6 +21,9 @@ class TrytonOptions:
     poll_interval_s: float = 10.0
     #: polls between two hard-delete sweeps
     deletes_every: int = 30
+    #: seconds a poll reads back behind the newest change: the longest a Tryton transaction
+    #: may take to commit, plus the clock skew between the Tryton server and the poller
+    overlap_s: float = 30.0
     #: a Tryton user's login and password, for the one call REST cannot make: the invoice pay
     #: wizard over JSON-RPC (payments to Tryton); empty: payments are not written
     login: str = ""
@@ -29,7 +32,8 @@ class TrytonOptions:
     def __repr__(self) -> str:  # never print the password
         return (
             f"TrytonOptions(company={self.company}, poll_interval_s={self.poll_interval_s}, "
-            f"deletes_every={self.deletes_every}, login={self.login!r}, password='***')"
+            f"deletes_every={self.deletes_every}, overlap_s={self.overlap_s}, "
+            f"login={self.login!r}, password='***')"
         )
 
 
@@ -46,4 +50,6 @@ def options_of(table: Mapping[str, Any]) -> TrytonOptions:
         raise SettingsError(f"{TABLE}.company", "is required: the company's id in each database")
     check.positive(f"{TABLE}.poll_interval_s", options.poll_interval_s)
     check.positive(f"{TABLE}.deletes_every", options.deletes_every)
+    if options.overlap_s < 0:
+        raise SettingsError(f"{TABLE}.overlap_s", "must be 0 or more")
     return options

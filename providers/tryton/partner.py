@@ -51,7 +51,7 @@ class TrytonPartner:
     def create(
         self, account: str, resource: str, body: dict[str, Any], idempotency_key: str
     ) -> dict[str, Any]:
-        kind, books, code = _records(resource), self.books(account), key_code(idempotency_key)
+        kind, books, code = records_of(resource), self.books(account), key_code(idempotency_key)
         found = self.client.search(account, kind.model, [(kind.key_field, "=", code), ALL], ["id"])
         if found:
             return self.get(account, resource, str(found[0]["id"]))
@@ -63,7 +63,7 @@ class TrytonPartner:
     def update(
         self, account: str, resource: str, record_id: str, body: dict[str, Any]
     ) -> dict[str, Any]:
-        kind, books, number = _records(resource), self.books(account), _number(record_id)
+        kind, books, number = records_of(resource), self.books(account), _number(record_id)
         current = self.client.read(account, kind.model, number, kind.fields)
         active = bool(current.get("active", True))
         archived = body.get("archived")
@@ -79,19 +79,19 @@ class TrytonPartner:
         return self.get(account, resource, record_id)
 
     def get(self, account: str, resource: str, record_id: str) -> dict[str, Any]:
-        kind = _records(resource)
+        kind = records_of(resource)
         record = self.client.read(account, kind.model, _number(record_id), kind.fields)
         return kind.flat(record, self.books(account))
 
     def delete(self, account: str, resource: str, record_id: str) -> None:
-        self.client.delete(account, _records(resource).model, _number(record_id))
+        self.client.delete(account, records_of(resource).model, _number(record_id))
 
     def pages(
         self, account: str, resource: str, updated_since: str | None = None, limit: int = 100
     ) -> Iterator[list[dict[str, Any]]]:
         """Every record of the resource (archived ones too), by id, `limit` at a time; those
         created or written after `updated_since` when given."""
-        kind, books = _records(resource), self.books(account)
+        kind, books = records_of(resource), self.books(account)
         domain: list[Any] = [ALL, *kind.domain(books)]
         if updated_since:
             moment = _moment(updated_since)
@@ -103,7 +103,7 @@ class TrytonPartner:
         self.client.close()
 
 
-def _records(resource: str) -> Records:
+def records_of(resource: str) -> Records:
     try:
         return RECORDS[resource]
     except KeyError:

@@ -5,19 +5,26 @@ the session's real Tryton, its database `books` the linked account."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from connec_sync.clients.http import RateGate
 from connec_sync.naming import DIRECTIONS, Names
 from connec_sync.settings import Settings
 from connec_sync.store import Store
 from consumers.pipeline import ConsumerServices, consumer_parts
 from consumers.verdicts import Verdict, judge
+from producers.poll.poller import Poller
+from providers.interface import PollTiming
+from providers.registry import configured
 from providers.tryton.server import TrytonServer
 from sandboxes import testing
 from sandboxes.web import SandboxHandle
+from schemas.envelope import decode
 from tests.system import connec_envelope, partner_envelope
+from tests.unit.sync.support import RecordingPublisher
 
 DATABASE = "books"
 ENTITIES = ("organizations", "people", "items", "invoices", "payments")
@@ -58,6 +65,7 @@ class TrytonWorld:
     settings: Settings
     handlers: dict[tuple[str, str], Any]
     link_backs: Any
+    readers: list[Any] = dataclasses.field(default_factory=list)
 
     @property
     def organization(self) -> Any:
@@ -77,6 +85,46 @@ class TrytonWorld:
         """A record another app made in Connec! (notified), as Connec! holds it."""
         return self.connec.state.write_as_app(testing.GROUP_ID, collection, record)[1]
 
+    def poller(self, holder: str = "poller-a", **timing: Any) -> Poller:
+        """A poller of the world's organization, publishing to a RecordingPublisher."""
+        provider = configured(self.settings)
+        assert provider.changes is not None and provider.poll_timing is not None
+        chosen = {**dataclasses.asdict(provider.poll_timing(self.settings)), **timing}
+        reader = provider.changes(self.settings, RateGate())
+        self.readers.append(reader)
+        names = Names("tryton-poll")
+        return Poller(
+            self.store,
+            RecordingPublisher(),
+            reader,
+            provider,
+            names,
+            PollTiming(**chosen),
+            50,
+            holder,
+        )
+
+    def apply_polled(self, poller: Poller, ids: set[str] | None = None) -> list[Verdict]:
+        """Feed the envelopes `poller` published (those of `ids` only, when given) to the
+        to-connec handlers, in order; the publisher is emptied."""
+        publisher = poller.publisher
+        assert isinstance(publisher, RecordingPublisher)
+        verdicts = []
+        for raw in publisher.envelopes:
+            if ids is None or str(raw["record"]["id"]) in ids:
+                envelope = decode(json.dumps(raw))
+                verdicts.append(judge(self.handlers[(envelope.entity, "to-connec")], envelope, 8))
+        publisher.batches.clear()
+        return verdicts
+
+    def connec_record(self, collection: str, partner_id: str) -> dict[str, Any] | None:
+        """The Connec! record linked to a Tryton record, as Connec! holds it."""
+        for record in self.connec.state.records(testing.GROUP_ID, collection):
+            ours = {"id": partner_id, "provider": "tryton", "realm": DATABASE}
+            if ours in record["id"]:
+                return record
+        return None
+
     def partner_id(self, collection: str, connec_id: str) -> str:
         link = self.store.id_map.find(self.organization.id, collection, connec_id=connec_id)
         assert link is not None and link.partner_id is not None, (collection, connec_id)
@@ -93,9 +141,12 @@ def world(tryton: TrytonServer, store_url: str, **options: Any) -> Iterator[Tryt
     routes = [names.route(entity, direction) for entity in ENTITIES for direction in DIRECTIONS]
     handlers, background = consumer_parts(ConsumerServices(settings, store), routes)
     by_route = {(route.entity, route.direction): handler for route, handler in handlers.items()}
+    running = TrytonWorld(connec, store, settings, by_route, background[0])
     try:
-        yield TrytonWorld(connec, store, settings, by_route, background[0])
+        yield running
     finally:
+        for reader in running.readers:
+            reader.close()
         for handler in by_route.values():
             handler.pipeline.targets.partner.close()
         connec.stop()
