@@ -26,6 +26,16 @@ NAME = "tryton"
 BOTH = frozenset({TO_APP, TO_CONNEC})
 #: hard deletes leave no trace in Tryton: the poller finds them by comparing linked ids
 SWEPT = "hard deletes are found by the poller's sweep, every deletes_every polls"
+#: what Tryton's public APIs cannot carry, per entity (README "Add a partner", docs/tryton.md)
+NOTES = {
+    "organizations": f"industry and shipping address not carried; {SWEPT}",
+    "people": f"job title not carried; first and last name are one party name; {SWEPT}",
+    "items": f"tax rates, currencies and stock not carried; {SWEPT}",
+    "invoices": "an organization's invoices only (person_id not carried); no discounts; a "
+    "posted invoice cannot be changed (credit notes); creates matched by reference",
+    "payments": "one invoice per payment (the pay wizard); to Tryton only with a login "
+    "(JSON-RPC); a booked payment cannot be changed or deleted",
+}
 
 
 def options(settings: Settings) -> TrytonOptions:
@@ -61,7 +71,7 @@ PROVIDER = Provider(
     client=client,
     change_source=POLL,
     capabilities={
-        collection: Capability(BOTH, deletes_visible=False, note=SWEPT)
+        collection: Capability(BOTH, deletes_visible=False, note=NOTES[collection])
         for collection in ENTITIES.collections
     },
     local_app="providers.tryton.server:TrytonServer",

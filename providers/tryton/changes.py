@@ -18,7 +18,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from providers.interface import ChangedPage
-from providers.tryton.partner import ALL, TrytonPartner, records_of
+from providers.tryton.partner import TrytonPartner, records_of
+from providers.tryton.records import ALL
 
 #: the passes: (cursor key, date field, domain of the records it reads)
 PASSES = (
@@ -68,7 +69,7 @@ class TrytonChanges:
         client, fields = self.partner.client, tuple(dict.fromkeys((*kind.fields, field)))
         position = start
         while True:
-            where: list[Any] = [ALL, domain, *kind.domain(books)]
+            where: list[Any] = [domain, *kind.domain(books)]
             if position is not None:
                 where.append(_after(field, position))
             order = [(field, "ASC"), ("id", "ASC")]
@@ -90,7 +91,7 @@ class TrytonChanges:
         found: set[str] = set()
         for start in range(0, len(wanted), EXISTING_CHUNK):
             chunk = wanted[start : start + EXISTING_CHUNK]
-            domain = [ALL, ("id", "in", chunk)]
+            domain = [*([ALL] if kind.archivable else []), ("id", "in", chunk)]
             rows = self.partner.client.search(account, kind.model, domain, ["id"])
             found.update(str(row["id"]) for row in rows)
         return found

@@ -15,16 +15,30 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from mappers.common import ARCHIVED, renamed
+from mappers import payments
+from mappers.common import ARCHIVED, renamed, words
 from mappers.ids import MappingContext
 from mappers.items import KIND
-from mappers.record import RecordMapping
+from mappers.record import Lines, RecordMapping
 from mappers.registry import Entity, EntityTable
 from mappers.rules import MISSING, Field, Ref, Status, get_path
+from schemas import invoices as invoice_schemas
 from schemas import items as item_schemas
 from schemas import organizations as organization_schemas
+from schemas import payments as payment_schemas
 from schemas import people as person_schemas
-from schemas.shapes import EntitySchemas, Shape, choice, entity_schemas, flag, money, ref_id, text
+from schemas.shapes import (
+    EntitySchemas,
+    Shape,
+    choice,
+    day,
+    entity_schemas,
+    flag,
+    money,
+    number,
+    ref_id,
+    text,
+)
 
 #: a flat Tryton address <-> a Connec! address (no region: Tryton's subdivisions are not carried)
 ADDRESS = renamed(
@@ -60,9 +74,24 @@ class PersonName:
         target["first_name"], target["last_name"] = first or None, last or None
 
 
-def _schemas(name: str, shared: EntitySchemas, partner: dict[str, Any]) -> EntitySchemas:
+@dataclass(frozen=True)
+class Flag(Field):
+    """A yes/no Tryton holds as a category, so it is always there when read back: written as
+    false when Connec! leaves it empty (so that our write and its echo compare equal)."""
+
+    def to_partner(self, source: dict, target: dict, ctx: MappingContext, where: str) -> None:
+        value = get_path(source, self.connec)
+        target[self.partner] = bool(value) if value is not MISSING else False
+
+
+def _schemas(
+    name: str,
+    shared: EntitySchemas,
+    partner: dict[str, Any],
+    computed: dict[str, Any] | None = None,
+) -> EntitySchemas:
     """Tryton's flat shapes with the shared Connec! halves."""
-    own = entity_schemas(f"Tryton{name}", {}, partner)
+    own = entity_schemas(f"Tryton{name}", {}, partner, partner_computed=computed)
     return dataclasses.replace(own, connec=shared.connec, connec_write=shared.connec_write)
 
 
@@ -80,8 +109,8 @@ ORGANIZATIONS = Entity(
             Field("email", "email.address"),
             Field("phone", "phone.landline"),
             Field("website", "website.url"),
-            Field("is_customer", "is_customer"),
-            Field("is_supplier", "is_supplier"),
+            Flag("is_customer", "is_customer"),
+            Flag("is_supplier", "is_supplier"),
             Field("address", "address.billing", ADDRESS),
             Status("archived", "status", ARCHIVED),
         )
@@ -108,8 +137,8 @@ PEOPLE = Entity(
             Field("phone", "phone_work.landline"),
             Field("mobile", "phone_work.mobile"),
             Ref("organization_id", "organization_id", "organizations"),
-            Field("is_customer", "is_customer"),
-            Field("is_supplier", "is_supplier"),
+            Flag("is_customer", "is_customer"),
+            Flag("is_supplier", "is_supplier"),
             Field("address", "address_work.billing", ADDRESS),
             Status("archived", "status", ARCHIVED),
         )
@@ -143,5 +172,95 @@ ITEMS = Entity(
     ),
 )
 
+INVOICE_KIND = words({"out": "CUSTOMER", "in": "SUPPLIER"})
+#: Tryton's invoice states <-> Connec!'s statuses, one to one
+INVOICE_STATUS = words(
+    {
+        "draft": "DRAFT",
+        "validated": "SUBMITTED",
+        "posted": "AUTHORISED",
+        "paid": "PAID",
+        "cancelled": "VOIDED",
+    }
+)
+INVOICES = Entity(
+    "invoices",
+    "invoices",
+    _schemas(
+        "Invoice",
+        invoice_schemas.SCHEMAS,
+        {
+            "kind": choice("out", "in"),
+            "status": choice("draft", "validated", "posted", "paid", "cancelled"),
+            "reference": text(),
+            "party_id": ref_id(),
+            "invoice_date": day(),
+            "currency": text(),
+            "comment": text(),
+            "lines": Shape(
+                {
+                    "id": ref_id(),
+                    "item_id": ref_id(),
+                    "description": text(),
+                    "quantity": number(),
+                    "unit_price": money(),
+                    "tax_rate": number(),
+                },
+                many=True,
+            ),
+        },
+        computed={"total": money(), "amount_to_pay": money()},
+    ),
+    RecordMapping(
+        (
+            Field("reference", "transaction_number"),
+            Field("kind", "type", INVOICE_KIND),
+            Status("status", "status", INVOICE_STATUS),
+            Ref("party_id", "organization_id", "organizations"),
+            Field("invoice_date", "transaction_date"),
+            Field("currency", "amount.currency"),
+            Field("comment", "public_note"),
+            Field("total", "amount.total_amount", writes_partner=False),
+            Field("amount_to_pay", "balance", writes_partner=False),
+            Lines(
+                "lines",
+                "lines",
+                (
+                    Ref("item_id", "item_id", "items"),
+                    Field("description", "description"),
+                    Field("quantity", "quantity"),
+                    Field("unit_price", "unit_price.net_amount"),
+                    Field("tax_rate", "unit_price.tax_rate"),
+                ),
+            ),
+        ),
+        archive_status="VOIDED",
+    ),
+)
+PAYMENTS = Entity(
+    "payments",
+    "payments",
+    _schemas(
+        "Payment",
+        payment_schemas.SCHEMAS,
+        {
+            "kind": choice("received", "sent"),
+            "date": day(),
+            "amount": money(),
+            "allocations": Shape(
+                {"invoice_id": ref_id(required=True), "amount": money()}, many=True
+            ),
+        },
+    ),
+    RecordMapping(
+        (
+            Field("kind", "type", payments.KIND),
+            Field("date", "transaction_date"),
+            Field("amount", "amount.total_amount"),
+            Lines("allocations", "payment_lines", payments.ALLOCATION, ids=False),
+        )
+    ),
+)
+
 #: the entities the Tryton provider carries, in dependency order
-ENTITIES = EntityTable((ORGANIZATIONS, PEOPLE, ITEMS))
+ENTITIES = EntityTable((ORGANIZATIONS, PEOPLE, ITEMS, INVOICES, PAYMENTS))

@@ -56,7 +56,7 @@ class Parties(Records):
         return self.kind == PERSON
 
     def domain(self, books: Books) -> list[Any]:
-        return [("categories", "=", books.category(self.kind))]
+        return [*super().domain(books), ("categories", "=", books.category(self.kind))]
 
     def created(self, body: dict[str, Any], books: Books, code: str) -> dict[str, Any]:
         return {**self._values(body, books, None), "identifiers": [values.create({"code": code})]}

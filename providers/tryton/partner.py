@@ -5,7 +5,8 @@ Tryton models behind each resource in the database named by the account, through
 - A create is idempotent: its key is kept in the created record (an identifier), so a repeated
   create finds the first record and answers it (the consumer then writes the body if it differs).
 - Archiving is `active = false`. Tryton freezes an archived record's fields, so an update of an
-  archived record unarchives it, writes, and archives it again when the body says so.
+  archived record unarchives it, writes, and archives it again when the body says so
+  (`Records.save`; invoices and payments save their own way).
 - Ids are Tryton integers, carried as strings; a write answers the record read back.
 """
 
@@ -19,7 +20,9 @@ from typing import Any
 from connec_sync.clients.errors import PermanentTargetError
 from providers.tryton.books import ORGANIZATION, PERSON, Books
 from providers.tryton.client import TrytonClient
+from providers.tryton.invoices import Invoices
 from providers.tryton.parties import Parties
+from providers.tryton.payments import Payments
 from providers.tryton.products import Products
 from providers.tryton.records import Records, key_code
 
@@ -28,9 +31,9 @@ RECORDS: Mapping[str, Records] = {
     "organizations": Parties(kind=ORGANIZATION),
     "people": Parties(kind=PERSON),
     "items": Products(),
+    "invoices": Invoices(),
+    "payments": Payments(),
 }
-#: a domain that sees archived records too
-ALL = ("active", "in", [True, False])
 
 
 class TrytonPartner:
@@ -52,30 +55,19 @@ class TrytonPartner:
         self, account: str, resource: str, body: dict[str, Any], idempotency_key: str
     ) -> dict[str, Any]:
         kind, books, code = records_of(resource), self.books(account), key_code(idempotency_key)
-        found = self.client.search(account, kind.model, [(kind.key_field, "=", code), ALL], ["id"])
+        domain = kind.replayed(body, code)
+        found = self.client.search(account, kind.model, domain, ["id"]) if domain else []
         if found:
             return self.get(account, resource, str(found[0]["id"]))
-        made = self.client.create(account, kind.model, kind.created(body, books, code))
-        if body.get("archived"):
-            self.client.update(account, kind.model, int(made["id"]), {"active": False})
-        return self.get(account, resource, str(made["id"]))
+        made = kind.make(self.client, books, body, code)
+        return self.get(account, resource, str(made))
 
     def update(
         self, account: str, resource: str, record_id: str, body: dict[str, Any]
     ) -> dict[str, Any]:
-        kind, books, number = records_of(resource), self.books(account), _number(record_id)
-        current = self.client.read(account, kind.model, number, kind.fields)
-        active = bool(current.get("active", True))
-        archived = body.get("archived")
-        wanted = active if archived is None else not archived
-        changes = kind.changes(body, books, current)
-        model = kind.model
-        if changes and not active:
-            self.client.update(account, model, number, {"active": True})
-        if changes:
-            self.client.update(account, model, number, changes)
-        if (changes and not wanted) or (not changes and wanted != active):
-            self.client.update(account, model, number, {"active": wanted})
+        kind, books = records_of(resource), self.books(account)
+        current = self.client.read(account, kind.model, _number(record_id), kind.fields)
+        kind.save(self.client, books, current, kind.changes(body, books, current), body)
         return self.get(account, resource, record_id)
 
     def get(self, account: str, resource: str, record_id: str) -> dict[str, Any]:
@@ -92,7 +84,7 @@ class TrytonPartner:
         """Every record of the resource (archived ones too), by id, `limit` at a time; those
         created or written after `updated_since` when given."""
         kind, books = records_of(resource), self.books(account)
-        domain: list[Any] = [ALL, *kind.domain(books)]
+        domain: list[Any] = list(kind.domain(books))
         if updated_since:
             moment = _moment(updated_since)
             domain.append(["OR", ("create_date", ">", moment), ("write_date", ">", moment)])

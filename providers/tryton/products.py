@@ -2,7 +2,8 @@
 (`product.product`), and back.
 
 The template has the name, the code (Connec!'s reference), the type (goods or service), the
-sale price (`list_price`) and the unit; the variant the description, the cost price (for the
+sale price (`list_price`), the unit and an accounting category (invoice lines take their
+accounts from it); the variant the description, the cost price (for the
 context's company) and the identifier that keeps our idempotency key. Taxes of an item come
 from a product category in Tryton; Connec!'s tax rates on prices are not carried."""
 
@@ -45,6 +46,7 @@ class Products(Records):
         template, variant = _split(body)
         variant["identifiers"] = [values.create({"code": code})]
         template |= {"default_uom": books.unit(), "type": body.get("kind") or "goods"}
+        template["account_category"] = books.item_category()
         template.setdefault("list_price", Decimal(0))
         return {**template, "products": [values.create(variant)]}
 

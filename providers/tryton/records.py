@@ -9,9 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from providers.tryton.books import Books
+    from providers.tryton.client import TrytonClient
 
 #: the prefix of our idempotency keys in Tryton identifiers
 KEY_PREFIX = "connec-sync:"
+#: a domain that sees archived records too
+ALL = ("active", "in", [True, False])
 
 
 @dataclass(frozen=True)
@@ -27,9 +30,41 @@ class Records:
         """The fields to read (dotted paths nest)."""
         raise NotImplementedError
 
+    #: whether its records can be archived (`active`)
+    archivable: bool = True
+
     def domain(self, books: Books) -> list[Any]:
-        """What records of `model` are of this kind."""
-        return []
+        """What records of `model` are of this kind (archived ones too)."""
+        return [ALL] if self.archivable else []
+
+    def replayed(self, body: dict[str, Any], code: str) -> list[Any] | None:
+        """The domain that finds the record an earlier create with key `code` made (None:
+        there is no telling)."""
+        return [(self.key_field, "=", code), *([ALL] if self.archivable else [])]
+
+    def make(self, client: TrytonClient, books: Books, body: dict[str, Any], code: str) -> int:
+        """Create the record of a flat body; its id."""
+        database = books.database
+        made = int(client.create(database, self.model, self.created(body, books, code))["id"])
+        if body.get("archived"):
+            client.update(database, self.model, made, {"active": False})
+        return made
+
+    def save(
+        self, client: TrytonClient, books: Books, current: dict, changes: dict, body: dict
+    ) -> None:
+        """Write `changes` to the record as read (`current`), archived as the body says: an
+        archived record is unarchived first, its fields frozen while it is archived."""
+        database, number = books.database, int(current["id"])
+        active = bool(current.get("active", True))
+        archived = body.get("archived") if self.archivable else None
+        wanted = active if archived is None else not archived
+        if changes and not active:
+            client.update(database, self.model, number, {"active": True})
+        if changes:
+            client.update(database, self.model, number, changes)
+        if (changes and not wanted) or (not changes and wanted != active):
+            client.update(database, self.model, number, {"active": wanted})
 
     def created(self, body: dict[str, Any], books: Books, code: str) -> dict[str, Any]:
         """The values that create a record for a flat body, keeping our idempotency key `code`

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -133,7 +134,9 @@ class TrytonWorld:
 
 @contextmanager
 def world(tryton: TrytonServer, store_url: str, **options: Any) -> Iterator[TrytonWorld]:
-    connec = testing.start_connec()
+    # Connec! ids of their own: the session's Tryton database outlives each test, and our create
+    # keys there come from (account, entity, Connec! id)
+    connec = testing.start_connec(seed=random.randrange(1 << 30))
     settings = tryton_settings(tryton, connec.url, store_url, **options)
     store = Store.open(store_url)
     store.link_configured(settings.organizations)
