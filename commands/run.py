@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import threading
 from typing import Any
 
+from commands import EXIT_CONFIG
 from commands.demo import system
+from commands.demo.partners import LocalAppMissing
 from connec_sync import logs
 from connec_sync.settings import Settings
+from providers.registry import PROVIDERS, configured, provider
 
 
 def register(commands: Any) -> None:
@@ -25,13 +29,24 @@ def register(commands: Any) -> None:
     parser.add_argument("--connec-port", type=int, default=8081)
     parser.add_argument("--partner-port", type=int, default=8082)
     parser.add_argument("--for", dest="duration_s", type=float, help="stop after N seconds")
+    parser.add_argument(
+        "--partner",
+        choices=sorted(PROVIDERS),
+        help="the partner app to run beside the Connec! sandbox (default: partner.provider): "
+        "demoapp runs its sandbox, tryton a real Tryton (the `tryton` extra)",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
     log = logs.get_logger("demo")
     ports = (args.receiver_port or settings.receiver.port, args.connec_port, args.partner_port)
-    demo = system.start(settings, ports)
+    chosen = provider(args.partner) if args.partner else configured(settings)
+    try:
+        demo = system.start(settings, ports, chosen)
+    except LocalAppMissing as missing:
+        print(f"connec-sync run: --partner {chosen.name}: {missing}", file=sys.stderr)
+        return EXIT_CONFIG
     if demo.settings.broker.is_memory:
         log.warning(
             "broker_in_memory", durable=False, note="set CONNEC_SYNC_BROKER_URL for RabbitMQ"
@@ -40,7 +55,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         "demo_started",
         status_page=f"{demo.receiver_url}/status",
         connec_sandbox=demo.connec.url,
-        partner_sandbox=demo.partner.url,
+        partner=chosen.name,
+        partner_app=demo.partner.url,
     )
     print(f"\n  connec-sync demo running. Status page: {demo.receiver_url}/status\n", flush=True)
     stopped = threading.Event()

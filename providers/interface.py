@@ -63,8 +63,8 @@ ClientFactory = Callable[[Settings, RateGate], PartnerApi]
 @dataclass(frozen=True)
 class ChangedPage:
     """A page of changed records (flat, as the provider's mapping reads them), and the cursor
-    to keep once they are published: it never passes a record changed after `settled_before`
-    (the overlap margin), so such a record is read again by the next poll."""
+    to keep once they are published. Only records changed before `settled_before` (the overlap
+    margin) are read: newer ones are left to a later poll."""
 
     records: list[dict[str, Any]]
     cursor: dict[str, Any] | None
@@ -95,8 +95,9 @@ class ChangeReader(Protocol):
 @dataclass(frozen=True)
 class PollTiming:
     """How a polled app is polled: seconds between two polls of an account, polls between two
-    hard-delete sweeps, and the overlap margin (seconds: the longest a write may take to
-    commit, plus the clock skew between the app's server and ours)."""
+    hard-delete sweeps, and the overlap margin (seconds a change waits before it is read: longer
+    than a write may take to commit, or a consumer's write to the app to be recorded, plus the
+    clock skew between the app's server and ours)."""
 
     interval_s: float
     deletes_every: int
@@ -127,8 +128,9 @@ class Provider:
     change_source: str
     #: {Connec! collection: Capability}; an entity not listed is not carried
     capabilities: Mapping[str, Capability]
-    #: "module:callable" that runs the app locally for the demo and the tests (its test double
-    #: or the real application); see README "Add a partner"
+    #: "module:callable" the demo (`connec-sync run --partner NAME`) builds with its port and
+    #: accounts to run the app locally: its test double or the real application
+    #: (commands/demo/partners.py says what it answers)
     local_app: str
     #: one line for `--help` texts and errors
     summary: str = field(default="", compare=False)

@@ -74,7 +74,7 @@ PROVIDER = Provider(
         collection: Capability(BOTH, deletes_visible=False, note=NOTES[collection])
         for collection in ENTITIES.collections
     },
-    local_app="providers.tryton.server:TrytonServer",
+    local_app="commands.demo.partners:TrytonApp",
     summary="Tryton 8.2 (one database per account), polled",
     changes=changes,
     poll_timing=poll_timing,

@@ -116,12 +116,23 @@ class Books:
             return self._found[key]
 
     def _named(self, model: str, name: str, **fields: Any) -> int:
-        found = self.client.search(
-            self.database, model, [("name", "=", name)], ["id"], [("id", "ASC")], 1
-        )
-        if found:
-            return int(found[0]["id"])
-        return int(self.client.create(self.database, model, {"name": name, **fields})["id"])
+        """The record of `model` called `name`, made if there is none; when another process
+        made it at the same moment (a 400: names are unique), theirs."""
+        found = self._by_name(model, name)
+        if found is not None:
+            return found
+        try:
+            return int(self.client.create(self.database, model, {"name": name, **fields})["id"])
+        except PermanentTargetError:
+            found = self._by_name(model, name)
+            if found is None:
+                raise
+            return found
+
+    def _by_name(self, model: str, name: str) -> int | None:
+        domain = [("name", "=", name)]
+        found = self.client.search(self.database, model, domain, ["id"], [("id", "ASC")], 1)
+        return int(found[0]["id"]) if found else None
 
     def _relation_types(self) -> tuple[int, int]:
         employee_of = self._named("party.relation.type", EMPLOYEE_OF)

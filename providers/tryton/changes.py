@@ -5,10 +5,11 @@ Two passes, each keyed by a (date, id) that only grows: records written at least
 (`write_date`, id), and records never written (`write_date` null, as a product template just
 created) by (`create_date`, id). Each page continues after the last (date, id) read rather than
 by offset, so a delete between two pages skips nothing. Archived records are read too (an
-archive is a change). The cursor kept is the last (date, id) read that is dated before
-`settled_before`: a record dated after it (a write dated earlier may still be committing) is
-read again by the next poll, and the consumers' version guard skips what they
-have applied already.
+archive is a change). Only records dated before `settled_before` (now minus the overlap
+margin) are read: a newer one is left to a later poll, so that a write dated earlier but still
+committing is not passed by the cursor, and so that our own writes to Tryton (a consumer's
+create, recorded in the id map when its calls are done) come back as echoes, not as new
+records. The cursor is the last (date, id) read.
 """
 
 from __future__ import annotations
@@ -63,8 +64,8 @@ class TrytonChanges:
         limit: int,
         settled_before: datetime.datetime,
     ) -> Iterator[tuple[list[dict[str, Any]], list[Any] | None]]:
-        """Pages of flat records after `start` ([iso date, id]), with the last settled
-        position in each page (None when none is)."""
+        """Pages of the flat records after `start` ([iso date, id]) dated before
+        `settled_before`, with the position of the last one."""
         kind, books = records_of(resource), self.partner.books(account)
         client, fields = self.partner.client, tuple(dict.fromkeys((*kind.fields, field)))
         position = start
@@ -74,15 +75,12 @@ class TrytonChanges:
                 where.append(_after(field, position))
             order = [(field, "ASC"), ("id", "ASC")]
             page = client.page(account, kind.model, 0, limit, where, fields, order).records
-            if not page:
+            settled = [record for record in page if record[field] <= settled_before]
+            if not settled:
                 return
-            settled = None
-            for record in page:
-                if record[field] <= settled_before:
-                    settled = [record[field].isoformat(), record["id"]]
-            yield [kind.flat(record, books) for record in page], settled
-            position = [page[-1][field].isoformat(), page[-1]["id"]]
-            if len(page) < limit:
+            position = [settled[-1][field].isoformat(), settled[-1]["id"]]
+            yield [kind.flat(record, books) for record in settled], position
+            if len(settled) < limit:
                 return
 
     def existing(self, account: str, resource: str, ids: Sequence[str]) -> set[str]:

@@ -21,8 +21,9 @@ class TrytonOptions:
     poll_interval_s: float = 10.0
     #: polls between two hard-delete sweeps
     deletes_every: int = 30
-    #: seconds a poll reads back behind the newest change: the longest a Tryton transaction
-    #: may take to commit, plus the clock skew between the Tryton server and the poller
+    #: seconds a change waits before a poll reads it: longer than a Tryton transaction may take
+    #: to commit or a consumer's write to Tryton to be recorded, plus the clock skew between
+    #: the Tryton server and the poller
     overlap_s: float = 30.0
     #: a Tryton user's login and password, for the one call REST cannot make: the invoice pay
     #: wizard over JSON-RPC (payments to Tryton); empty: payments are not written

@@ -47,6 +47,7 @@ base_url = "{tryton.url}"
 api_token = "{tryton.api_key}"
 [partner.tryton]
 company = {tryton.facts["company"]}
+overlap_s = 0
 [[organizations]]
 tenant = "default"
 group_id = "cld-poll"
