@@ -9,7 +9,7 @@ import argparse
 import sys
 from typing import Any
 
-from commands.sync import _typed
+from commands.arguments import typed
 from connec_sync import logs
 from connec_sync.broker import BrokerUnavailable, declare_all, make_publisher
 from connec_sync.broker.setup import names_for
@@ -44,7 +44,7 @@ def register(commands: Any) -> None:
     parser.add_argument("--once", action="store_true", help="one poll of every account, then exit")
     parser.add_argument(
         "--every",
-        type=_typed(parse_duration),
+        type=typed(parse_duration),
         metavar="DURATION",
         help="the pause between two polls (default: the provider's poll interval)",
     )

@@ -12,12 +12,9 @@ from typing import Any
 
 from connec_sync import setting_checks as check
 from connec_sync.setting_checks import SettingsError
+from connec_sync.setting_environment import CONFIG_ENV, ENV_PREFIX, apply_environment
 
-#: environment variable naming the settings file
-CONFIG_ENV = "CONNEC_SYNC_CONFIG"
-__all__ = ["Settings", "SettingsError"]
-#: prefix of every environment override
-ENV_PREFIX = "CONNEC_SYNC_"
+__all__ = ["CONFIG_ENV", "ENV_PREFIX", "Settings", "SettingsError"]
 #: entity directions an organization may set
 DIRECTIONS = ("both", "to-connec", "to-app", "off")
 #: who wins when both sides changed a record since the last sync
@@ -156,7 +153,8 @@ class Settings:
     def from_mapping(
         cls, raw: Mapping[str, Any], environ: Mapping[str, str] | None = None
     ) -> Settings:
-        raw = _apply_environment(_deep_copy(raw), environ or {})
+        sections = tuple(f.name for f in fields(cls) if f.name != "organizations")
+        raw = apply_environment(_deep_copy(raw), environ or {}, sections)
         check.known_keys("", raw, {f.name for f in fields(cls)})
         settings = cls(
             broker=_section(BrokerSettings, "broker", raw.get("broker", {})),
@@ -265,53 +263,3 @@ def _validate(settings: Settings) -> None:
         for entity, direction in org.entities.items():
             check.one_of(f"{key}.entities.{entity}", direction, DIRECTIONS)
         check.one_of(f"{key}.conflict_winner", org.conflict_winner, CONFLICT_POLICIES)
-
-
-def _apply_environment(raw: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
-    """Fold CONNEC_SYNC_<SECTION>_<KEY> (and ..._CONNEC_TENANTS_<T>_<KEY>, and
-    ..._PARTNER_<PROVIDER>_<KEY> for the provider table the file has) into the raw table."""
-    sections = {f.name: f.type for f in fields(Settings) if f.name != "organizations"}
-    for name, value in environ.items():
-        if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV:
-            continue
-        rest = name[len(ENV_PREFIX) :].lower()
-        section = next((s for s in sections if rest.startswith(s + "_")), None)
-        if section is None:
-            continue  # not a settings override (e.g. a test crash point)
-        key = rest[len(section) + 1 :]
-        table = raw.setdefault(section, {})
-        provider = _provider_table(table, key) if section == "partner" else None
-        if section == "connec" and key.startswith("tenants_"):
-            _tenant_override(table, key[len("tenants_") :], value, name)
-        elif provider is not None:
-            table[provider][key[len(provider) + 1 :]] = check.from_env(name, value)
-        else:
-            table[key] = check.from_env(name, value)
-    return raw
-
-
-def _provider_table(partner: dict[str, Any], key: str) -> str | None:
-    """The `[partner.<provider>]` table an environment key belongs to, if the file has it."""
-    return next(
-        (
-            name
-            for name, value in partner.items()
-            if isinstance(value, dict) and key.startswith(name + "_")
-        ),
-        None,
-    )
-
-
-def _tenant_override(connec: dict[str, Any], rest: str, value: str, name: str) -> None:
-    for field_name in ("api_id", "api_key"):
-        if rest.endswith("_" + field_name):
-            tenant_env = rest[: -len(field_name) - 1]
-            tenants = connec.setdefault("tenants", {})
-            tenant = next((t for t in tenants if _env_name(t) == tenant_env), tenant_env)
-            tenants.setdefault(tenant, {})[field_name] = value
-            return
-    raise SettingsError(name, "names no tenant key (expected ..._API_ID or ..._API_KEY)")
-
-
-def _env_name(tenant: str) -> str:
-    return tenant.lower().replace("-", "_")
