@@ -32,6 +32,7 @@ from producers.receiver.metrics import ReceiverMetrics
 from producers.sync.schedule import run_every
 from providers.registry import configured
 from providers.tryton.client import TrytonClient
+from providers.tryton.server import TrytonServer
 from sandboxes import testing
 from tests.integration.tryton.world import DATABASE, tryton_settings
 
@@ -126,8 +127,19 @@ class Running:
 
 
 @pytest.fixture
-def running(tryton, sqlite_store_url) -> Iterator[Running]:
-    system = Running(tryton, sqlite_store_url)
+def own_tryton(tryton) -> Iterator[TrytonServer]:
+    """A Tryton of this test's own, its database fresh from the template (the session's
+    `tryton`, which made the template, holds every other test's records)."""
+    server = TrytonServer(databases=(DATABASE,)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def running(own_tryton, sqlite_store_url) -> Iterator[Running]:
+    system = Running(own_tryton, sqlite_store_url)
     try:
         yield system
     finally:
@@ -135,8 +147,9 @@ def running(tryton, sqlite_store_url) -> Iterator[Running]:
 
 
 @pytest.fixture
-def tryton_client(tryton) -> Iterator[TrytonClient]:
-    client = TrytonClient(tryton.url, tryton.api_key, tryton.facts["company"], 60.0)
+def tryton_client(own_tryton) -> Iterator[TrytonClient]:
+    facts = own_tryton.facts
+    client = TrytonClient(own_tryton.url, own_tryton.api_key, facts["company"], 60.0)
     yield client
     client.close()
 
