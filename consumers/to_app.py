@@ -46,7 +46,9 @@ def apply_to_partner(pipeline: RecordPipeline, envelope: Envelope) -> Outcome:
         changes = _recorded(pipeline, record, partner_record, status, ctx)
         details = {"connec_id": own_id, "partner_id": partner_record["id"], "status": status}
         changes |= {"partner_fingerprint": fingerprint, "connec_fingerprint": None}
-        return pipeline.applied(hold, version, details, name=display_name(write.body), **changes)
+        dropped = (*record.dropped, *write.dropped)
+        shown = display_name(write.body)
+        return pipeline.applied(hold, version, details, dropped, name=shown, **changes)
 
 
 def _recorded(

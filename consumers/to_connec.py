@@ -49,7 +49,9 @@ def apply_to_connec(pipeline: RecordPipeline, envelope: Envelope) -> Outcome:
         status, answer = _upsert(pipeline, organization, hold, pushed)
         details = {"connec_id": hold.link.connec_id, "partner_id": record["id"], "status": status}
         changes = {"connec_fingerprint": fingerprint, "partner_fingerprint": None}
-        return pipeline.applied(hold, version, details, name=display_name(view), **changes)
+        dropped = (*record.dropped, *pushed.dropped)
+        shown = display_name(view)
+        return pipeline.applied(hold, version, details, dropped, name=shown, **changes)
 
 
 def _current(

@@ -13,12 +13,13 @@ from typing import Any
 
 from commands.demo import data
 from commands.demo import settings as demo
+from commands.demo.users import JOB_TITLES, QUOTE_NOTES
 from connec_sync.settings import PartnerSettings
+from mappers.registry import REFERENCE
 from sandboxes import partner
 
 #: webhook buffer window of the demo's sandboxes, in seconds
 WINDOW_S = 0.5
-JOB_TITLES = ("Buyer", "Head buyer", "Office manager", "Owner", "Dispatcher", "Accountant")
 WEBSITES = ("https://example.com", "https://example.org", "https://example.net")
 
 
@@ -27,14 +28,21 @@ class LocalAppMissing(Exception):
 
 
 def seed_connec(connec: Any) -> None:
-    """Records another app keeps in Connec! for each customer (notifications flow)."""
+    """Records other apps keep in Connec! for each customer (notifications flow)."""
     for _account, group in data.CUSTOMERS:
-        for index, record in enumerate(data.CONNEC_ORGANIZATIONS):
-            connec.write_as_app(group, "organizations", {**record, "id": f"crm-org-{index}"})
+        organizations = [
+            connec.write_as_app(group, "organizations", {**record, "id": f"crm-org-{index}"})[1]
+            for index, record in enumerate(data.CONNEC_ORGANIZATIONS)
+        ]
         for index, record in enumerate(data.CONNEC_PEOPLE):
             connec.write_as_app(group, "people", {**record, "id": f"crm-person-{index}"})
         for index, record in enumerate(data.CONNEC_ITEMS):
             connec.write_as_app(group, "items", {**record, "id": f"crm-item-{index}"})
+        for index, record in enumerate(data.CONNEC_EMPLOYEES):
+            connec.write_as_app(group, "employees", {**record, "id": f"hr-employee-{index}"})
+        for index, record in enumerate(data.CONNEC_OPPORTUNITIES):
+            opportunity = {**record, "organization_id": organizations[0]["id"]}
+            connec.write_as_app(group, "opportunities", {**opportunity, "id": f"crm-deal-{index}"})
 
 
 class SandboxApp:
@@ -62,14 +70,24 @@ class SandboxApp:
         self.handle.state.subscribe(receiver_url + "/app/events", demo.WEBHOOK_SECRET)
 
     def seed(self, connec: Any) -> None:
+        """Each customer's books in the sandbox, made by its users (events flow)."""
         state = self.handle.state
         for account, _group in data.CUSTOMERS:
+            rates = [state.user_create(account, "tax_rates", dict(r)) for r in data.TAX_RATES]
+            ledger = [
+                state.user_create(account, "ledger_accounts", dict(a)) for a in data.LEDGER_ACCOUNTS
+            ]
             companies = [state.user_create(account, "companies", dict(c)) for c in data.COMPANIES]
             contacts = [
                 state.user_create(account, "contacts", {**c, "company_id": company["id"]})
                 for c, company in zip(data.CONTACTS, companies, strict=True)
             ]
-            products = [state.user_create(account, "products", dict(p)) for p in data.PRODUCTS]
+            books = {"tax_rate_id": rates[0]["id"], "revenue_account_id": ledger[0]["id"]}
+            products = [
+                state.user_create(account, "products", {**p, **books}) for p in data.PRODUCTS
+            ]
+            _seed_documents(state, account, companies, products, rates[0]["id"])
+            state.user_edit(account, "profile", "profile", dict(data.PROFILE))
             invoice = state.user_create(
                 account,
                 "invoices",
@@ -80,15 +98,36 @@ class SandboxApp:
         seed_connec(connec)
 
     def edit_once(self, account: str, rng: random.Random) -> dict[str, Any] | None:
-        contacts = self.handle.state.records(account, "contacts")
-        if not contacts:
+        """A contact's or an employee's job title, or a quote's notes."""
+        collection, field, value = rng.choice(
+            (
+                ("people", "job_title", rng.choice(JOB_TITLES)),
+                ("employees", "job_title", rng.choice(JOB_TITLES)),
+                ("quotes", "notes", rng.choice(QUOTE_NOTES)),
+            )
+        )
+        resource = REFERENCE.entity(collection).resource
+        records = self.handle.state.records(account, resource)
+        if not records:
             return None
-        contact, title = rng.choice(contacts), rng.choice(JOB_TITLES)
-        self.handle.state.user_edit(account, "contacts", contact["id"], {"job_title": title})
-        return {"record": contact["id"], "job_title": title}
+        record = rng.choice(records)
+        self.handle.state.user_edit(account, resource, record["id"], {field: value})
+        return {"record": record["id"], field: value}
 
     def stop(self) -> None:
         self.handle.stop()
+
+
+def _seed_documents(
+    state: Any, account: str, companies: list, products: list, tax_rate_id: str
+) -> None:
+    """Employees, a quote, the sales order it became and a purchase order to the supplier."""
+    for employee in data.EMPLOYEES:
+        state.user_create(account, "employees", dict(employee))
+    quote = data.quote_for(companies[0]["id"], products[0]["id"], tax_rate_id)
+    quote = state.user_create(account, "quotes", quote)
+    for resource, record in data.orders_for(quote, companies[1]["id"]):
+        state.user_create(account, resource, record)
 
 
 class TrytonApp:

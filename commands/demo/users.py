@@ -12,12 +12,14 @@ from connec_sync import logs
 #: seconds between two simulated edits
 EDIT_EVERY_S = 4.0
 
+JOB_TITLES = ("Buyer", "Head buyer", "Office manager", "Owner", "Dispatcher", "Accountant")
 INDUSTRIES = ("Food", "Retail", "Hospitality", "Transport", "Wholesale")
+QUOTE_NOTES = ("Valid 30 days", "Delivery included", "10% off for 12 months", "Call to confirm")
 
 
 class SimulatedUsers:
     """Every few seconds, someone edits a record in the partner app (`app`, the demo's local
-    app: commands.demo.partners) or a company in Connec!."""
+    app: commands.demo.partners) or a company, an employee or a quote in Connec!."""
 
     def __init__(self, connec: Any, app: Any, seed_value: int = 7) -> None:
         self._connec, self._app = connec, app
@@ -50,10 +52,17 @@ class SimulatedUsers:
             self._edit_in_connec(group)
 
     def _edit_in_connec(self, group: str) -> None:
-        organizations = self._connec.records(group, "organizations")
-        if organizations:
-            organization = self._random.choice(organizations)
-            connec_id = next(e["id"] for e in organization["id"] if e["provider"] == "connec")
-            industry = self._random.choice(INDUSTRIES)
-            self._connec.user_edit(group, "organizations", connec_id, {"industry": industry})
-            self._log.info("demo_user_edited", side="Connec!", record=connec_id, industry=industry)
+        """An organization's industry, an employee's job title, or a quote's note."""
+        collection, field, value = self._random.choice(
+            (
+                ("organizations", "industry", self._random.choice(INDUSTRIES)),
+                ("employees", "job_title", self._random.choice(JOB_TITLES)),
+                ("quotes", "public_note", self._random.choice(QUOTE_NOTES)),
+            )
+        )
+        records = self._connec.records(group, collection)
+        if records:
+            record = self._random.choice(records)
+            connec_id = next(e["id"] for e in record["id"] if e["provider"] == "connec")
+            self._connec.user_edit(group, collection, connec_id, {field: value})
+            self._log.info("demo_user_edited", side="Connec!", record=connec_id, **{field: value})

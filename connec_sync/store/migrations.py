@@ -79,7 +79,12 @@ def _v7_one_running_sync_per_organization(conn: Connection) -> None:
     )
 
 
-def _v8_poll_state(conn: Connection) -> None:
+def _v8_dropped_fields(conn: Connection) -> None:
+    """The latest records applied with dropped fields, per organization, for `status`."""
+    tables.dropped_fields.create(conn)
+
+
+def _v9_poll_state(conn: Connection) -> None:
     """The poller's cursor per organization and entity, and its lease per organization."""
     tables.poll_state.create(conn)
     tables.poll_leases.create(conn)
@@ -94,7 +99,8 @@ MIGRATIONS: tuple[tuple[int, Step], ...] = (
     (5, _v5_pending_link_backs),
     (6, _v6_write_attempts),
     (7, _v7_one_running_sync_per_organization),
-    (8, _v8_poll_state),
+    (8, _v8_dropped_fields),
+    (9, _v9_poll_state),
 )
 LATEST = MIGRATIONS[-1][0]
 
