@@ -230,8 +230,8 @@ def test_a_refusal_by_tryton_is_dead_lettered_with_its_message(tryton_world, boo
 
 def test_an_unknown_country_is_a_permanent_error_naming_it(tryton_world, books):
     record = organization(
-        tryton_world, books, address={"billing": {"line1": "1 Road", "country": "ZZ"}}
+        tryton_world, books, address={"billing": {"line1": "1 Road", "country": "DE"}}
     )
     verdict = tryton_world.from_connec("organizations", record)
     assert (verdict.outcome, verdict.reason) == ("dead_lettered", "permanent_error")
-    assert "country ZZ" in verdict.error
+    assert "country DE is not in the Tryton database" in verdict.error
