@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "publish_events",
     "consume",
     "sync",
+    "poll",
     "run",
 )
 

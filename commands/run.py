@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
+from commands import EXIT_CONFIG
 from commands.demo import system
+from commands.demo.partners import LocalAppMissing
 from connec_sync import logs
 from connec_sync.settings import Settings
 from connec_sync.stopping import StopRequest
+from providers.registry import PROVIDERS, configured, provider
 
 
 def register(commands: Any) -> None:
@@ -24,17 +28,28 @@ def register(commands: Any) -> None:
     parser.add_argument("--connec-port", type=int, default=8081)
     parser.add_argument("--partner-port", type=int, default=8082)
     parser.add_argument("--for", dest="duration_s", type=float, help="stop after N seconds")
+    parser.add_argument(
+        "--partner",
+        choices=sorted(PROVIDERS),
+        help="the partner app to run beside the Connec! sandbox (default: partner.provider): "
+        "demoapp runs its sandbox, tryton a real Tryton (the `tryton` extra)",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
     """Until SIGTERM or SIGINT (connec_sync.stopping: a signal only records the request, also
     during the start-up) or `--for` seconds; then stop every part in order."""
+    chosen = provider(args.partner) if args.partner else configured(settings)
     with StopRequest.installed() as stop:
-        demo = system.start(settings, _ports(settings, args), stop.event)
+        try:
+            demo = system.start(settings, _ports(settings, args), chosen, stop.event)
+        except LocalAppMissing as missing:
+            print(f"connec-sync run: --partner {chosen.name}: {missing}", file=sys.stderr)
+            return EXIT_CONFIG
         try:
             if not stop.requested:
-                _announce(demo)
+                _announce(demo, chosen.name)
             stop.wait(args.duration_s)
             logs.get_logger("demo").info("demo_stopping", reason=stop.reason)
         finally:
@@ -46,7 +61,7 @@ def _ports(settings: Settings, args: argparse.Namespace) -> tuple[int, int, int]
     return (args.receiver_port or settings.receiver.port, args.connec_port, args.partner_port)
 
 
-def _announce(demo: system.Demo) -> None:
+def _announce(demo: system.Demo, partner: str) -> None:
     log = logs.get_logger("demo")
     if demo.settings.broker.is_memory:
         log.warning(
@@ -56,6 +71,7 @@ def _announce(demo: system.Demo) -> None:
         "demo_started",
         status_page=f"{demo.receiver_url}/status",
         connec_sandbox=demo.connec.url,
-        partner_sandbox=demo.partner.url,
+        partner=partner,
+        partner_app=demo.partner.url,
     )
     print(f"\n  connec-sync demo running. Status page: {demo.receiver_url}/status\n", flush=True)

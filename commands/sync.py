@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from commands.arguments import typed
 from connec_sync.broker import BrokerUnavailable, declare_all, make_publisher
 from connec_sync.broker.setup import names_for
 from connec_sync.clients.connec import ConnecClient
@@ -46,26 +47,15 @@ def register(commands: Any) -> None:
     parser.add_argument("--entity", action="append", default=[], choices=COLLECTIONS)
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--full", action="store_true", help="read everything")
-    mode.add_argument("--since", type=_typed(parse_timestamp), metavar="TS", help="ISO-8601")
+    mode.add_argument("--since", type=typed(parse_timestamp), metavar="TS", help="ISO-8601")
     parser.add_argument(
         "--every",
-        type=_typed(parse_duration),
+        type=typed(parse_duration),
         metavar="DURATION",
         help="repeat with jitter until SIGTERM (e.g. 15m, 1h)",
     )
     parser.add_argument("--metrics-port", type=int, metavar="N", help="serve /metrics on port N")
     parser.set_defaults(handler=run)
-
-
-def _typed(parse: Any) -> Any:
-    def convert(text: str) -> Any:
-        try:
-            return parse(text)
-        except ValueError as error:
-            raise argparse.ArgumentTypeError(str(error)) from None
-
-    convert.__name__ = parse.__name__
-    return convert
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:

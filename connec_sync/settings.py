@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
@@ -11,12 +12,9 @@ from typing import Any
 
 from connec_sync import setting_checks as check
 from connec_sync.setting_checks import SettingsError
+from connec_sync.setting_environment import CONFIG_ENV, ENV_PREFIX, apply_environment
 
-#: environment variable naming the settings file
-CONFIG_ENV = "CONNEC_SYNC_CONFIG"
-__all__ = ["Settings", "SettingsError"]
-#: prefix of every environment override
-ENV_PREFIX = "CONNEC_SYNC_"
+__all__ = ["CONFIG_ENV", "ENV_PREFIX", "Settings", "SettingsError"]
 #: entity directions an organization may set
 DIRECTIONS = ("both", "to-connec", "to-app", "off")
 #: who wins when both sides changed a record since the last sync
@@ -88,11 +86,15 @@ class PartnerSettings:
     api_token: str = ""
     webhook_secrets: tuple[str, ...] = ()
     timeout_s: float = 30.0
+    #: the provider's own table, `[partner.<provider>]`, as read: the provider checks it
+    #: (providers/registry.py); any other sub-table of [partner] is an error there
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def __repr__(self) -> str:  # never print secrets
         return (
             f"PartnerSettings(provider={self.provider!r}, base_url={self.base_url!r}, "
-            f"api_token='***', webhook_secrets=({len(self.webhook_secrets)} hidden))"
+            f"api_token='***', webhook_secrets=({len(self.webhook_secrets)} hidden), "
+            f"options=({', '.join(sorted(self.options))}: hidden))"
         )
 
 
@@ -151,14 +153,15 @@ class Settings:
     def from_mapping(
         cls, raw: Mapping[str, Any], environ: Mapping[str, str] | None = None
     ) -> Settings:
-        raw = _apply_environment(_deep_copy(raw), environ or {})
+        sections = tuple(f.name for f in fields(cls) if f.name != "organizations")
+        raw = apply_environment(_deep_copy(raw), environ or {}, sections)
         check.known_keys("", raw, {f.name for f in fields(cls)})
         settings = cls(
             broker=_section(BrokerSettings, "broker", raw.get("broker", {})),
             store=_section(StoreSettings, "store", raw.get("store", {})),
             receiver=_section(ReceiverSettings, "receiver", raw.get("receiver", {})),
             connec=_connec(raw.get("connec", {})),
-            partner=_section(PartnerSettings, "partner", raw.get("partner", {})),
+            partner=_partner(raw.get("partner", {})),
             sync=_section(SyncSettings, "sync", raw.get("sync", {})),
             organizations=_organizations(raw.get("organizations", [])),
         )
@@ -183,16 +186,26 @@ def _deep_copy(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {k: (_deep_copy(v) if isinstance(v, Mapping) else v) for k, v in raw.items()}
 
 
-def _section(kind: type, name: str, raw: Any) -> Any:
+def _section(kind: type, name: str, raw: Any, tables: tuple[str, ...] = ()) -> Any:
     if not isinstance(raw, Mapping):
         raise SettingsError(name, "must be a table")
-    allowed = {f.name: f for f in fields(kind)}
+    allowed = {f.name: f for f in fields(kind) if f.name not in tables}
     check.known_keys(name, raw, set(allowed))
     values = {}
     for key, value in raw.items():
         default = allowed[key].default
         values[key] = check.coerce(f"{name}.{key}", value, default)
     return kind(**values)
+
+
+def _partner(raw: Any) -> PartnerSettings:
+    """[partner], its sub-tables (`[partner.<provider>]`) kept apart as the provider's options."""
+    if not isinstance(raw, Mapping):
+        raise SettingsError("partner", "must be a table")
+    options = {key: dict(value) for key, value in raw.items() if isinstance(value, Mapping)}
+    plain = {key: value for key, value in raw.items() if key not in options}
+    base = _section(PartnerSettings, "partner", plain, tables=("options",))
+    return dataclasses.replace(base, options=options)
 
 
 def _connec(raw: Any) -> ConnecSettings:
@@ -250,37 +263,3 @@ def _validate(settings: Settings) -> None:
         for entity, direction in org.entities.items():
             check.one_of(f"{key}.entities.{entity}", direction, DIRECTIONS)
         check.one_of(f"{key}.conflict_winner", org.conflict_winner, CONFLICT_POLICIES)
-
-
-def _apply_environment(raw: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
-    """Fold CONNEC_SYNC_<SECTION>_<KEY> (and ..._CONNEC_TENANTS_<T>_<KEY>) into the raw table."""
-    sections = {f.name: f.type for f in fields(Settings) if f.name != "organizations"}
-    for name, value in environ.items():
-        if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV:
-            continue
-        rest = name[len(ENV_PREFIX) :].lower()
-        section = next((s for s in sections if rest.startswith(s + "_")), None)
-        if section is None:
-            continue  # not a settings override (e.g. a test crash point)
-        key = rest[len(section) + 1 :]
-        table = raw.setdefault(section, {})
-        if section == "connec" and key.startswith("tenants_"):
-            _tenant_override(table, key[len("tenants_") :], value, name)
-        else:
-            table[key] = check.from_env(name, value)
-    return raw
-
-
-def _tenant_override(connec: dict[str, Any], rest: str, value: str, name: str) -> None:
-    for field_name in ("api_id", "api_key"):
-        if rest.endswith("_" + field_name):
-            tenant_env = rest[: -len(field_name) - 1]
-            tenants = connec.setdefault("tenants", {})
-            tenant = next((t for t in tenants if _env_name(t) == tenant_env), tenant_env)
-            tenants.setdefault(tenant, {})[field_name] = value
-            return
-    raise SettingsError(name, "names no tenant key (expected ..._API_ID or ..._API_KEY)")
-
-
-def _env_name(tenant: str) -> str:
-    return tenant.lower().replace("-", "_")

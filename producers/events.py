@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connec_sync.naming import TO_CONNEC
-from mappers.registry import COLLECTIONS, collection_for_resource
+from mappers.registry import COLLECTIONS, REFERENCE, EntityTable
 from schemas.envelope import Envelope
 
 ACTIONS = ("created", "updated", "deleted")
@@ -35,9 +35,14 @@ class Event:
 
     @property
     def collection(self) -> str | None:
-        """The Connec! collection of the resource; None when this system does not share it."""
+        """The Connec! collection of the resource in the reference app's resources."""
+        return self.collection_in(REFERENCE)
+
+    def collection_in(self, entities: EntityTable) -> str | None:
+        """The Connec! collection of the resource among a partner app's `entities` (its
+        provider's); None when this system does not share it."""
         try:
-            collection = collection_for_resource(self.resource)
+            collection = entities.by_resource(self.resource).collection
         except KeyError:
             return None
         return collection if collection in COLLECTIONS else None
@@ -106,17 +111,18 @@ def event_envelope(
 
 
 def split_events(
-    batch: EventBatch, organization: Any | None
+    batch: EventBatch, organization: Any | None, entities: EntityTable = REFERENCE
 ) -> tuple[list[Envelope], Counter[str]]:
     """The receiver's envelopes for a batch: only for a linked account, only entities sent to
-    Connec!; the rest counted by reason."""
+    Connec! (resources named as the partner app's `entities` name them); the rest counted by
+    reason."""
     ignored: Counter[str] = Counter()
     if organization is None:
         ignored[ACCOUNT_NOT_LINKED] += len(batch.events)
         return [], ignored
     envelopes = []
     for event in batch.events:
-        collection = event.collection
+        collection = event.collection_in(entities)
         if collection is None:
             ignored[UNKNOWN_RESOURCE] += 1
         elif not organization.allows(collection, TO_CONNEC):

@@ -11,7 +11,8 @@ double, or the real application). Nothing outside providers/registry.py names a 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import datetime
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Protocol
@@ -60,6 +61,50 @@ ClientFactory = Callable[[Settings, RateGate], PartnerApi]
 
 
 @dataclass(frozen=True)
+class ChangedPage:
+    """A page of changed records (flat, as the provider's mapping reads them), and the cursor
+    to keep once they are published. Only records changed before `settled_before` (the overlap
+    margin) are read: newer ones are left to a later poll."""
+
+    records: list[dict[str, Any]]
+    cursor: dict[str, Any] | None
+
+
+class ChangeReader(Protocol):
+    """What a polled app gives the poller (`connec-sync poll`, producers/poll/)."""
+
+    def changed(
+        self,
+        account: str,
+        resource: str,
+        cursor: dict[str, Any] | None,
+        settled_before: datetime.datetime,
+        limit: int,
+    ) -> Iterator[ChangedPage]:
+        """The records created, written or archived since `cursor` (None: all), oldest
+        first, `limit` at a time."""
+        ...
+
+    def existing(self, account: str, resource: str, ids: Sequence[str]) -> set[str]:
+        """Which of `ids` still exist (archived ones included): the others were deleted."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class PollTiming:
+    """How a polled app is polled: seconds between two polls of an account, polls between two
+    hard-delete sweeps, and the overlap margin (seconds a change waits before it is read: longer
+    than a write may take to commit, or a consumer's write to the app to be recorded, plus the
+    clock skew between the app's server and ours)."""
+
+    interval_s: float
+    deletes_every: int
+    overlap_s: float
+
+
+@dataclass(frozen=True)
 class Capability:
     """What a provider carries of one entity: its directions (`to-app`, `to-connec`), whether
     it shows deletions, and why a direction or deletions are missing when they are."""
@@ -83,11 +128,21 @@ class Provider:
     change_source: str
     #: {Connec! collection: Capability}; an entity not listed is not carried
     capabilities: Mapping[str, Capability]
-    #: "module:callable" that runs the app locally for the demo and the tests (its test double
-    #: or the real application); see README "Add a partner"
+    #: "module:callable" the demo (`connec-sync run --partner NAME`) builds with its port and
+    #: accounts to run the app locally: its test double or the real application
+    #: (commands/demo/partners.py says what it answers)
     local_app: str
     #: one line for `--help` texts and errors
     summary: str = field(default="", compare=False)
+    #: a polled app's change reader (the same object as its client, or another)
+    changes: Callable[[Settings, RateGate], ChangeReader] | None = field(
+        default=None, compare=False
+    )
+    #: a polled app's timing, from its settings
+    poll_timing: Callable[[Settings], PollTiming] | None = field(default=None, compare=False)
+    #: checks its `[partner.<name>]` table, raising SettingsError naming the key; None: the
+    #: provider has no options
+    check_options: Callable[[Mapping[str, Any]], object] | None = field(default=None, compare=False)
 
     @cached_property
     def mapper(self) -> Mapper:

@@ -3,12 +3,12 @@ one (default `demoapp`); everything else asks this module for the configured `Pr
 
 from __future__ import annotations
 
-from connec_sync.settings import Settings
-from providers import demoapp
+from connec_sync.settings import Settings, SettingsError
+from providers import demoapp, tryton
 from providers.interface import Provider
 
 #: every provider, by name
-PROVIDERS: dict[str, Provider] = {each.name: each for each in (demoapp.PROVIDER,)}
+PROVIDERS: dict[str, Provider] = {each.name: each for each in (demoapp.PROVIDER, tryton.PROVIDER)}
 
 
 class UnknownProvider(LookupError):
@@ -29,5 +29,17 @@ def provider(name: str) -> Provider:
 
 
 def configured(settings: Settings) -> Provider:
-    """The provider `partner.provider` names."""
-    return provider(settings.partner.provider)
+    """The provider `partner.provider` names, its `[partner.<name>]` table checked; a table
+    for another provider is a SettingsError."""
+    chosen = provider(settings.partner.provider)
+    for name in settings.partner.options:
+        if name != chosen.name:
+            problem = f"is a table for provider {name!r}, but partner.provider is {chosen.name!r}"
+            raise SettingsError(f"partner.{name}", problem)
+    table = settings.partner.options.get(chosen.name, {})
+    if chosen.check_options is not None:
+        chosen.check_options(table)
+    elif table:
+        key = f"partner.{chosen.name}.{next(iter(table))}"
+        raise SettingsError(key, f"unknown key (provider {chosen.name!r} has no options)")
+    return chosen

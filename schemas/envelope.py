@@ -35,7 +35,7 @@ FORMAT_VERSION = 1
 SOURCES = ("connec", "app")
 DIRECTIONS = ("to-app", "to-connec")
 ACTIONS = ("upsert", "created", "updated", "deleted")
-ORIGINS = ("webhook", "publisher", "sync", "replay")
+ORIGINS = ("webhook", "publisher", "sync", "replay", "poll")
 
 #: serialises as compactly as one line of JSON can be (one encoder for every envelope)
 _ENCODER = json.JSONEncoder(separators=(",", ":"))

@@ -27,9 +27,10 @@ WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"connec-sync demo secret, 32 bytes
 DEMO_DIR = Path(".demo")
 
 
-def demo_settings(settings: Settings, connec_url: str, partner_url: str) -> Settings:
-    """Point at the sandboxes and link the demo customers. The broker is in memory unless the
-    operator named one (CONNEC_SYNC_BROKER_URL or a settings file)."""
+def demo_settings(settings: Settings, connec_url: str, partner: PartnerSettings) -> Settings:
+    """Point at the Connec! sandbox and the demo's partner app (`partner`: the settings that
+    reach it) and link the demo customers. The broker is in memory unless the operator named
+    one (CONNEC_SYNC_BROKER_URL or a settings file)."""
     broker = settings.broker
     if not _broker_named():
         broker = dataclasses.replace(broker, url="memory://")
@@ -49,13 +50,7 @@ def demo_settings(settings: Settings, connec_url: str, partner_url: str) -> Sett
         connec=ConnecSettings(
             base_url=connec_url, timeout_s=10, tenants={TENANT: TenantSettings(API_ID, API_KEY)}
         ),
-        partner=PartnerSettings(
-            provider=settings.partner.provider,
-            base_url=partner_url,
-            api_token=API_TOKEN,
-            webhook_secrets=(WEBHOOK_SECRET,),
-            timeout_s=10,
-        ),
+        partner=partner,
         organizations=organizations,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 from dataclasses import dataclass, field
@@ -9,10 +10,11 @@ from typing import Any
 
 from commands.demo import settings as demo
 from commands.demo.data import CUSTOMERS
-from commands.demo.users import SimulatedUsers, seed
+from commands.demo.users import SimulatedUsers
 from commands.receiver import receiver_app
 from connec_sync.broker import declare_all, make_publisher, open_broker
 from connec_sync.broker.setup import names_for
+from connec_sync.clients.http import RateGate
 from connec_sync.http_server import RunningServer, serve_in_thread
 from connec_sync.naming import DIRECTIONS
 from connec_sync.settings import Settings
@@ -20,8 +22,11 @@ from connec_sync.store import Store
 from consumers.pipeline import ConsumerServices, consumer_parts
 from consumers.runtime import Worker
 from mappers.registry import COLLECTIONS
+from producers.poll.poller import Poller
 from producers.receiver.metrics import ReceiverMetrics
-from sandboxes import connec, partner
+from producers.sync.schedule import run_every
+from providers.interface import POLL, Provider
+from sandboxes import connec
 
 #: webhook buffer window of the demo's sandboxes, in seconds
 WINDOW_S = 0.5
@@ -38,6 +43,7 @@ class Demo:
     publisher: Any = None
     receiver: RunningServer | None = None
     worker: Worker | None = None
+    poller: Poller | None = None
     users: SimulatedUsers | None = None
     threads: list[threading.Thread] = field(default_factory=list)
 
@@ -47,46 +53,60 @@ class Demo:
         return self.receiver.url
 
 
+def local_app(provider: Provider, port: int, accounts: tuple[str, ...]) -> Any:
+    """The provider's app run locally (its `local_app`, commands.demo.partners)."""
+    module, _, name = provider.local_app.partition(":")
+    return getattr(importlib.import_module(module), name)(port, accounts)
+
+
 def start(
-    base: Settings, ports: tuple[int, int, int], stopping: threading.Event | None = None
+    base: Settings,
+    ports: tuple[int, int, int],
+    provider: Provider,
+    stopping: threading.Event | None = None,
 ) -> Demo:
-    """Sandboxes, store, receiver, consumers; then seed the books and let the users work. Once
-    `stopping` is set the start-up ends early: what it started is returned, for `stop(demo)`."""
+    """The Connec! sandbox, the provider's local app, store, receiver, consumers (and the
+    poller of a polled app); then seed the books and let the users work. Once `stopping` is
+    set the start-up ends early: what it started is returned, for `stop(demo)`."""
     receiver_port, connec_port, partner_port = ports
     connec_side = _serve(
         connec.start, connec_port, tenants={demo.TENANT: (demo.API_ID, demo.API_KEY)}
     )
     try:
-        partner_side = _serve(partner.start, partner_port, tokens=(demo.API_TOKEN,))
+        partner_side = local_app(provider, partner_port, tuple(a for a, _ in CUSTOMERS))
     except BaseException:
         connec_side.stop()
         raise
-    settings = demo.demo_settings(base, connec_side.url, partner_side.url)
+    partner = partner_side.partner_settings(provider.name)
+    settings = demo.demo_settings(base, connec_side.url, partner)
     demo.fresh_store_dir()
     system = Demo(settings, connec_side, partner_side, Store.open(settings.store.url))
     try:
-        _start_parts(system, receiver_port, stopping or threading.Event())
+        _start_parts(system, receiver_port, provider, stopping or threading.Event())
     except BaseException:
         stop(system)
         raise
     return system
 
 
-def _start_parts(system: Demo, receiver_port: int, stop: threading.Event) -> None:
+def _start_parts(
+    system: Demo, receiver_port: int, provider: Provider, stop: threading.Event
+) -> None:
     system.store.link_configured(system.settings.organizations)
     if stop.is_set() or not _start_pipeline(system, receiver_port, stop):
         return
+    if provider.change_source == POLL:
+        _start_poller(system, provider)
     connec_side, partner_side = system.connec, system.partner
-    for account, group in CUSTOMERS:
+    for _account, group in CUSTOMERS:
         connec_side.state.add_group(group, demo.TENANT)
-        partner_side.state.add_account(account)
     connec_side.state.subscribe_receiver(system.receiver_url)
-    partner_side.state.subscribe(system.receiver_url + "/app/events", demo.WEBHOOK_SECRET)
+    partner_side.connect(system.receiver_url)
     if stop.is_set():
         return
-    seed(connec_side.state, partner_side.state)
+    partner_side.seed(connec_side.state)
     if not stop.is_set():
-        system.users = SimulatedUsers(connec_side.state, partner_side.state)
+        system.users = SimulatedUsers(connec_side.state, partner_side)
         system.users.start()
 
 
@@ -126,14 +146,33 @@ def _start_pipeline(system: Demo, receiver_port: int, stop: threading.Event) -> 
     return True
 
 
+def _start_poller(system: Demo, provider: Provider) -> None:
+    """The poller of an app that sends no events, polling every poll interval."""
+    settings = system.settings
+    assert provider.changes is not None and provider.poll_timing is not None
+    timing = provider.poll_timing(settings)
+    reader = provider.changes(settings, RateGate())
+    names = names_for(settings.broker)
+    poller = Poller(system.store, system.publisher, reader, provider, names, timing)
+    system.poller = poller
+    arguments = (timing.interval_s, 0.1, system.poller.poll_all, system.poller.stop)
+    thread = threading.Thread(target=run_every, args=arguments, name="poller", daemon=True)
+    thread.start()
+    system.threads.append(thread)
+
+
 def stop(system: Demo) -> None:
-    """Users first, then the consumers finish what they hold, then the servers."""
+    """Users first, then the poller and the consumers finish what they hold, then the servers."""
     if system.users:
         system.users.stop()
+    if system.poller:
+        system.poller.stop.set()
     if system.worker:
         system.worker.stop()
     for thread in system.threads:
         thread.join(STOP_JOIN_S)
+    if system.poller:
+        system.poller.reader.close()
     if system.receiver:
         system.receiver.stop()
     if system.publisher:

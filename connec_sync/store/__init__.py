@@ -1,5 +1,5 @@
 """The SQL store (the only place that imports SQLAlchemy): organizations, id map, sync runs,
-dead letters, records applied with dropped fields."""
+dead letters, records applied with dropped fields, the poller's cursors and leases."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from connec_sync.store.idmap import IdLink, IdMap
 from connec_sync.store.link_backs import PendingLinkBack, PendingLinkBacks
 from connec_sync.store.migrations import upgrade
 from connec_sync.store.organizations import Organization, Organizations
+from connec_sync.store.polls import Polls, PollState
 from connec_sync.store.runs import RunAlreadyGoing, SyncRun, SyncRuns
 from connec_sync.store.sqlalchemy_execution import Direct
 
@@ -23,6 +24,7 @@ __all__ = [
     "IdLink",
     "Organization",
     "PendingLinkBack",
+    "PollState",
     "RunAlreadyGoing",
     "Store",
     "SyncRun",
@@ -40,6 +42,7 @@ class Store:
         self.runs = SyncRuns(engine)
         self.deliveries = Deliveries(engine)
         self.dead_letters = DeadLetters(engine)
+        self.polls = Polls(engine)
         self.dropped_fields = DroppedFields(engine)
 
     @classmethod

@@ -84,6 +84,12 @@ def _v8_dropped_fields(conn: Connection) -> None:
     tables.dropped_fields.create(conn)
 
 
+def _v9_poll_state(conn: Connection) -> None:
+    """The poller's cursor per organization and entity, and its lease per organization."""
+    tables.poll_state.create(conn)
+    tables.poll_leases.create(conn)
+
+
 #: (version, step), oldest first; append, never edit a released step
 MIGRATIONS: tuple[tuple[int, Step], ...] = (
     (1, _v1_initial),
@@ -94,6 +100,7 @@ MIGRATIONS: tuple[tuple[int, Step], ...] = (
     (6, _v6_write_attempts),
     (7, _v7_one_running_sync_per_organization),
     (8, _v8_dropped_fields),
+    (9, _v9_poll_state),
 )
 LATEST = MIGRATIONS[-1][0]
 

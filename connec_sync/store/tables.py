@@ -182,6 +182,28 @@ dead_letters = Table(
     Column("replayed_at", UtcDateTime()),
 )
 
+#: per organization and entity, where the poller of a polled partner app goes on reading
+#: (`connec-sync poll`): the provider's cursor (JSON), polls since the last hard-delete sweep
+poll_state = Table(
+    "poll_state",
+    metadata,
+    Column("organization_id", ForeignKey("organizations.id"), primary_key=True),
+    Column("entity", String(100), primary_key=True),
+    Column("cursor", JSON),
+    Column("polls", Integer, nullable=False, default=0, server_default="0"),
+    Column("swept_at", UtcDateTime()),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+#: per organization, the poller that may poll it, until when: two pollers never both run
+poll_leases = Table(
+    "poll_leases",
+    metadata,
+    Column("organization_id", ForeignKey("organizations.id"), primary_key=True),
+    Column("holder", String(200), nullable=False),
+    Column("until", UtcDateTime(), nullable=False),
+)
+
 #: the latest records applied with dropped fields, per organization (store.dropped_fields)
 dropped_fields = Table(
     "dropped_fields",

@@ -24,6 +24,7 @@ from producers.receiver.service import (
     ReadyResource,
 )
 from producers.signatures import SignatureVerifier
+from providers.registry import configured
 
 NOTIFICATIONS_PATH = "/maestrano/connec/notifications/{tenant}"
 EVENTS_PATH = "/app/events"
@@ -45,7 +46,10 @@ def create_app(
         settings.connec.tenants, organizations, forwarder, metrics, limit
     )
     verifier = SignatureVerifier(settings.partner.webhook_secrets)
-    events = EventsResource(verifier, store.deliveries, organizations, forwarder, metrics, limit)
+    entities = configured(settings).entities
+    events = EventsResource(
+        verifier, store.deliveries, organizations, forwarder, metrics, limit, entities
+    )
     app.add_route(NOTIFICATIONS_PATH, notifications)
     app.add_route(EVENTS_PATH, events)
     app.add_route("/healthz", HealthResource())

@@ -10,6 +10,7 @@ from typing import Any
 import falcon
 
 from connec_sync import logs
+from mappers.registry import REFERENCE, EntityTable
 from producers.events import InvalidEvents, parse_events, split_events
 from producers.receiver.bodies import parse_json, read_body, require_json_content
 from producers.receiver.forwarding import Forwarder
@@ -36,6 +37,7 @@ class EventsResource:
         forwarder: Forwarder,
         metrics: ReceiverMetrics,
         max_body_bytes: int,
+        entities: EntityTable = REFERENCE,
     ) -> None:
         self._verifier = verifier
         self._deliveries = deliveries
@@ -43,6 +45,8 @@ class EventsResource:
         self._forwarder = forwarder
         self._metrics = metrics
         self._max_body_bytes = max_body_bytes
+        #: the partner app's entities (its provider's): its events name their resources
+        self._entities = entities
         self._pruned_at = 0.0
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -57,7 +61,8 @@ class EventsResource:
             batch = parse_events(parse_json(raw))
         except InvalidEvents as error:
             raise falcon.HTTPBadRequest(description=str(error)) from None
-        envelopes, ignored = split_events(batch, self._organizations.by_account(batch.account))
+        organization = self._organizations.by_account(batch.account)
+        envelopes, ignored = split_events(batch, organization, self._entities)
         self._forwarder.forward(envelopes)
         self._deliveries.record(webhook_id)  # only now: a 503 above must not swallow the retry
         self._metrics.count_ignored(ignored)

@@ -93,7 +93,10 @@ def own_id(direction: str, record: dict[str, Any]) -> str | None:
 
 
 def api_pages(sources: Sources, organization: Any, step: Step) -> Iterator[list[dict[str, Any]]]:
-    """Every page of the step's entity on its side, changed since `step.since` (None: all)."""
+    """Every page of the step's entity on its side, changed since `step.since` (None: all);
+    nothing from a partner app that does not have the entity (its provider's entities)."""
+    if step.direction == TO_CONNEC and step.entity not in sources.entities.collections:
+        return iter(())
     if step.direction == TO_CONNEC:
         since = iso_micro(step.since) if step.since else None
         resource = sources.entities.entity(step.entity).resource

@@ -28,6 +28,6 @@ PROVIDER = Provider(
     change_source=PUSH,
     #: every entity both ways, deletions sent as `deleted` events
     capabilities={collection: Capability() for collection in REFERENCE.collections},
-    local_app="sandboxes.partner:start",
+    local_app="commands.demo.partners:SandboxApp",
     summary="the reference partner app (docs/partner-api.md); its sandbox is the test double",
 )

@@ -64,6 +64,8 @@ class TrytonClient:
         self.http = JsonSession(TARGET, timeout_s, gate, headers=bearer)
         credentials = (login, password) if login and password else None
         self.rpc = JsonSession(TARGET, timeout_s, gate, auth=credentials)
+        #: whether a Tryton login was given: the pay wizard (JSON-RPC) needs one
+        self.can_pay = credentials is not None
 
     def search(
         self,

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from commands.demo import data
-from commands.demo.users import SimulatedUsers, seed
+from commands.demo.partners import SandboxApp
+from commands.demo.users import SimulatedUsers
 from mappers.registry import COLLECTIONS, resource_for_collection
 from sandboxes import testing
 
@@ -17,19 +18,20 @@ pytestmark = pytest.mark.timeout(60)
 
 
 @pytest.fixture
-def sides() -> Iterator[tuple[Any, Any]]:
+def sides() -> Iterator[tuple[Any, Any, SandboxApp]]:
+    """The Connec! sandbox, and the reference app's demo app (the partner sandbox)."""
     accounts = tuple(account for account, _ in data.CUSTOMERS)
-    connec, partner = testing.start_connec(), testing.start_partner(accounts=accounts)
+    connec, app = testing.start_connec(), SandboxApp(0, accounts)
     for _, group in data.CUSTOMERS:
         connec.state.add_group(group, testing.TENANT)
-    yield connec.state, partner.state
+    yield connec.state, app.handle.state, app
     connec.stop()
-    partner.stop()
+    app.stop()
 
 
 def test_the_seed_gives_each_customer_records_of_every_shared_entity(sides) -> None:  # type: ignore[no-untyped-def]
-    connec, partner = sides
-    seed(connec, partner)
+    connec, partner, app = sides
+    app.seed(connec)
     for account, group in data.CUSTOMERS:
         held = {
             collection
@@ -46,9 +48,9 @@ def test_the_seed_gives_each_customer_records_of_every_shared_entity(sides) -> N
 
 
 def test_simulated_users_edit_quotes_and_employees_on_both_sides(sides) -> None:  # type: ignore[no-untyped-def]
-    connec, partner = sides
-    seed(connec, partner)
-    users = SimulatedUsers(connec, partner, seed_value=3)
+    connec, partner, app = sides
+    app.seed(connec)
+    users = SimulatedUsers(connec, app, seed_value=3)
     before = {
         (account, resource): {r["id"]: r for r in partner.records(account, resource)}
         for account, _ in data.CUSTOMERS

@@ -31,7 +31,7 @@ def test_the_default_provider_is_the_reference_app_pushing_every_entity_both_way
     assert demoapp.change_source == PUSH
     assert demoapp.entities is REFERENCE
     assert demoapp.mapper.entities is REFERENCE
-    assert demoapp.local_app == "sandboxes.partner:start"
+    assert demoapp.local_app == "commands.demo.partners:SandboxApp"
     for collection in COLLECTIONS:
         assert demoapp.capabilities[collection].deletes_visible
         assert all(demoapp.supports(collection, direction) for direction in DIRECTIONS)

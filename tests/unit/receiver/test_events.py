@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from connec_sync.store.organizations import Organization
+from mappers.registry import EntityTable, entity
 from producers.events import InvalidEvents, parse_events, split_events
 from tests.unit.receiver.support import fixture
 
@@ -97,3 +100,21 @@ def test_events_of_a_resource_this_system_does_not_share_are_ignored() -> None:
 def test_malformed_event_batches_are_refused_naming_the_problem(body: object, problem: str) -> None:
     with pytest.raises(InvalidEvents, match=problem):
         parse_events(body)
+
+
+def test_events_name_resources_as_the_configured_partner_app_does() -> None:
+    renamed = EntityTable((dataclasses.replace(entity("people"), resource="persons"),))
+    body = {
+        "account": "acct-1",
+        "events": [
+            {
+                "resource": "persons",
+                "action": "updated",
+                "record": {"id": "7", "updated_at": "2026-12-02T10:00:00Z"},
+            },
+            {"resource": "contacts", "action": "updated", "record": {"id": "8"}},
+        ],
+    }
+    envelopes, ignored = split_events(parse_events(body), ORG, renamed)
+    assert [(e.entity, e.record["id"]) for e in envelopes] == [("people", "7")]
+    assert ignored == {"unknown_resource": 1}

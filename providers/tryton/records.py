@@ -1,0 +1,102 @@
+"""What each kind of record the Tryton provider carries gives its `TrytonPartner`: a `Records`
+(the model, what to read, how a flat record becomes Tryton values and back, where our
+idempotency key is kept), and the fields every flat record has."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from providers.tryton.books import Books
+    from providers.tryton.client import TrytonClient
+
+#: the prefix of our idempotency keys in Tryton identifiers
+KEY_PREFIX = "connec-sync:"
+#: a domain that sees archived records too
+ALL = ("active", "in", [True, False])
+
+
+@dataclass(frozen=True)
+class Records:
+    """One kind of record: overridden per kind (providers.tryton.parties, .products)."""
+
+    model: str = ""
+    #: the searchable field our create's key is written to
+    key_field: str = ""
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The fields to read (dotted paths nest)."""
+        raise NotImplementedError
+
+    #: whether its records can be archived (`active`)
+    archivable: bool = True
+
+    def domain(self, books: Books) -> list[Any]:
+        """What records of `model` are of this kind (archived ones too)."""
+        return [ALL] if self.archivable else []
+
+    def replayed(self, body: dict[str, Any], code: str) -> list[Any] | None:
+        """The domain that finds the record an earlier create with key `code` made (None:
+        there is no telling)."""
+        return [(self.key_field, "=", code), *([ALL] if self.archivable else [])]
+
+    def make(self, client: TrytonClient, books: Books, body: dict[str, Any], code: str) -> int:
+        """Create the record of a flat body; its id."""
+        database = books.database
+        made = int(client.create(database, self.model, self.created(body, books, code))["id"])
+        if body.get("archived"):
+            client.update(database, self.model, made, {"active": False})
+        return made
+
+    def save(
+        self, client: TrytonClient, books: Books, current: dict, changes: dict, body: dict
+    ) -> None:
+        """Write `changes` to the record as read (`current`), archived as the body says: an
+        archived record is unarchived first, its fields frozen while it is archived."""
+        database, number = books.database, int(current["id"])
+        active = bool(current.get("active", True))
+        archived = body.get("archived") if self.archivable else None
+        wanted = active if archived is None else not archived
+        if changes and not active:
+            client.update(database, self.model, number, {"active": True})
+        if changes:
+            client.update(database, self.model, number, changes)
+        if (changes and not wanted) or (not changes and wanted != active):
+            client.update(database, self.model, number, {"active": wanted})
+
+    def created(self, body: dict[str, Any], books: Books, code: str) -> dict[str, Any]:
+        """The values that create a record for a flat body, keeping our idempotency key `code`
+        in its `key_field`, without `active` (TrytonPartner archives)."""
+        raise NotImplementedError
+
+    def changes(self, body: dict[str, Any], books: Books, current: dict) -> dict[str, Any]:
+        """The values that bring the record as read (`current`) to a flat body (fields absent
+        from the body unchanged), without `active`; empty when nothing differs."""
+        raise NotImplementedError
+
+    def flat(self, record: dict[str, Any], books: Books) -> dict[str, Any]:
+        """The flat record of a record as read."""
+        raise NotImplementedError
+
+
+def common_flat(record: dict[str, Any]) -> dict[str, Any]:
+    """What every flat record has: its id as a string, `archived`, and `updated_at` (the
+    write date, else the create date: ISO-8601 UTC with microseconds)."""
+    moment = record.get("write_date") or record.get("create_date")
+    return {
+        "id": str(record["id"]),
+        "archived": not record.get("active", True),
+        "created_at": _iso(record.get("create_date")),
+        "updated_at": _iso(moment),
+    }
+
+
+def _iso(moment: Any) -> str | None:
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z") if moment else None
+
+
+def key_code(idempotency_key: str) -> str:
+    """The identifier code our create keeps its idempotency key in."""
+    return KEY_PREFIX + idempotency_key
