@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import threading
 from typing import Any
 
 from commands.demo import system
 from connec_sync import logs
 from connec_sync.settings import Settings
+from operators.access import refusal
+
+EXIT_CONFIG = 2
 
 
 def register(commands: Any) -> None:
@@ -22,27 +26,34 @@ def register(commands: Any) -> None:
         "file names one. Stop with Ctrl-C.",
     )
     parser.add_argument("--receiver-port", type=int, default=None, help="default: receiver.port")
-    parser.add_argument("--connec-port", type=int, default=8081)
-    parser.add_argument("--partner-port", type=int, default=8082)
+    parser.add_argument(
+        "--operator-port", type=int, default=None, help="default: receiver.operator_port"
+    )
+    parser.add_argument("--connec-port", type=int, default=8082)
+    parser.add_argument("--partner-port", type=int, default=8083)
     parser.add_argument("--for", dest="duration_s", type=float, help="stop after N seconds")
     parser.set_defaults(handler=run)
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
     log = logs.get_logger("demo")
-    ports = (args.receiver_port or settings.receiver.port, args.connec_port, args.partner_port)
-    demo = system.start(settings, ports)
+    problem = refusal(settings.receiver)
+    if problem:
+        print(f"connec-sync run: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    demo = system.start(settings, _ports(settings, args))
     if demo.settings.broker.is_memory:
         log.warning(
             "broker_in_memory", durable=False, note="set CONNEC_SYNC_BROKER_URL for RabbitMQ"
         )
     log.info(
         "demo_started",
-        status_page=f"{demo.receiver_url}/status",
+        status_page=f"{demo.operator_url}/status",
+        receiver=demo.receiver_url,
         connec_sandbox=demo.connec.url,
         partner_sandbox=demo.partner.url,
     )
-    print(f"\n  connec-sync demo running. Status page: {demo.receiver_url}/status\n", flush=True)
+    print(f"\n  connec-sync demo running. Status page: {demo.operator_url}/status\n", flush=True)
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())
@@ -50,3 +61,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     log.info("demo_stopping")
     system.stop(demo)
     return 0
+
+
+def _ports(settings: Settings, args: argparse.Namespace) -> tuple[int, int, int, int]:
+    """The receiver's webhook and operator ports, the Connec! and partner sandboxes' ports."""
+    receiver_port = args.receiver_port or settings.receiver.port
+    operator_port = args.operator_port or settings.receiver.operator_port or receiver_port + 1
+    return receiver_port, operator_port, args.connec_port, args.partner_port

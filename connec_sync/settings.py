@@ -63,6 +63,17 @@ class ReceiverSettings:
     port: int = 8080
     max_body_bytes: int = 5_242_880
     workers: int = 2
+    #: address of the operator pages (status, trace, metrics): never the webhook port
+    operator_host: str = "127.0.0.1"
+    #: port of the operator pages; 0 means the webhook port + 1
+    operator_port: int = 0
+    #: HTTP Basic password of the operator pages; required when operator_host is not loopback
+    operator_password: str = ""
+
+    @property
+    def operator_bind_port(self) -> int:
+        """The operator pages' port: `operator_port`, else the webhook port + 1."""
+        return self.operator_port or (self.port + 1 if self.port else 0)
 
 
 @dataclass(frozen=True)
@@ -238,6 +249,9 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("broker.concurrency", "must be at most broker.prefetch")
     check.positive("receiver.max_body_bytes", settings.receiver.max_body_bytes)
     check.port("receiver.port", settings.receiver.port)
+    check.port("receiver.operator_port", settings.receiver.operator_port)
+    if settings.receiver.port and settings.receiver.operator_bind_port == settings.receiver.port:
+        raise SettingsError("receiver.operator_port", "must differ from receiver.port")
     check.positive("sync.page_size", settings.sync.page_size)
     check.positive("sync.max_archive_share", settings.sync.max_archive_share)
     check.positive("sync.stale_run_s", settings.sync.stale_run_s)

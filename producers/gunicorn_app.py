@@ -32,12 +32,13 @@ AppFactory = Callable[[Settings], tuple[Any, list[Any]]]
 
 class ReceiverServer(BaseApplication):
     def __init__(
-        self, settings: Settings, factory: AppFactory, *, host: str, port: int, workers: int
+        self, settings: Settings, factory: AppFactory, *, binds: list[str], workers: int
     ) -> None:
+        """`binds`: every `host:port` to listen on; the factory's app tells them apart."""
         self._settings = settings
         self._factory = factory
         self._options = {
-            "bind": f"{host}:{port}",
+            "bind": binds,
             "workers": workers,
             "worker_class": "gthread",
             "threads": THREADS_PER_WORKER,

@@ -9,7 +9,7 @@ from typing import Any
 from commands.demo import settings as demo
 from commands.demo.data import CUSTOMERS
 from commands.demo.users import SimulatedUsers, seed
-from commands.receiver import receiver_app
+from commands.receiver import receiver_apps
 from connec_sync.broker import declare_all, make_publisher, open_broker
 from connec_sync.broker.setup import names_for
 from connec_sync.http_server import RunningServer, serve_in_thread
@@ -34,6 +34,7 @@ class Demo:
     store: Store
     publisher: Any = None
     receiver: RunningServer | None = None
+    operator_pages: RunningServer | None = None
     worker: Worker | None = None
     users: SimulatedUsers | None = None
     threads: list[threading.Thread] = field(default_factory=list)
@@ -43,10 +44,16 @@ class Demo:
         assert self.receiver is not None
         return self.receiver.url
 
+    @property
+    def operator_url(self) -> str:
+        assert self.operator_pages is not None
+        return self.operator_pages.url
 
-def start(base: Settings, ports: tuple[int, int, int]) -> Demo:
-    """Sandboxes, store, receiver, consumers; then seed the books and let the users work."""
-    receiver_port, connec_port, partner_port = ports
+
+def start(base: Settings, ports: tuple[int, int, int, int]) -> Demo:
+    """Sandboxes, store, receiver, consumers; then seed the books and let the users work.
+    `ports`: the receiver's webhooks, its operator pages, the Connec! and partner sandboxes."""
+    receiver_port, operator_port, connec_port, partner_port = ports
     connec_side = _serve(
         connec.start, connec_port, tenants={demo.TENANT: (demo.API_ID, demo.API_KEY)}
     )
@@ -56,7 +63,7 @@ def start(base: Settings, ports: tuple[int, int, int]) -> Demo:
     store = Store.open(settings.store.url)
     store.link_configured(settings.organizations)
     system = Demo(settings, connec_side, partner_side, store)
-    _start_pipeline(system, receiver_port)
+    _start_pipeline(system, receiver_port, operator_port)
     for account, group in CUSTOMERS:
         connec_side.state.add_group(group, demo.TENANT)
         partner_side.state.add_account(account)
@@ -76,16 +83,14 @@ def _serve(starter: Any, port: int, **options: Any) -> Any:
         return starter(port=0, window_s=WINDOW_S, **options)
 
 
-def _start_pipeline(system: Demo, receiver_port: int) -> None:
+def _start_pipeline(system: Demo, receiver_port: int, operator_port: int) -> None:
     settings = system.settings
     declare_all(settings.broker, COLLECTIONS)
     system.publisher = make_publisher(settings.broker)
     system.publisher.start()
-    app = receiver_app(settings, system.store, system.publisher, ReceiverMetrics())
-    try:
-        system.receiver = serve_in_thread(app, port=receiver_port)
-    except OSError:
-        system.receiver = serve_in_thread(app, port=0)
+    webhooks, operators = receiver_apps(settings, system.store, system.publisher, ReceiverMetrics())
+    system.receiver = _serve_app(webhooks, "127.0.0.1", receiver_port)
+    system.operator_pages = _serve_app(operators, settings.receiver.operator_host, operator_port)
     names = names_for(settings.broker)
     routes = [names.route(entity, direction) for entity in COLLECTIONS for direction in DIRECTIONS]
     handlers, background = consumer_parts(ConsumerServices(settings, system.store), routes)
@@ -98,6 +103,14 @@ def _start_pipeline(system: Demo, receiver_port: int) -> None:
         raise RuntimeError("the demo's consumers did not subscribe to the broker")
 
 
+def _serve_app(app: Any, host: str, port: int) -> RunningServer:
+    """On its usual port, or on any free port when that one is taken."""
+    try:
+        return serve_in_thread(app, host=host, port=port)
+    except OSError:
+        return serve_in_thread(app, host=host, port=0)
+
+
 def stop(system: Demo) -> None:
     """Users first, then the consumers finish what they hold, then the servers."""
     if system.users:
@@ -106,8 +119,9 @@ def stop(system: Demo) -> None:
         system.worker.stop()
     for thread in system.threads:
         thread.join(10)
-    if system.receiver:
-        system.receiver.stop()
+    for server in (system.receiver, system.operator_pages):
+        if server:
+            server.stop()
     if system.publisher:
         system.publisher.close()
     system.connec.stop()

@@ -33,6 +33,7 @@ retry_delays_s = [1, 2]
 url = "sqlite:///{store}"
 [receiver]
 port = {port}
+operator_port = {operator_port}
 workers = 2
 [connec.tenants.default]
 api_id = "{api_id}"
@@ -50,8 +51,8 @@ entities = {{organizations = "both", people = "both"}}
 @pytest.fixture
 def receiver_process(
     broker_settings: BrokerSettings, tmp_path: Path
-) -> Iterator[tuple[subprocess.Popen, str]]:
-    port = free_port()
+) -> Iterator[tuple[subprocess.Popen, str, str]]:
+    port, operator_port = free_port(), free_port()
     config = tmp_path / "config.toml"
     config.write_text(
         CONFIG.format(
@@ -59,6 +60,7 @@ def receiver_process(
             namespace=broker_settings.namespace,
             store=tmp_path / "store.db",
             port=port,
+            operator_port=operator_port,
             api_id=API_ID,
             api_key=API_KEY,
             secret=SECRET_NEW,
@@ -69,7 +71,7 @@ def receiver_process(
     url = f"http://127.0.0.1:{port}"
     try:
         assert wait_until(lambda: _ready(url), timeout=30), "the receiver did not become ready"
-        yield process, url
+        yield process, url, f"http://127.0.0.1:{operator_port}"
     finally:
         if process.poll() is None:
             process.kill()
@@ -85,9 +87,9 @@ def _ready(url: str) -> bool:
 
 
 def test_the_receiver_process_publishes_notifications_and_stops_gracefully_mid_request(
-    receiver_process: tuple[subprocess.Popen, str], broker_settings: BrokerSettings
+    receiver_process: tuple[subprocess.Popen, str, str], broker_settings: BrokerSettings
 ) -> None:
-    process, url = receiver_process
+    process, url, operator_url = receiver_process
     answer = requests.post(
         url + NOTIFY,
         json=fixture("connec_webhook__mixed_batch.json"),
@@ -95,7 +97,11 @@ def test_the_receiver_process_publishes_notifications_and_stops_gracefully_mid_r
         timeout=10,
     )
     assert answer.status_code == 200 and answer.json() == {"published": 2, "ignored": 2}
-    assert "receiver_records_published_total" in requests.get(url + "/metrics", timeout=5).text
+    metrics = requests.get(operator_url + "/metrics", timeout=5).text
+    assert "receiver_records_published_total" in metrics
+    for path in ("/metrics", "/status", "/status.json", "/openapi.yaml"):
+        assert requests.get(url + path, timeout=5).status_code == 404, path
+    assert requests.get(operator_url + "/status.json", timeout=30).status_code == 200
 
     body = json.dumps({"people": [{"id": "late", "group_id": "cld-9ax2"}]}).encode()
     head, tail = body[: len(body) // 2], body[len(body) // 2 :]
