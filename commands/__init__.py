@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "consume",
     "sync",
     "run",
+    "trace",
 )
 
 #: exit status for a configuration error (missing, unknown or malformed setting)

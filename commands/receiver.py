@@ -122,8 +122,9 @@ def receiver_apps(
 
 
 def operator_app(settings: Settings, store: Any, metrics: ReceiverMetrics) -> falcon.App:
-    """The status page, metrics and the OpenAPI description, behind the operator password."""
-    app = create_operator_app(settings.receiver, live_facts(settings, store))
+    """The status page, the trace search, metrics and the OpenAPI description, behind the
+    operator password."""
+    app = create_operator_app(settings.receiver, live_facts(settings, store), store)
     app.add_route("/metrics", MetricsResource(metrics))
     app.add_route("/openapi.yaml", OpenApiResource())
     return app

@@ -77,6 +77,12 @@ class ReceiverSettings:
 
 
 @dataclass(frozen=True)
+class LineageSettings:
+    #: days each record's journey is kept (pruned by the consumer processes)
+    retention_days: int = 7
+
+
+@dataclass(frozen=True)
 class TenantSettings:
     api_id: str
     api_key: str
@@ -144,6 +150,7 @@ class Settings:
     connec: ConnecSettings = field(default_factory=ConnecSettings)
     partner: PartnerSettings = field(default_factory=PartnerSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
+    lineage: LineageSettings = field(default_factory=LineageSettings)
     organizations: tuple[OrganizationSettings, ...] = ()
 
     @classmethod
@@ -171,6 +178,7 @@ class Settings:
             connec=_connec(raw.get("connec", {})),
             partner=_section(PartnerSettings, "partner", raw.get("partner", {})),
             sync=_section(SyncSettings, "sync", raw.get("sync", {})),
+            lineage=_section(LineageSettings, "lineage", raw.get("lineage", {})),
             organizations=_organizations(raw.get("organizations", [])),
         )
         _validate(settings)
@@ -255,6 +263,7 @@ def _validate(settings: Settings) -> None:
     check.positive("sync.page_size", settings.sync.page_size)
     check.positive("sync.max_archive_share", settings.sync.max_archive_share)
     check.positive("sync.stale_run_s", settings.sync.stale_run_s)
+    check.positive("lineage.retention_days", settings.lineage.retention_days)
     for index, secret in enumerate(settings.partner.webhook_secrets):
         check.webhook_secret(f"partner.webhook_secrets[{index}]", secret)
     for index, org in enumerate(settings.organizations):

@@ -74,13 +74,18 @@ class RecordPipeline:
         return MappingContext(self.provider, organization.account, partner_id_for)
 
     def applied(
-        self, hold: Hold, version: Version, details: dict[str, Any], **changes: Any
+        self,
+        hold: Hold,
+        version: Version,
+        details: dict[str, Any],
+        trail: dict[str, Any],
+        **changes: Any,
     ) -> Applied:
         """The write is done: pass the crash point, record the version and `changes`
-        (releasing the lease), and report the ids."""
+        (releasing the lease), and report the ids (and the write's `trail`, for lineage)."""
         self.faults.point(AFTER_WRITE)
         hold.record(self.direction, version, **{"last_error": None, **changes})
-        return Applied(details)
+        return Applied(details, trail)
 
 
 def checked(step: Callable[[], T]) -> T:

@@ -56,7 +56,20 @@ def apply_to_partner(pipeline: RecordPipeline, envelope: Envelope) -> Outcome:
         changes = _recorded(name, record, partner_record, status, ctx)
         details = {"connec_id": own_id, "partner_id": partner_record["id"], "status": status}
         changes |= {"partner_fingerprint": fingerprint, "connec_fingerprint": None}
-        return pipeline.applied(hold, version, details, name=display_name(write.body), **changes)
+        trail = _trail(organization.account, name, own_id, status, write)
+        name_shown = display_name(write.body)
+        return pipeline.applied(hold, version, details, trail, name=name_shown, **changes)
+
+
+def _trail(account: str, name: str, own_id: str, status: str, write: PartnerWrite) -> dict:
+    """The write as lineage keeps it: the partner, the method, the create's idempotency key."""
+    created = status == "created"
+    return {
+        "target": "partner",
+        "method": "POST" if created else "PATCH",
+        "idempotency_key": idempotency_key(account, name, own_id) if created else None,
+        "body": write.body,
+    }
 
 
 def _recorded(

@@ -50,7 +50,8 @@ def apply_to_connec(pipeline: RecordPipeline, envelope: Envelope) -> Outcome:
         status, answer = _upsert(pipeline, organization, hold, pushed)
         details = {"connec_id": hold.link.connec_id, "partner_id": record["id"], "status": status}
         changes = {"connec_fingerprint": fingerprint, "partner_fingerprint": None}
-        return pipeline.applied(hold, version, details, name=display_name(view), **changes)
+        trail = {"target": "connec", "method": "POST", "body": pushed}
+        return pipeline.applied(hold, version, details, trail, name=display_name(view), **changes)
 
 
 def _current(
@@ -79,10 +80,12 @@ def _archive(
         hold.check_version(TO_CONNEC, version)
         ctx = pipeline.context(organization, hold.link)
         hold.attempt(TO_CONNEC, version)
-        status, _ = _upsert(pipeline, organization, hold, archive_payload(name, partner_id, ctx))
+        archived = archive_payload(name, partner_id, ctx)
+        status, _ = _upsert(pipeline, organization, hold, archived)
         details = {"connec_id": hold.link.connec_id, "partner_id": partner_id, "status": status}
         error = f"partner record {partner_id} deleted in the app; archived in Connec!"
-        return pipeline.applied(hold, version, details, inactive=True, last_error=error)
+        trail = {"target": "connec", "method": "POST", "body": archived}
+        return pipeline.applied(hold, version, details, trail, inactive=True, last_error=error)
 
 
 def _require_references(pipeline: RecordPipeline, organization: Any, pushed: dict) -> None:

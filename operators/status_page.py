@@ -16,6 +16,7 @@ import falcon
 
 from connec_sync import logs
 from operators.status import status_facts
+from operators.trace_page import search_form
 
 Facts = Callable[[], dict[str, Any]]
 
@@ -107,6 +108,7 @@ def render_page(facts: dict[str, Any] | None, problem: str | None = None) -> str
         f"<title>connec-sync status</title><style>{STYLE}</style></head><body>"
         f"<h1>connec-sync status</h1>"
         f'<div class="meta">{escape(now)} &middot; refreshes every {REFRESH_S} s</div>'
+        + search_form()
     )
     if facts is None:
         return head + f'<div class="banner down">{escape(problem or "status unavailable")}</div>'

@@ -79,6 +79,11 @@ def _v7_one_running_sync_per_organization(conn: Connection) -> None:
     )
 
 
+def _v8_lineage(conn: Connection) -> None:
+    """Every record's journey (lineage), for `connec-sync trace` and `mapping check`."""
+    tables.lineage_events.create(conn)
+
+
 #: (version, step), oldest first; append, never edit a released step
 MIGRATIONS: tuple[tuple[int, Step], ...] = (
     (1, _v1_initial),
@@ -88,6 +93,7 @@ MIGRATIONS: tuple[tuple[int, Step], ...] = (
     (5, _v5_pending_link_backs),
     (6, _v6_write_attempts),
     (7, _v7_one_running_sync_per_organization),
+    (8, _v8_lineage),
 )
 LATEST = MIGRATIONS[-1][0]
 

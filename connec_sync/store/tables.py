@@ -168,3 +168,29 @@ dead_letters = Table(
     Column("replay_state", String(20)),
     Column("replayed_at", UtcDateTime()),
 )
+
+#: every record's journey, per record and version, from every process (lineage): one row per
+#: step (received, delivered, mapped, written, linked_back, skipped, retried, dead_lettered,
+#: acked); pruned after lineage.retention_days
+lineage_events = Table(
+    "lineage_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UtcDateTime(), nullable=False, index=True),
+    Column("message_id", String(200), index=True),
+    Column("entity", String(100), nullable=False),
+    Column("direction", String(20), nullable=False),
+    #: the organization as its side names it: the Connec! group id, else the partner account
+    Column("owner", String(200)),
+    Column("connec_id", String(200), index=True),
+    Column("partner_id", String(200), index=True),
+    #: the source's updated_at of the message's record
+    Column("version", String(64)),
+    Column("step", String(20), nullable=False),
+    Column("outcome", String(20)),
+    Column("reason", String(100)),
+    Column("attempt", Integer),
+    Column("duration_ms", Integer),
+    #: the step's other facts (method, status, idempotency key, dropped fields, the envelope...)
+    Column("details", JSON, nullable=False),
+)

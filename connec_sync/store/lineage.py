@@ -1,0 +1,102 @@
+"""Lineage kept in the store: each record's journey, one row per step, written in batches by
+the processes (consumers.lineage) and read by `connec-sync trace`, the status page's search and
+`connec-sync mapping check`; rows older than the retention are pruned by the processes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, or_, select
+
+from connec_sync.store import tables
+from connec_sync.store.engine import READ
+
+#: what a trace shows of a record's link
+LINK_STATE = (
+    "entity",
+    "connec_id",
+    "partner_id",
+    "name",
+    "inactive",
+    "last_error",
+    "to_app_version",
+    "to_connec_version",
+    "pending_link_back",
+    "link_back_due",
+    "link_back_tries",
+)
+#: events returned by one search at most (a record's journey over the retention)
+MAX_EVENTS = 2000
+
+
+class Lineage:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def add(self, events: Sequence[dict[str, Any]]) -> None:
+        """Keep `events` (rows of lineage_events without id) in one batched insert."""
+        if events:
+            with self._engine.begin() as conn:
+                conn.execute(tables.lineage_events.insert(), list(events))
+
+    def events(
+        self,
+        *,
+        connec_ids: Iterable[str] = (),
+        partner_ids: Iterable[str] = (),
+        message_ids: Iterable[str] = (),
+    ) -> list[dict[str, Any]]:
+        """The events of the records holding any of these ids, or of these messages, in time
+        order."""
+        table = tables.lineage_events
+        wanted = [
+            column.in_(sorted(set(values)))
+            for column, values in (
+                (table.c.connec_id, connec_ids),
+                (table.c.partner_id, partner_ids),
+                (table.c.message_id, message_ids),
+            )
+            if values
+        ]
+        if not wanted:
+            return []
+        query = select(table).where(or_(*wanted)).order_by(table.c.at, table.c.id)
+        return self._rows(query.limit(MAX_EVENTS))
+
+    def received_since(self, since: datetime, entity: str | None = None) -> list[dict[str, Any]]:
+        """The `received` events since `since` (they keep the envelope), oldest first."""
+        table = tables.lineage_events
+        query = select(table).where(table.c.step == "received", table.c.at >= since)
+        if entity is not None:
+            query = query.where(table.c.entity == entity)
+        return self._rows(query.order_by(table.c.at, table.c.id))
+
+    def written(self, message_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Per message, its last `written` event."""
+        table = tables.lineage_events
+        query = select(table).where(
+            table.c.step == "written", table.c.message_id.in_(sorted(set(message_ids)))
+        )
+        return {row["message_id"]: row for row in self._rows(query.order_by(table.c.id))}
+
+    def links(self, connec_ids: Iterable[str], partner_ids: Iterable[str]) -> list[dict[str, Any]]:
+        """The state of the id map's links holding any of these ids, in any organization."""
+        table = tables.id_map
+        connec, partner = sorted(set(connec_ids)), sorted(set(partner_ids))
+        columns = [table.c[name] for name in LINK_STATE]
+        query = select(*columns).where(
+            or_(table.c.connec_id.in_(connec), table.c.partner_id.in_(partner))
+        )
+        return self._rows(query.order_by(table.c.id))
+
+    def prune(self, before: datetime) -> int:
+        """Drop the events older than `before`; returns how many."""
+        table = tables.lineage_events
+        with self._engine.begin() as conn:
+            return int(conn.execute(table.delete().where(table.c.at < before)).rowcount)
+
+    def _rows(self, query: Any) -> list[dict[str, Any]]:
+        with self._engine.connect().execution_options(**READ) as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
