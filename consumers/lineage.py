@@ -4,10 +4,11 @@ outcome, reason, duration), mapped, written (target, method, status, idempotency
 side's id), linked back, skipped, retried or dead-lettered with the reason, acked.
 
 Off the hot path: the worker hands each settled delivery to `LineageRecorder.settled` (an append
-under a lock); the recorder's thread turns them into rows and writes them in one batched insert
-every FLUSH_S. Lineage never holds up the sync: a store failure drops that batch (logged), and
-at most MAX_PENDING deliveries wait. The recorder also prunes events older than
-`lineage.retention_days`, at start and every PRUNE_EVERY_S.
+under a lock); the recorder's thread turns them into rows, one per delivery (`connec-sync trace`
+unfolds it into steps), and writes them in one batched insert every FLUSH_S. Lineage never holds
+up the sync: a store failure drops that batch (logged), and at most MAX_PENDING deliveries wait.
+The recorder also prunes events older than `lineage.retention_days`, at start and every
+PRUNE_EVERY_S.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 from connec_sync import logs
 from connec_sync.broker import Delivery
 from connec_sync.store.clock import utcnow
-from consumers.lineage_rows import Settled, delivery_rows, link_back_row
+from consumers.lineage_rows import Settled, delivery_row, link_back_row
 from consumers.verdicts import Verdict
 from schemas.envelope import Envelope
 
@@ -94,7 +95,7 @@ class LineageRecorder:
             taken, self._queue = self._queue, _Queue([])
         if taken.dropped:
             _log.warning("lineage_dropped", deliveries=taken.dropped, reason="writer behind")
-        rows = [row for item in taken.items for row in _rows(item)]
+        rows = [delivery_row(item) if isinstance(item, Settled) else item for item in taken.items]
         try:
             self.lineage.add(rows)
         except Exception as error:  # lineage is a record, never a reason to stop syncing
@@ -130,7 +131,3 @@ class LineageRecorder:
                     self.prune()
                 except Exception as error:  # the next pass tries again
                     _log.warning("lineage_not_pruned", error=str(error))
-
-
-def _rows(item: Any) -> list[dict[str, Any]]:
-    return delivery_rows(item) if isinstance(item, Settled) else [item]

@@ -5,14 +5,27 @@ record's link, and when it is stuck the one line that says why."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 #: steps that end a delivery: the last one tells where the record stands
 SETTLING_STEPS = ("acked", "skipped", "retried", "dead_lettered")
 #: skips that are the normal course of things, not a record held back
 ROUTINE_SKIPS = ("stale", "echo", "unchanged", "superseded")
-#: event facts kept out of a trace (the envelope is for `mapping check`)
-HIDDEN = ("envelope",)
+#: every step an event may have, in the order of a record's journey
+STEPS = (
+    "received",
+    "delivered",
+    "mapped",
+    "written",
+    "linked_back",
+    "skipped",
+    "retried",
+    "dead_lettered",
+    "acked",
+)
+#: what a lineage row's event keeps of the row
+KEPT = ("message_id", "entity", "direction", "owner", "connec_id", "partner_id", "version")
 
 
 def trace(
@@ -35,9 +48,65 @@ def trace(
     for link in links:
         connec |= _ids(link["connec_id"])
         partner |= _ids(link["partner_id"])
-    events = lineage.events(connec_ids=connec, partner_ids=partner, message_ids=messages)
+    rows = lineage.events(connec_ids=connec, partner_ids=partner, message_ids=messages)
+    events = sorted(
+        (event for row in rows for event in unfold(row)),
+        key=lambda e: (e["at"], STEPS.index(e["step"])),
+    )
     link = links[0] if links else None
     return {"record": record_of(events, link), "events": [event_json(e) for e in events]}
+
+
+def unfold(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """A lineage row (one delivery, or one link-back) as the steps of the journey."""
+    base = {key: row[key] for key in KEPT} | {"attempt": row["attempt"], "duration_ms": None}
+    facts, at = row["details"], row["at"]
+    if row["step"] == "linked_back":
+        return [_event(base, at, "linked_back", row["outcome"], row["reason"], facts)]
+    events = []
+    if row["received_at"] is not None:
+        origin = {k: facts.get(k) for k in ("origin", "action", "lane")}
+        events.append(_event(base, row["received_at"], "received", None, None, origin))
+    started = at - timedelta(milliseconds=row["duration_ms"] or 0)
+    delivered = {"lane": facts.get("lane"), "redelivered": facts.get("redelivered")}
+    outcome, reason = row["outcome"], row["reason"]
+    events.append(
+        _event(base, started, "delivered", outcome, reason, delivered)
+        | {"duration_ms": row["duration_ms"]}
+    )
+    return events + _what_came_of_it(base, at, outcome, reason, facts)
+
+
+def _what_came_of_it(
+    base: dict[str, Any], at: Any, outcome: str, reason: str | None, facts: dict[str, Any]
+) -> list[dict[str, Any]]:
+    if outcome == "applied":
+        written = facts.get("written") or {}
+        return [
+            _event(base, at, "mapped", "mapped", None, {"dropped": facts.get("dropped") or []}),
+            _event(base, at, "written", written.get("status"), None, written),
+            _event(base, at, "acked", "acked", None, {}),
+        ]
+    error = {"error": facts.get("error")}
+    if outcome == "skipped":
+        return [
+            _event(base, at, "skipped", outcome, reason, error),
+            _event(base, at, "acked", "acked", None, {}),
+        ]
+    if outcome == "retried":
+        retry = {k: facts.get(k) for k in ("delay_s", "retry_after", "requeue")}
+        if facts.get("delay_s") is not None:
+            retry["until"] = _iso(at + timedelta(seconds=facts["delay_s"]))
+        return [_event(base, at, "retried", outcome, reason, error | retry)]
+    return [_event(base, at, "dead_lettered", outcome, reason, error)]
+
+
+def _event(
+    base: dict[str, Any], at: Any, step: str, outcome: Any, reason: Any, details: dict[str, Any]
+) -> dict[str, Any]:
+    return (
+        base | {"at": at, "step": step, "outcome": outcome, "reason": reason} | {"details": details}
+    )
 
 
 def record_of(events: list[dict[str, Any]], link: dict[str, Any] | None) -> dict[str, Any]:
@@ -116,7 +185,7 @@ def _messages(value: Any) -> str:
 
 
 def event_json(event: dict[str, Any]) -> dict[str, Any]:
-    shown = {k: v for k, v in event["details"].items() if k not in HIDDEN}
+    shown = dict(event["details"])
     keys = ("direction", "message_id", "attempt", "duration_ms", "owner", "version")
     return {
         "at": _iso(event["at"]),

@@ -66,18 +66,19 @@ class Lineage:
         return self._rows(query.limit(MAX_EVENTS))
 
     def received_since(self, since: datetime, entity: str | None = None) -> list[dict[str, Any]]:
-        """The `received` events since `since` (they keep the envelope), oldest first."""
+        """The first deliveries of the messages received since `since` (they keep the
+        envelope), oldest first."""
         table = tables.lineage_events
-        query = select(table).where(table.c.step == "received", table.c.at >= since)
+        query = select(table).where(table.c.envelope.is_not(None), table.c.at >= since)
         if entity is not None:
             query = query.where(table.c.entity == entity)
         return self._rows(query.order_by(table.c.at, table.c.id))
 
     def written(self, message_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        """Per message, its last `written` event."""
+        """Per message, its delivery that was applied (written), if any."""
         table = tables.lineage_events
         query = select(table).where(
-            table.c.step == "written", table.c.message_id.in_(sorted(set(message_ids)))
+            table.c.outcome == "applied", table.c.message_id.in_(sorted(set(message_ids)))
         )
         return {row["message_id"]: row for row in self._rows(query.order_by(table.c.id))}
 

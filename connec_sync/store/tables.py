@@ -170,12 +170,14 @@ dead_letters = Table(
 )
 
 #: every record's journey, per record and version, from every process (lineage): one row per
-#: step (received, delivered, mapped, written, linked_back, skipped, retried, dead_lettered,
-#: acked); pruned after lineage.retention_days
+#: settled delivery (step "delivery": its outcome, and what was received, written, skipped,
+#: retried or dead-lettered) or per link-back answered (step "linked_back"); pruned after
+#: lineage.retention_days. `connec-sync trace` unfolds a row into its steps.
 lineage_events = Table(
     "lineage_events",
     metadata,
     Column("id", Integer, primary_key=True),
+    #: when the delivery was settled (or the link-back answered)
     Column("at", UtcDateTime(), nullable=False, index=True),
     Column("message_id", String(200), index=True),
     Column("entity", String(100), nullable=False),
@@ -191,6 +193,9 @@ lineage_events = Table(
     Column("reason", String(100)),
     Column("attempt", Integer),
     Column("duration_ms", Integer),
-    #: the step's other facts (method, status, idempotency key, dropped fields, the envelope...)
+    #: a message's first delivery: when the producer received it, and the envelope as sent
+    Column("received_at", UtcDateTime()),
+    Column("envelope", Text),
+    #: the other facts (origin, lane, error, retry delay, the write: method, status, key, body)
     Column("details", JSON, nullable=False),
 )
