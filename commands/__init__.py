@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "sync",
     "run",
     "trace",
+    "mapping",
 )
 
 #: exit status for a configuration error (missing, unknown or malformed setting)
