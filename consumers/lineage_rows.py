@@ -46,8 +46,11 @@ def delivery_row(item: Settled) -> dict[str, Any]:
         facts["requeue"] = verdict.requeue
     if verdict.outcome == APPLIED:
         facts |= _applied(verdict)
+    lag_ms = _lag_ms(envelope, item.at) if verdict.outcome == APPLIED else None
     return _ids(item) | {
         "at": item.at,
+        "minute": minute_of(item.at),
+        "lag_ms": lag_ms,
         "step": DELIVERY,
         "outcome": verdict.outcome,
         "reason": verdict.reason,
@@ -64,6 +67,8 @@ def link_back_row(
     """Connec! answered a record's link-back: `accepted`, or `refused` with the error."""
     return {
         "at": at,
+        "minute": minute_of(at),
+        "lag_ms": None,
         "message_id": None,
         "entity": entity,
         "direction": "to-app",
@@ -112,6 +117,20 @@ def _applied(verdict: Verdict) -> dict[str, Any]:
         "body": trail.get("body"),
     }
     return {"written": written, "dropped": list(trail.get("dropped") or ())}
+
+
+def minute_of(at: datetime) -> int:
+    """Minutes since the epoch (the status page's charts count per minute)."""
+    return int(at.timestamp() // 60)
+
+
+def _lag_ms(envelope: Envelope | None, at: datetime) -> int | None:
+    if envelope is None or envelope.updated_at is None:
+        return None
+    changed = _parsed(envelope.updated_at, at)
+    if changed.tzinfo is None:
+        return None
+    return max(0, round((at - changed).total_seconds() * 1000))
 
 
 def _parsed(text: str, default: datetime) -> datetime:

@@ -27,11 +27,13 @@ form.trace{margin:8px 0 16px}form.trace input[type=search]{width:22em;padding:4p
 
 def search_form(value: str = "") -> str:
     """The search box, on the status page and on the trace page."""
+    box = (
+        '<input type="search" name="id" style="width:22em" '
+        f'placeholder="Connec! id, partner id or message id" value="{escape(value)}">'
+    )
     return (
         '<form class="trace" method="get" action="/trace">'
-        '<label>Trace a record: <input type="search" name="id" placeholder="Connec! id, '
-        f'partner id or message id" value="{escape(value)}"></label> '
-        '<button type="submit">trace</button></form>'
+        f'<label>Trace a record: {box}</label> <button type="submit">trace</button></form>'
     )
 
 

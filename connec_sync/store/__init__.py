@@ -9,7 +9,7 @@ from connec_sync.store.dead_letters import DeadLetter, DeadLetterFilter, DeadLet
 from connec_sync.store.deliveries import Deliveries
 from connec_sync.store.engine import make_engine
 from connec_sync.store.idmap import IdLink, IdMap
-from connec_sync.store.lineage import Lineage
+from connec_sync.store.lineage import Lineage, LineageActivity
 from connec_sync.store.link_backs import PendingLinkBack, PendingLinkBacks
 from connec_sync.store.migrations import upgrade
 from connec_sync.store.organizations import Organization, Organizations
@@ -40,6 +40,7 @@ class Store:
         self.deliveries = Deliveries(engine)
         self.dead_letters = DeadLetters(engine)
         self.lineage = Lineage(engine)
+        self.activity = LineageActivity(engine)
 
     @classmethod
     def open(cls, url: str) -> Store:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, case, func, or_, select
 
 from connec_sync.store import tables
 from connec_sync.store.engine import READ
@@ -97,6 +97,53 @@ class Lineage:
         table = tables.lineage_events
         with self._engine.begin() as conn:
             return int(conn.execute(table.delete().where(table.c.at < before)).rowcount)
+
+    def _rows(self, query: Any) -> list[dict[str, Any]]:
+        with self._engine.connect().execution_options(**READ) as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+
+#: upper bounds (ms) of the lag buckets the status page's p99 is read from; the last is open
+LAG_BOUNDS_MS = (100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 300_000, 3_600_000)
+
+
+class LineageActivity:
+    """What the status page charts, counted in SQL per minute: records applied, their lag by
+    bucket, and the reasons of skips, retries and dead letters."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def applied(self, since_minute: int) -> list[dict[str, Any]]:
+        """`{minute, entity, direction, lag_bucket, count}`: applied deliveries per minute and
+        route, by lag bucket (index into LAG_BOUNDS_MS; len(LAG_BOUNDS_MS): beyond, or unknown)."""
+        table = tables.lineage_events
+        bucket = case(
+            *[(table.c.lag_ms < bound, index) for index, bound in enumerate(LAG_BOUNDS_MS)],
+            else_=len(LAG_BOUNDS_MS),
+        ).label("lag_bucket")
+        keys = (table.c.minute, table.c.entity, table.c.direction, bucket)
+        query = (
+            select(*keys, func.count().label("count"))
+            .where(table.c.minute >= since_minute, table.c.outcome == "applied")
+            .group_by(*keys)
+        )
+        return self._rows(query)
+
+    def reasons(self, since_minute: int) -> list[dict[str, Any]]:
+        """`{entity, direction, outcome, reason, count}` of skips, retries and dead letters."""
+        table = tables.lineage_events
+        keys = (table.c.entity, table.c.direction, table.c.outcome, table.c.reason)
+        query = (
+            select(*keys, func.count().label("count"))
+            .where(
+                table.c.minute >= since_minute,
+                table.c.step == "delivery",
+                table.c.outcome.in_(("skipped", "retried", "dead_lettered")),
+            )
+            .group_by(*keys)
+        )
+        return self._rows(query)
 
     def _rows(self, query: Any) -> list[dict[str, Any]]:
         with self._engine.connect().execution_options(**READ) as conn:

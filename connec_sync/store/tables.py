@@ -177,8 +177,10 @@ lineage_events = Table(
     "lineage_events",
     metadata,
     Column("id", Integer, primary_key=True),
-    #: when the delivery was settled (or the link-back answered)
+    #: when the delivery was settled (or the link-back answered), and its minute since the epoch
+    #: (the status page's charts count per minute)
     Column("at", UtcDateTime(), nullable=False, index=True),
+    Column("minute", Integer, nullable=False, index=True),
     Column("message_id", String(200), index=True),
     Column("entity", String(100), nullable=False),
     Column("direction", String(20), nullable=False),
@@ -193,6 +195,8 @@ lineage_events = Table(
     Column("reason", String(100)),
     Column("attempt", Integer),
     Column("duration_ms", Integer),
+    #: an applied record's end-to-end lag: from its source's updated_at to the write
+    Column("lag_ms", Integer),
     #: a message's first delivery: when the producer received it, and the envelope as sent
     Column("received_at", UtcDateTime()),
     Column("envelope", Text),

@@ -95,6 +95,7 @@ def test_the_receiver_serves_the_status_page_with_its_real_facts(sqlite_store_ur
         assert answer.status_code == 200
         assert {r["entity"] for r in answer.json["routes"]} >= {"people", "items"}
         assert answer.json["organizations"][0]["group_id"] == "cld-9ax2"
+        assert answer.json["activity"] == {"minutes": 60, "routes": []}
         assert "connec-sync status" in falcon.testing.TestClient(app).simulate_get("/status").text
     finally:
         store.close()
