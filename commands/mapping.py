@@ -16,6 +16,7 @@ from connec_sync.store import Store
 from mappers.registry import COLLECTIONS
 from operators.mapping_check import FAILS, UndecodableMessage, check, from_file, kept, render_text
 from producers.sync.schedule import parse_duration
+from providers.registry import configured
 
 EXIT_WOULD_FAIL, EXIT_USAGE = 1, 2
 
@@ -53,7 +54,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         records = (
             from_file(args.file, args.entity) if args.file else kept(store, since, args.entity)
         )
-        checked = check(store, settings.partner.provider, records)
+        provider = configured(settings)
+        checked = check(store, provider.mapper, settings.partner.provider, records)
     except (OSError, ValueError, UndecodableMessage) as error:
         print(f"connec-sync mapping check: {args.file}: {error}", file=sys.stderr)
         return EXIT_USAGE

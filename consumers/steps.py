@@ -11,13 +11,14 @@ from typing import Any, TypeVar
 
 from connec_sync.clients.connec import ConnecClient
 from connec_sync.clients.http import RateGate
-from connec_sync.clients.partner import PartnerClient
 from connec_sync.crash import FaultPoints
 from connec_sync.settings import Settings
 from consumers.guard import Guard, Hold, Version
 from consumers.organizations import OrganizationLookup
 from consumers.outcomes import Applied, Deferred, Rejected
 from mappers import InvalidRecord, MappingContext, MissingReference
+from mappers.api import Mapper
+from providers.interface import PartnerApi, Provider
 from schemas.envelope import Envelope
 
 T = TypeVar("T")
@@ -28,12 +29,13 @@ INVALID, MISSING_REFERENCE = "invalid", "missing_reference"
 
 
 class Targets:
-    """The API clients of one handler: the partner's, and Connec!'s per tenant (made on first
-    use); every request is gated by the process's one RateGate."""
+    """The API clients of one handler: the partner app's (its provider's client), and
+    Connec!'s per tenant (made on first use); every request is gated by the process's one
+    RateGate."""
 
-    def __init__(self, settings: Settings, gate: RateGate) -> None:
+    def __init__(self, settings: Settings, gate: RateGate, provider: Provider) -> None:
         self.settings, self.gate = settings, gate
-        self.partner = PartnerClient.from_settings(settings, gate)
+        self.partner: PartnerApi = provider.client(settings, gate)
         self._connec: dict[str, ConnecClient] = {}
         self._lock = threading.Lock()
 
@@ -46,17 +48,24 @@ class Targets:
 
 @dataclass(frozen=True)
 class RecordPipeline:
-    """What one route's handler works with: its route, our provider, and the services given
-    to it (organizations, guard, id map, target clients, fault points)."""
+    """What one route's handler works with: its route, our provider (its name, as in id
+    arrays, and its mapper), and the services given to it (organizations, guard, id map, target
+    clients, fault points)."""
 
     entity: str
     direction: str
     provider: str
+    mapper: Mapper
     organizations: OrganizationLookup
     guard: Guard
     id_map: Any
     targets: Targets
     faults: FaultPoints
+
+    @property
+    def resource(self) -> str:
+        """The partner resource of the route's entity."""
+        return self.mapper.entity(self.entity).resource
 
     def organization(self, envelope: Envelope) -> Any:
         return self.organizations.for_envelope(envelope, self.entity, self.direction)

@@ -1,8 +1,10 @@
 """What a consumer calls: validate, map both ways, link back and archive, by entity name.
 
-The entity name is the Connec! collection (`people`); `registry.by_resource` turns a partner
-resource into it. All functions are pure: the context brings our provider and realm and the
-id map's answers (see `MappingContext`).
+A `Mapper` does it for the entities of one partner app (its provider's `EntityTable`); the
+module's functions are the reference app's (`demoapp`). The entity name is the Connec!
+collection (`people`); `EntityTable.by_resource` turns a partner resource into it. All
+functions are pure: the context brings our provider and realm and the id map's answers (see
+`MappingContext`).
 
 A record is validated once, where it enters the pipeline (`validate_connec`,
 `validate_partner`: the types `ConnecRecord` and `PartnerRecord` say it was); the mappings take
@@ -18,7 +20,8 @@ from marshmallow import Schema, ValidationError
 
 from mappers.errors import InvalidPayload, InvalidRecord
 from mappers.ids import MappingContext, connec_id, fold, own_partner_id
-from mappers.registry import entity
+from mappers.registry import REFERENCE, Entity, EntityTable
+from mappers.views import references_in, view_of
 
 #: a Connec! record as `validate_connec` answers it (normalised, every field checked)
 ConnecRecord = NewType("ConnecRecord", dict)
@@ -41,72 +44,103 @@ def _load(schema: Schema, data: Any, error: type[InvalidRecord]) -> dict:
         raise error(failure.messages_dict) from None
 
 
-def validate_connec(entity_name: str, record: Any) -> ConnecRecord:
-    """A Connec! record, normalised: only known fields, ids as arrays of string ids, dates as
-    `YYYY-MM-DD`, words in their canonical case. Raises InvalidRecord naming every bad field."""
-    return ConnecRecord(_load(entity(entity_name).schemas.connec, record, InvalidRecord))
+class Mapper:
+    """Validation and mapping for the entities of one partner app."""
+
+    def __init__(self, entities: EntityTable) -> None:
+        self.entities = entities
+
+    def entity(self, entity_name: str) -> Entity:
+        """The entity of a Connec! collection; raises UnknownEntity (a KeyError)."""
+        return self.entities.entity(entity_name)
+
+    def validate_connec(self, entity_name: str, record: Any) -> ConnecRecord:
+        """A Connec! record, normalised: only known fields, ids as arrays of string ids, dates as
+        `YYYY-MM-DD`, words in their canonical case. Raises InvalidRecord naming every bad field."""
+        return ConnecRecord(_load(self.entity(entity_name).schemas.connec, record, InvalidRecord))
+
+    def validate_partner(self, entity_name: str, record: Any) -> PartnerRecord:
+        """A partner record, normalised (only known fields, money to 2 decimals).
+        Raises InvalidRecord naming every bad field."""
+        return PartnerRecord(_load(self.entity(entity_name).schemas.partner, record, InvalidRecord))
+
+    def to_partner(
+        self, entity_name: str, record: ConnecRecord, ctx: MappingContext
+    ) -> PartnerWrite:
+        """The partner write for a validated Connec! record.
+
+        `partner_id` is the record's own entry in its id array, else the id map's answer
+        (`ctx.partner_id_for`, for a link whose link-back has not reached Connec! yet), else None:
+        not linked, so POST. Raises MissingReference (a reference whose target is not in the
+        partner app yet) or InvalidPayload (the partner would refuse the body).
+        """
+        spec = self.entity(entity_name)
+        body = _load(
+            spec.schemas.partner_write, spec.mapping.to_partner(record, ctx), InvalidPayload
+        )
+        return PartnerWrite(self._own_id(entity_name, record["id"], ctx), body)
+
+    def _own_id(self, entity_name: str, id_array: list[dict], ctx: MappingContext) -> str | None:
+        partner_id = own_partner_id(id_array, ctx.provider, ctx.realm)
+        target = connec_id(id_array)
+        if partner_id is None and target is not None:
+            partner_id = ctx.partner_id_for(entity_name, target)
+        return partner_id
+
+    def to_connec(self, entity_name: str, record: PartnerRecord, ctx: MappingContext) -> dict:
+        """The Connec! record for a validated partner record (POST it to the collection: an upsert
+        by our id).
+
+        The record id and every reference are folded to `[{"id", "provider", "realm"}]` with ours;
+        records with lines carry `opts: {"sparse": false}` (lines are a full replacement).
+        Raises InvalidPayload (Connec! would refuse it).
+        """
+        spec = self.entity(entity_name)
+        return _load(spec.schemas.connec_write, spec.mapping.to_connec(record, ctx), InvalidPayload)
+
+    def link_back(
+        self, entity_name: str, record: ConnecRecord, created: PartnerRecord, ctx: MappingContext
+    ) -> dict:
+        """The PUT body that tells Connec! our id for a record we created from it (connec-api §3):
+        `{"<collection>": {"id": [ours], "<lines>": [{"id": [merged]}, ...]}}`, from the Connec!
+        record and the partner record created from it (both validated).
+
+        Lines are present only for entities whose lines carry ids (invoices); the partner's lines
+        match the Connec! lines by position, as the partner keeps line order. Raises InvalidRecord
+        when the line counts differ.
+        """
+        spec = self.entity(entity_name)
+        body: dict = {"id": fold(created["id"], ctx)}
+        lines = spec.lines
+        if lines is not None and lines.ids:
+            connec_lines, partner_lines = record.get(lines.connec), created.get(lines.partner)
+            body[lines.connec] = lines.linked_back(connec_lines or [], partner_lines or [], ctx)
+        return {spec.collection: body}
+
+    def archive_payload(self, entity_name: str, partner_id: str, ctx: MappingContext) -> dict:
+        """The Connec! record that retires a record deleted in the partner app (POST it: upsert):
+        `{"id": [ours], "status": "ARCHIVED"}` (`"VOIDED"` for invoices)."""
+        return {
+            "id": fold(partner_id, ctx),
+            "status": self.entity(entity_name).mapping.archive_status,
+        }
+
+    def partner_view(self, entity_name: str, record: PartnerRecord) -> dict:
+        """The write body a validated partner record stands for (mappers.views.view_of)."""
+        return view_of(self.entity(entity_name), record)
+
+    def referenced_ids(
+        self, entity_name: str, connec_record: dict, provider: str, realm: str
+    ) -> list[tuple[str, str, str]]:
+        """The partner ids a pushed Connec! record refers to (mappers.views.references_in)."""
+        return references_in(self.entity(entity_name), connec_record, provider, realm)
 
 
-def validate_partner(entity_name: str, record: Any) -> PartnerRecord:
-    """A partner record, normalised (only known fields, money to 2 decimals).
-    Raises InvalidRecord naming every bad field."""
-    return PartnerRecord(_load(entity(entity_name).schemas.partner, record, InvalidRecord))
-
-
-def to_partner(entity_name: str, record: ConnecRecord, ctx: MappingContext) -> PartnerWrite:
-    """The partner write for a validated Connec! record.
-
-    `partner_id` is the record's own entry in its id array, else the id map's answer
-    (`ctx.partner_id_for`, for a link whose link-back has not reached Connec! yet), else None:
-    not linked, so POST. Raises MissingReference (a reference whose target is not in the
-    partner app yet) or InvalidPayload (the partner would refuse the body).
-    """
-    spec = entity(entity_name)
-    body = _load(spec.schemas.partner_write, spec.mapping.to_partner(record, ctx), InvalidPayload)
-    return PartnerWrite(_own_id(entity_name, record["id"], ctx), body)
-
-
-def _own_id(entity_name: str, id_array: list[dict], ctx: MappingContext) -> str | None:
-    partner_id = own_partner_id(id_array, ctx.provider, ctx.realm)
-    target = connec_id(id_array)
-    if partner_id is None and target is not None:
-        partner_id = ctx.partner_id_for(entity_name, target)
-    return partner_id
-
-
-def to_connec(entity_name: str, record: PartnerRecord, ctx: MappingContext) -> dict:
-    """The Connec! record for a validated partner record (POST it to the collection: an upsert
-    by our id).
-
-    The record id and every reference are folded to `[{"id", "provider", "realm"}]` with ours;
-    records with lines carry `opts: {"sparse": false}` (lines are a full replacement).
-    Raises InvalidPayload (Connec! would refuse it).
-    """
-    spec = entity(entity_name)
-    return _load(spec.schemas.connec_write, spec.mapping.to_connec(record, ctx), InvalidPayload)
-
-
-def link_back(
-    entity_name: str, record: ConnecRecord, created: PartnerRecord, ctx: MappingContext
-) -> dict:
-    """The PUT body that tells Connec! our id for a record we created from it (connec-api §3):
-    `{"<collection>": {"id": [ours], "<lines>": [{"id": [merged]}, ...]}}`, from the Connec!
-    record and the partner record created from it (both validated).
-
-    Lines are present only for entities whose lines carry ids (invoices); the partner's lines
-    match the Connec! lines by position, as the partner keeps line order. Raises InvalidRecord
-    when the line counts differ.
-    """
-    spec = entity(entity_name)
-    body: dict = {"id": fold(created["id"], ctx)}
-    lines = spec.lines
-    if lines is not None and lines.ids:
-        connec_lines, partner_lines = record.get(lines.connec), created.get(lines.partner)
-        body[lines.connec] = lines.linked_back(connec_lines or [], partner_lines or [], ctx)
-    return {spec.collection: body}
-
-
-def archive_payload(entity_name: str, partner_id: str, ctx: MappingContext) -> dict:
-    """The Connec! record that retires a record deleted in the partner app (POST it: upsert):
-    `{"id": [ours], "status": "ARCHIVED"}` (`"VOIDED"` for invoices)."""
-    return {"id": fold(partner_id, ctx), "status": entity(entity_name).mapping.archive_status}
+#: the reference partner app's mapper (provider `demoapp`)
+REFERENCE_MAPPER = Mapper(REFERENCE)
+validate_connec = REFERENCE_MAPPER.validate_connec
+validate_partner = REFERENCE_MAPPER.validate_partner
+to_partner = REFERENCE_MAPPER.to_partner
+to_connec = REFERENCE_MAPPER.to_connec
+link_back = REFERENCE_MAPPER.link_back
+archive_payload = REFERENCE_MAPPER.archive_payload

@@ -1,8 +1,11 @@
 """The entities this system shares: one line per entity, in dependency order.
 
 A reference can only resolve once its target is linked, so the order is the order of a first sync.
-To add an entity: write `schemas/<collection>.py` (SCHEMAS) and `mappers/<collection>.py`
-(MAPPING), then add its line to ENTITIES (see docs/mapping.md).
+ENTITIES are the reference partner app's (the `demoapp` provider: providers/demoapp): its partner
+shapes and mapping rules live in `schemas/<collection>.py` and `mappers/<collection>.py`. To add
+an entity: write `schemas/<collection>.py` (SCHEMAS) and `mappers/<collection>.py` (MAPPING),
+then add its line to ENTITIES (see docs/mapping.md). Another partner app declares its own
+`EntityTable` of the same Connec! collections in its provider package (README "Add a partner").
 """
 
 from __future__ import annotations
@@ -51,26 +54,38 @@ ENTITIES: tuple[Entity, ...] = (
     Entity("payments", "payments", payment_schemas.SCHEMAS, payments.MAPPING),
 )
 
+
+class EntityTable:
+    """The entities one partner app shares, by Connec! collection and by partner resource."""
+
+    def __init__(self, entities: tuple[Entity, ...]) -> None:
+        self.entities = entities
+        self.collections = tuple(each.collection for each in entities)
+        self._by_collection = {each.collection: each for each in entities}
+        self._by_resource = {each.resource: each for each in entities}
+
+    def entity(self, collection: str) -> Entity:
+        """The entity of a Connec! collection; raises UnknownEntity (a KeyError)."""
+        try:
+            return self._by_collection[collection]
+        except KeyError:
+            raise UnknownEntity(f"no entity for collection {collection!r}") from None
+
+    def by_resource(self, resource: str) -> Entity:
+        """The entity of a partner resource; raises UnknownEntity (a KeyError)."""
+        try:
+            return self._by_resource[resource]
+        except KeyError:
+            raise UnknownEntity(f"no entity for partner resource {resource!r}") from None
+
+
+#: the reference partner app's entities (provider `demoapp`)
+REFERENCE = EntityTable(ENTITIES)
 COLLECTIONS: tuple[str, ...] = tuple(each.collection for each in ENTITIES)
 RESOURCES: tuple[str, ...] = tuple(each.resource for each in ENTITIES)
-_BY_COLLECTION = {each.collection: each for each in ENTITIES}
-_BY_RESOURCE = {each.resource: each for each in ENTITIES}
-
-
-def entity(collection: str) -> Entity:
-    """The entity of a Connec! collection; raises UnknownEntity (a KeyError)."""
-    try:
-        return _BY_COLLECTION[collection]
-    except KeyError:
-        raise UnknownEntity(f"no entity for collection {collection!r}") from None
-
-
-def by_resource(resource: str) -> Entity:
-    """The entity of a partner resource; raises UnknownEntity (a KeyError)."""
-    try:
-        return _BY_RESOURCE[resource]
-    except KeyError:
-        raise UnknownEntity(f"no entity for partner resource {resource!r}") from None
+#: the reference app's lookups (a provider's own: its EntityTable)
+entity = REFERENCE.entity
+by_resource = REFERENCE.by_resource
 
 
 def resource_for_collection(collection: str) -> str:

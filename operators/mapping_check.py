@@ -11,17 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mappers import (
-    InvalidRecord,
-    MappingContext,
-    MissingReference,
-    connec_id,
-    to_connec,
-    to_partner,
-    validate_connec,
-    validate_partner,
-)
-from mappers.views import referenced_ids
+from mappers import InvalidRecord, MappingContext, MissingReference, connec_id
+from mappers.api import Mapper
 from schemas.envelope import Envelope, UndecodableMessage, decode
 
 SAME, CHANGED, NEW, FAILS, UNCHECKED = "same", "changed", "new", "fails", "unchecked"
@@ -55,13 +46,18 @@ def from_file(path: Path, entity: str | None) -> list[tuple[Envelope, Any]]:
     return [(e, None) for e in envelopes if entity in (None, e.entity)]
 
 
-def check(store: Any, provider: str, records: Iterable[tuple[Envelope, Any]]) -> list[dict]:
-    """One verdict per record: same, changed (with the fields), new, fails (with the reason),
-    or unchecked (its organization is not linked)."""
-    return [_checked(store, provider, envelope, was) for envelope, was in records]
+def check(
+    store: Any, mapper: Mapper, provider: str, records: Iterable[tuple[Envelope, Any]]
+) -> list[dict]:
+    """One verdict per record through `mapper` (the configured provider's, as it is now):
+    same, changed (with the fields), new, fails (with the reason), or unchecked (its
+    organization is not linked)."""
+    return [_checked(store, mapper, provider, envelope, was) for envelope, was in records]
 
 
-def _checked(store: Any, provider: str, envelope: Envelope, was: Any) -> dict[str, Any]:
+def _checked(
+    store: Any, mapper: Mapper, provider: str, envelope: Envelope, was: Any
+) -> dict[str, Any]:
     found = {
         "entity": envelope.entity,
         "direction": envelope.direction,
@@ -73,7 +69,7 @@ def _checked(store: Any, provider: str, envelope: Envelope, was: Any) -> dict[st
     if organization is None:
         return found | {"verdict": UNCHECKED, "reason": "organization_not_linked", "changes": []}
     try:
-        now = _mapped(store, provider, organization, envelope)
+        now = _mapped(store, mapper, provider, organization, envelope)
     except InvalidRecord as invalid:
         error = json.dumps(invalid.errors, sort_keys=True, default=str)
         return found | {"verdict": FAILS, "reason": "invalid", "error": error, "changes": []}
@@ -95,14 +91,16 @@ def field_changes(was: dict[str, Any], now: dict[str, Any]) -> list[dict[str, An
     ]
 
 
-def _mapped(store: Any, provider: str, organization: Any, envelope: Envelope) -> dict:
+def _mapped(
+    store: Any, mapper: Mapper, provider: str, organization: Any, envelope: Envelope
+) -> dict:
     """The body the pipeline would write now (validation, mapping and references)."""
     name = envelope.entity
     ctx = _context(store, provider, organization)
     if envelope.direction == "to-app":
-        return to_partner(name, validate_connec(name, envelope.record), ctx).body
-    pushed = to_connec(name, validate_partner(name, envelope.record), ctx)
-    for field, collection, partner_id in referenced_ids(name, pushed, provider, ctx.realm):
+        return mapper.to_partner(name, mapper.validate_connec(name, envelope.record), ctx).body
+    pushed = mapper.to_connec(name, mapper.validate_partner(name, envelope.record), ctx)
+    for field, collection, partner_id in mapper.referenced_ids(name, pushed, provider, ctx.realm):
         link = store.id_map.find(organization.id, collection, partner_id=partner_id)
         if link is None or link.connec_id is None or link.inactive:
             raise NotInConnec(f"{field} refers to {collection} {partner_id}, not yet in Connec!")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from connec_sync.clients.errors import PermanentTargetError, RecordNotFound
-from connec_sync.clients.partner import PartnerClient
 from connec_sync.settings import Settings
+from providers.demoapp.client import PartnerClient
 
 pytestmark = pytest.mark.timeout(30)
 

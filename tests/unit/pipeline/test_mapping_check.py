@@ -63,7 +63,7 @@ def change_name_rule(monkeypatch: pytest.MonkeyPatch, to_partner: Any) -> None:
         for rule in organizations.mapping.rules
     )
     changed = dataclasses.replace(organizations, mapping=RecordMapping(rules))
-    monkeypatch.setitem(registry._BY_COLLECTION, "organizations", changed)  # noqa: SLF001
+    monkeypatch.setitem(registry.REFERENCE._by_collection, "organizations", changed)  # noqa: SLF001
 
 
 def test_unchanged_mapping_reports_every_record_the_same(flowed, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -12,12 +12,12 @@ from typing import Any
 from connec_sync.broker import Message, Publisher, PublishFailed
 from connec_sync.clients.connec import ConnecClient
 from connec_sync.clients.http import RateGate
-from connec_sync.clients.partner import PartnerClient
 from connec_sync.naming import Names
 from connec_sync.settings import SyncSettings, TenantSettings
 from connec_sync.store import Store
 from producers.sync.reader import Sources
 from producers.sync.run import Runner
+from providers.demoapp.client import PartnerClient
 from sandboxes import testing
 from sandboxes.testing import ACCOUNT, GROUP_ID, TENANT, FakeClock
 

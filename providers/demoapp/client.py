@@ -1,4 +1,5 @@
-"""Partner app API client (partner-api.md §1-§2): bearer token, per-account resources."""
+"""The reference partner app's API client (partner-api.md §1-§2): bearer token, per-account
+resources, an Idempotency-Key on creates."""
 
 from __future__ import annotations
 
