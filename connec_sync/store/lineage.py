@@ -8,10 +8,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, case, func, or_, select
+from sqlalchemy import Engine, bindparam, case, func, or_, select
 
 from connec_sync.store import tables
 from connec_sync.store.engine import READ
+from connec_sync.store.sqlalchemy_execution import Direct
 
 #: what a trace shows of a record's link
 LINK_STATE = (
@@ -31,15 +32,22 @@ LINK_STATE = (
 MAX_EVENTS = 2000
 
 
+#: every column but the id, each bound by name: one compiled statement for every batch
+_COLUMNS = [c.name for c in tables.lineage_events.columns if c.name != "id"]
+_INSERT = tables.lineage_events.insert().values({name: bindparam(name) for name in _COLUMNS})
+_UNSET = dict.fromkeys(_COLUMNS)
+
+
 class Lineage:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._direct = Direct.of(engine)
 
     def add(self, events: Sequence[dict[str, Any]]) -> None:
-        """Keep `events` (rows of lineage_events without id) in one batched insert."""
+        """Keep `events` (rows of lineage_events without id; a column not given is null) in one
+        batched insert, on the driver (connec_sync.store.sqlalchemy_execution)."""
         if events:
-            with self._engine.begin() as conn:
-                conn.execute(tables.lineage_events.insert(), list(events))
+            self._direct.write_many(_INSERT, [_UNSET | event for event in events])
 
     def events(
         self,
@@ -69,7 +77,8 @@ class Lineage:
         """The first deliveries of the messages received since `since` (they keep the
         envelope), oldest first."""
         table = tables.lineage_events
-        query = select(table).where(table.c.envelope.is_not(None), table.c.at >= since)
+        after = table.c.minute >= int(since.timestamp() // 60)
+        query = select(table).where(after, table.c.envelope.is_not(None), table.c.at >= since)
         if entity is not None:
             query = query.where(table.c.entity == entity)
         return self._rows(query.order_by(table.c.at, table.c.id))
@@ -96,7 +105,8 @@ class Lineage:
         """Drop the events older than `before`; returns how many."""
         table = tables.lineage_events
         with self._engine.begin() as conn:
-            return int(conn.execute(table.delete().where(table.c.at < before)).rowcount)
+            older = table.c.minute < int(before.timestamp() // 60)
+            return int(conn.execute(table.delete().where(older)).rowcount)
 
     def _rows(self, query: Any) -> list[dict[str, Any]]:
         with self._engine.connect().execution_options(**READ) as conn:

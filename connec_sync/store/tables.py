@@ -179,7 +179,7 @@ lineage_events = Table(
     Column("id", Integer, primary_key=True),
     #: when the delivery was settled (or the link-back answered), and its minute since the epoch
     #: (the status page's charts count per minute)
-    Column("at", UtcDateTime(), nullable=False, index=True),
+    Column("at", UtcDateTime(), nullable=False),
     Column("minute", Integer, nullable=False, index=True),
     Column("message_id", String(200), index=True),
     Column("entity", String(100), nullable=False),
