@@ -38,6 +38,8 @@ def delivery_row(item: Settled) -> dict[str, Any]:
     error = verdict.error or verdict.details.get("error")
     if error:
         facts["error"] = error
+    if "organization" in verdict.details:  # a skip for an organization not linked or disabled
+        facts["organization"] = verdict.details["organization"]
     if first:
         assert envelope is not None
         facts |= {"origin": envelope.origin, "action": envelope.action}

@@ -8,8 +8,8 @@ import json
 from datetime import timedelta
 from typing import Any
 
-#: steps that end a delivery: the last one tells where the record stands
-SETTLING_STEPS = ("acked", "skipped", "retried", "dead_lettered")
+#: what came of a delivery: the last one tells where the record stands
+OUTCOME_STEPS = ("written", "skipped", "retried", "dead_lettered")
 #: skips that are the normal course of things, not a record held back
 ROUTINE_SKIPS = ("stale", "echo", "unchanged", "superseded")
 #: every step an event may have, in the order of a record's journey
@@ -88,6 +88,8 @@ def _what_came_of_it(
             _event(base, at, "acked", "acked", None, {}),
         ]
     error = {"error": facts.get("error")}
+    if facts.get("organization"):
+        error["organization"] = facts["organization"]
     if outcome == "skipped":
         return [
             _event(base, at, "skipped", outcome, reason, error),
@@ -142,7 +144,7 @@ def why_stuck(events: list[dict[str, Any]], link: dict[str, Any] | None) -> str 
     """One line: why the record's last change has not reached the other side, or None."""
     if link is not None and link["inactive"]:
         return f"inactive: {link['last_error'] or 'deleted on one side'}"
-    last = next((e for e in reversed(events) if e["step"] in SETTLING_STEPS), None)
+    last = next((e for e in reversed(events) if e["step"] in OUTCOME_STEPS), None)
     if last is None:
         return "received, waiting in its queue" if events else "no lineage kept for this record"
     if last["step"] == "dead_lettered":
@@ -150,8 +152,9 @@ def why_stuck(events: list[dict[str, Any]], link: dict[str, Any] | None) -> str 
     if last["step"] == "retried":
         return _retry_line(last)
     if last["step"] == "skipped" and last["reason"] not in ROUTINE_SKIPS:
-        error = last["details"].get("error")
-        return f"skipped as {last['reason']}" + (f": {error}" if error else "")
+        error, organization = last["details"].get("error"), last["details"].get("organization")
+        where = f" (organization {organization})" if organization else ""
+        return f"skipped as {last['reason']}{where}" + (f": {error}" if error else "")
     if link is not None and link["pending_link_back"] is not None and link["link_back_tries"]:
         tries, due = link["link_back_tries"], _iso(link["link_back_due"])
         return f"link-back to Connec! failed {tries} times; next try at {due}"

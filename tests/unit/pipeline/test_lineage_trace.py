@@ -3,6 +3,7 @@ after a 503 and one dead-lettered, both ways, each with its journey and its one-
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tempfile
 from pathlib import Path
@@ -180,3 +181,22 @@ def _config(store_url: str, flow) -> str:  # type: ignore[no-untyped-def]
     path = Path(tempfile.mkdtemp(prefix="trace-")) / "config.toml"
     path.write_text(f'[store]\nurl = "{store_url}"\n')
     return str(path)
+
+
+def test_a_record_of_an_organization_not_linked_says_which(sqlite_store_url: str) -> None:
+    with flowing(sqlite_store_url) as flow:
+        record = {
+            "id": [{"id": "c-7", "provider": "connec"}],
+            "name": "Lost",
+            "updated_at": "2026-11-27T10:00:00Z",
+        }
+        envelope = dataclasses.replace(
+            connec_envelope("organizations", record), group_id="cld-lost", account=None
+        )
+        flow.publish(envelope)
+        found = flow.wait(lambda f: "skipped" in steps(f), "skipped", connec_id="c-7")
+
+    assert steps(found) == ["received", "delivered", "skipped", "acked"]
+    assert (
+        found["record"]["why_stuck"] == "skipped as organization_not_linked (organization cld-lost)"
+    )
