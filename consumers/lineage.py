@@ -28,7 +28,7 @@ from consumers.verdicts import Verdict
 from schemas.envelope import Envelope
 
 #: seconds between two batched inserts
-FLUSH_S = 0.25
+FLUSH_S = 0.5
 #: settled deliveries waiting for the writer at most (beyond: the oldest are dropped, counted)
 MAX_PENDING = 20_000
 #: seconds between two prunes of old events

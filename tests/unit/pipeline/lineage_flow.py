@@ -39,7 +39,7 @@ class Flow:
     def wait(
         self, condition: Callable[[dict[str, Any]], Any], what: str, **ids: Any
     ) -> dict[str, Any]:
-        """The record's trace once `condition(trace)` holds (the recorder writes every 0.25 s)."""
+        """The record's trace once `condition(trace)` holds (the recorder writes every 0.5 s)."""
         return wait_for(
             lambda: (found := self.trace(**ids)) and condition(found) and found,
             timeout_s=20,
