@@ -28,6 +28,9 @@ LINK_STATE = (
     "link_back_due",
     "link_back_tries",
 )
+#: rows per insert transaction: short, so a consumer's own writes (SQLite: one writer at a
+#: time) never wait long behind lineage
+ROWS_PER_TRANSACTION = 20
 #: events returned by one search at most (a record's journey over the retention)
 MAX_EVENTS = 2000
 
@@ -44,10 +47,12 @@ class Lineage:
         self._direct = Direct.of(engine)
 
     def add(self, events: Sequence[dict[str, Any]]) -> None:
-        """Keep `events` (rows of lineage_events without id; a column not given is null) in one
-        batched insert, on the driver (connec_sync.store.sqlalchemy_execution)."""
-        if events:
-            self._direct.write_many(_INSERT, [_UNSET | event for event in events])
+        """Keep `events` (rows of lineage_events without id; a column not given is null) in
+        batched inserts of ROWS_PER_TRANSACTION, on the driver
+        (connec_sync.store.sqlalchemy_execution)."""
+        rows = [_UNSET | event for event in events]
+        for start in range(0, len(rows), ROWS_PER_TRANSACTION):
+            self._direct.write_many(_INSERT, rows[start : start + ROWS_PER_TRANSACTION])
 
     def events(
         self,
