@@ -246,7 +246,12 @@ def run_until_signalled(worker: Worker) -> int:
     that overruns STOP_DEADLINE_S ends the process with EXIT_STOP_DEADLINE. Returns 0."""
 
     def on_signal(signum: int, _frame: Any) -> None:
-        _log.info("stop_requested", signal=signal.Signals(signum).name)
+        # logged from another thread: the signal may interrupt the main thread inside a log
+        # call that holds the output's lock, and logging here would wait for it forever
+        name = signal.Signals(signum).name
+        threading.Thread(
+            target=_log.info, args=("stop_requested",), kwargs={"signal": name}
+        ).start()
         if not worker.stopping:
             watchdog = threading.Timer(STOP_DEADLINE_S, _exit_at_deadline)
             watchdog.daemon = True
