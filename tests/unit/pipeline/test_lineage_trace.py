@@ -77,6 +77,13 @@ def test_an_applied_record_s_journey_both_ways_from_either_id(
     assert set(printed) == {"record", "events"}
     assert [e["step"] for e in printed["events"]] == steps(to_connec)
     assert all({"at", "step", "outcome"} <= set(e) for e in printed["events"])
+    config = _config(sqlite_store_url, flow)
+    assert main(["--config", config, "trace", "--connec-id", connec_id]) == 0
+    text = capsys.readouterr().out.splitlines()
+    assert text[0].startswith(f"organizations  Connec! {connec_id} <-> partner {partner_id}")
+    assert text[1:3] == ["link: linked", "not stuck"] and len(text) == 3 + len(to_app["events"])
+    assert "written" in text[6] and "POST  partner" in text[6]
+    assert main(["--config", config, "trace", "--partner-id", "nobody"]) == 1
 
 
 def test_records_waiting_for_a_missing_reference_say_what_they_wait_for(
