@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from consumers.outcomes import DROPPED_FIELDS
 from consumers.runtime.reporting import record_id
 from consumers.verdicts import APPLIED, RETRIED, Verdict
 from schemas.envelope import Envelope
@@ -118,7 +119,8 @@ def _applied(verdict: Verdict) -> dict[str, Any]:
         "other_id": other if other is not None else details.get("connec_id"),
         "body": trail.get("body"),
     }
-    return {"written": written, "dropped": list(trail.get("dropped") or ())}
+    dropped = trail.get("dropped") or details.get(DROPPED_FIELDS) or ()
+    return {"written": written, "dropped": list(dropped)}
 
 
 def minute_of(at: datetime) -> int:

@@ -86,6 +86,7 @@ def build_handler(services: ConsumerServices, route: Route) -> RouteHandler:
         id_map=store.id_map,
         targets=Targets(settings, services.gate, provider),
         faults=services.faults,
+        dropped_fields=store.dropped_fields,
     )
     return RouteHandler(pipeline, provider.supports(route.entity, route.direction))
 

@@ -5,21 +5,23 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from connec_sync.clients.connec import ConnecClient
 from connec_sync.clients.http import RateGate
 from connec_sync.crash import FaultPoints
+from connec_sync.naming import TO_APP
 from connec_sync.settings import Settings
 from consumers.guard import Guard, Hold, Version
 from consumers.organizations import OrganizationLookup
-from consumers.outcomes import Applied, Deferred, Rejected
+from consumers.outcomes import DROPPED_FIELDS, Applied, Deferred, Rejected
 from mappers import InvalidRecord, MappingContext, MissingReference
 from mappers.api import Mapper
 from providers.interface import PartnerApi, Provider
 from schemas.envelope import Envelope
+from schemas.tolerance import Dropped
 
 T = TypeVar("T")
 
@@ -50,7 +52,8 @@ class Targets:
 class RecordPipeline:
     """What one route's handler works with: its route, our provider (its name, as in id
     arrays, and its mapper), and the services given to it (organizations, guard, id map, target
-    clients, fault points)."""
+    clients, fault points, and where the examples of records applied with dropped fields are
+    kept)."""
 
     entity: str
     direction: str
@@ -61,6 +64,7 @@ class RecordPipeline:
     id_map: Any
     targets: Targets
     faults: FaultPoints
+    dropped_fields: Any = None
 
     @property
     def resource(self) -> str:
@@ -88,13 +92,30 @@ class RecordPipeline:
         version: Version,
         details: dict[str, Any],
         trail: dict[str, Any],
+        dropped: Iterable[Dropped] = (),
         **changes: Any,
     ) -> Applied:
         """The write is done: pass the crash point, record the version and `changes`
-        (releasing the lease), and report the ids (and the write's `trail`, for lineage)."""
+        (releasing the lease), and report the ids, the write's `trail` (for lineage) and the
+        fields dropped on the way
+        (`dropped_fields`: field and reason, in the log line and the metrics, and kept as an
+        example for `status`)."""
         self.faults.point(AFTER_WRITE)
         hold.record(self.direction, version, **{"last_error": None, **changes})
-        return Applied(details, trail)
+        said = [each.as_dict() for each in dropped]
+        if not said:
+            return Applied(details, trail)
+        self._keep_example(hold, details, changes.get("name"), said)
+        return Applied({**details, DROPPED_FIELDS: said}, trail)
+
+    def _keep_example(
+        self, hold: Hold, details: dict[str, Any], name: str | None, said: list[dict]
+    ) -> None:
+        """Keep the record, with what it lost, among the organization's latest examples."""
+        if self.dropped_fields is not None:
+            own = details.get("connec_id" if self.direction == TO_APP else "partner_id")
+            where = (hold.link.organization_id, self.entity, self.direction)
+            self.dropped_fields.add(*where, own, name, said)
 
 
 def checked(step: Callable[[], T]) -> T:

@@ -46,9 +46,10 @@ def apply_to_partner(pipeline: RecordPipeline, envelope: Envelope) -> Outcome:
         changes = _recorded(pipeline, record, partner_record, status, ctx)
         details = {"connec_id": own_id, "partner_id": partner_record["id"], "status": status}
         changes |= {"partner_fingerprint": fingerprint, "connec_fingerprint": None}
+        dropped = (*record.dropped, *write.dropped)
+        shown = display_name(write.body)
         trail = _trail(organization.account, name, own_id, status, write)
-        name_shown = display_name(write.body)
-        return pipeline.applied(hold, version, details, trail, name=name_shown, **changes)
+        return pipeline.applied(hold, version, details, trail, dropped, name=shown, **changes)
 
 
 def _trail(account: str, name: str, own_id: str, status: str, write: PartnerWrite) -> dict:

@@ -49,8 +49,10 @@ def apply_to_connec(pipeline: RecordPipeline, envelope: Envelope) -> Outcome:
         status, answer = _upsert(pipeline, organization, hold, pushed)
         details = {"connec_id": hold.link.connec_id, "partner_id": record["id"], "status": status}
         changes = {"connec_fingerprint": fingerprint, "partner_fingerprint": None}
+        dropped = (*record.dropped, *pushed.dropped)
+        shown = display_name(view)
         trail = {"target": "connec", "method": "POST", "body": pushed}
-        return pipeline.applied(hold, version, details, trail, name=display_name(view), **changes)
+        return pipeline.applied(hold, version, details, trail, dropped, name=shown, **changes)
 
 
 def _current(

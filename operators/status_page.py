@@ -215,7 +215,31 @@ def _organization(org: dict[str, Any]) -> str:
         ],
         "no record in error",
     )
-    return f'<div class="org"><strong>{escape(title)}</strong>{runs}{errors}</div>'
+    dropped = _dropped_fields(org.get("dropped_fields") or {})
+    return f'<div class="org"><strong>{escape(title)}</strong>{runs}{errors}{dropped}</div>'
+
+
+def _dropped_fields(dropped: dict[str, Any]) -> str:
+    """Records applied with dropped fields: the latest examples, each field and why."""
+    rows = [
+        [
+            e["entity"],
+            e["direction"],
+            e["record_id"],
+            e["name"],
+            e["applied_at"],
+            "; ".join(f"{f['field']}: {f['reason']}" for f in e["fields"]),
+        ]
+        for e in dropped.get("latest") or ()
+    ]
+    counts = ", ".join(
+        f"{r['entity']} {r['direction']}: {r['count']}" for r in dropped.get("records") or ()
+    )
+    heading = "<h3>Records applied with dropped fields" + (
+        f" <small>({escape(counts)})</small></h3>" if counts else "</h3>"
+    )
+    header = ["entity", "direction", "record id", "name", "applied", "fields dropped"]
+    return heading + _table(header, rows, "no record applied with dropped fields")
 
 
 def _table(header: list[str], rows: list[list[Any]], empty: str) -> str:

@@ -5,14 +5,17 @@ from __future__ import annotations
 from marshmallow import validate
 
 from schemas.shapes import (
+    CONNEC_PRICE,
     TRANSACTION_TYPE,
     Shape,
     choice,
     day,
+    each_line,
     entity_schemas,
     ids,
     money,
     number,
+    one_of_required,
     ref_id,
     text,
 )
@@ -39,7 +42,7 @@ SCHEMAS = entity_schemas(
                 "item_id": ids(),
                 "description": text(),
                 "quantity": number(),
-                "unit_price": Shape({"net_amount": number(), "tax_rate": number()}),
+                "unit_price": CONNEC_PRICE,
                 "reduction_percent": number(),
             },
             many=True,
@@ -69,4 +72,6 @@ SCHEMAS = entity_schemas(
         ),
     },
     partner_computed={"total": money(), "balance": money()},
+    # a line the partner can show needs a product or words
+    partner_checks=(each_line("lines", one_of_required("product_id", "description")),),
 )

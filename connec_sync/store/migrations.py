@@ -79,7 +79,12 @@ def _v7_one_running_sync_per_organization(conn: Connection) -> None:
     )
 
 
-def _v8_lineage(conn: Connection) -> None:
+def _v8_dropped_fields(conn: Connection) -> None:
+    """The latest records applied with dropped fields, per organization, for `status`."""
+    tables.dropped_fields.create(conn)
+
+
+def _v9_lineage(conn: Connection) -> None:
     """Every record's journey (lineage), for `connec-sync trace` and `mapping check`."""
     tables.lineage_events.create(conn)
 
@@ -93,7 +98,8 @@ MIGRATIONS: tuple[tuple[int, Step], ...] = (
     (5, _v5_pending_link_backs),
     (6, _v6_write_attempts),
     (7, _v7_one_running_sync_per_organization),
-    (8, _v8_lineage),
+    (8, _v8_dropped_fields),
+    (9, _v9_lineage),
 )
 LATEST = MIGRATIONS[-1][0]
 

@@ -53,6 +53,21 @@ def test_an_applied_record_is_acked_and_logged_once_with_its_facts(memory_settin
     assert ready_count(memory_settings, route.work_queue()) == 0
 
 
+def test_the_fields_dropped_from_an_applied_record_are_in_its_line_and_counted(
+    memory_settings, route
+):
+    said = [{"field": "lines.1.quantity", "reason": "Not a valid number."}]
+    pipeline = FakePipeline(lambda envelope: Applied({"dropped_fields": said}))
+    labels = {"entity": "people", "direction": "to-app", "field": "lines.quantity"}
+    before = REGISTRY.get_sample_value("connec_sync_fields_dropped_total", labels) or 0
+    with capture_logs() as logs, running(memory_settings, {route: pipeline}):
+        publish(memory_settings, route, envelope_for(route, "r1"))
+        wait_for(lambda: _events(logs, "record_applied"), what="record_applied")
+    (line,) = _events(logs, "record_applied")
+    assert line["dropped_fields"] == said and line["outcome"] == "applied"
+    assert REGISTRY.get_sample_value("connec_sync_fields_dropped_total", labels) == before + 1
+
+
 def test_a_skip_raised_anywhere_acks_the_message_and_counts_its_reason(memory_settings, route):
     def stale(envelope):
         raise Skip("stale")

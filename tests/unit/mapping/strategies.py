@@ -10,6 +10,7 @@ import re
 import string
 from typing import Any
 
+import pycountry
 from hypothesis import strategies as st
 
 from tests.unit.mapping.cases import PROVIDER, REALM
@@ -21,7 +22,7 @@ money = st.integers(-(10**8), 10**8).map(lambda cents: cents / 100)
 numbers = st.floats(-1e6, 1e6, allow_nan=False)
 dates = st.dates().map(lambda day: day.isoformat())
 currencies = st.text(string.ascii_uppercase, min_size=3, max_size=3)
-countries = st.text(string.ascii_uppercase, min_size=2, max_size=2)
+countries = st.sampled_from(sorted(country.alpha_2 for country in pycountry.countries))
 
 
 def maybe(strategy: st.SearchStrategy) -> st.SearchStrategy:
@@ -57,6 +58,18 @@ def partner(required: dict, **optional: st.SearchStrategy) -> st.SearchStrategy:
     return st.fixed_dictionaries({"id": ids, **required}, optional={**SERVER, **optional})
 
 
+def described(product: str) -> Any:
+    """A line as the partner can show it: with a product or a description (else one is said)."""
+    return lambda line: (
+        line
+        if line.get(product) or line.get("description")
+        else {
+            **line,
+            "description": "Line",
+        }
+    )
+
+
 PARTNER_INVOICE_LINE = some(
     id=ids,
     product_id=maybe(ids),
@@ -65,7 +78,7 @@ PARTNER_INVOICE_LINE = some(
     unit_amount=maybe(money),
     tax_rate=maybe(numbers),
     discount_percent=maybe(numbers),
-)
+).map(described("product_id"))
 
 PARTNER: dict[str, st.SearchStrategy] = {
     "organizations": partner(
@@ -187,7 +200,7 @@ CONNEC_INVOICE_LINE = some(
     quantity=maybe(numbers),
     unit_price=st.fixed_dictionaries({"net_amount": maybe(money), "tax_rate": maybe(numbers)}),
     reduction_percent=maybe(numbers),
-)
+).map(described("item_id"))
 CONNEC_PAYMENT_LINE = st.tuples(line_id(), money, reference("invoices")).map(
     lambda drawn: {
         "id": drawn[0],

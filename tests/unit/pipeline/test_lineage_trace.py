@@ -177,7 +177,10 @@ def test_a_dead_lettered_record_names_the_invalid_fields_both_ways(sqlite_store_
     for found in (to_app, to_connec):
         assert steps(found) == ["received", "delivered", "dead_lettered"]
         assert found["record"]["why_stuck"].startswith("dead-lettered as invalid: field name (")
-        assert found["record"]["link"] == "not linked"
+    # to the app, the unreadable name is dropped and the write then lacks it: the record was
+    # already claimed (its Connec! id only); to Connec!, validation refuses it before any claim
+    assert to_app["record"]["link"] == "half linked (one side's id only)"
+    assert to_connec["record"]["link"] == "not linked"
     assert shown.status_code == 200 and "stuck: dead-lettered as invalid: field name" in shown.text
     assert shown.text.count("<tr>") == 4 and "<script" not in shown.text
     assert 'action="/trace"' in status.text  # the status page's search box
@@ -207,3 +210,18 @@ def test_a_record_of_an_organization_not_linked_says_which(sqlite_store_url: str
     assert (
         found["record"]["why_stuck"] == "skipped as organization_not_linked (organization cld-lost)"
     )
+
+
+def test_a_record_applied_with_a_dropped_field_traces_it_in_its_mapped_step(
+    sqlite_store_url: str,
+) -> None:
+    with flowing(sqlite_store_url) as flow:
+        state = flow.both.connec.state
+        record = state.write_as_app(GROUP, "organizations", {"id": "o1", "name": "Doe"})[1]
+        flow.publish(connec_envelope("organizations", {**record, "is_customer": "maybe"}))
+        connec_id = record["id"][0]["id"]
+        found = flow.wait(lambda f: "acked" in steps(f), "applied", connec_id=connec_id)
+
+    [mapped] = [e for e in found["events"] if e["step"] == "mapped"]
+    assert [d["field"] for d in mapped["dropped"]] == ["is_customer"]
+    assert found["record"]["why_stuck"] is None
