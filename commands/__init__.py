@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "dead_letters",
     "migrate",
     "orgs",
+    "entities",
     "sandbox",
     "receiver",
     "publish_events",

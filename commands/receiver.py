@@ -17,12 +17,14 @@ from connec_sync.http_server import PortDispatch
 from connec_sync.settings import Settings
 from connec_sync.store import Store
 from mappers.registry import COLLECTIONS
+from operators import entities_page
 from operators.access import refusal
 from operators.pages import create_operator_app
 from operators.status_page import live_facts
 from producers.receiver import create_app
 from producers.receiver.metrics import ReceiverMetrics
 from producers.receiver.service import MetricsResource, OpenApiResource
+from providers.registry import configured
 
 EXIT_CONFIG, EXIT_UNAVAILABLE = 2, 3
 
@@ -122,9 +124,11 @@ def receiver_apps(
 
 
 def operator_app(settings: Settings, store: Any, metrics: ReceiverMetrics) -> falcon.App:
-    """The status page, the trace search, metrics and the OpenAPI description, behind the
-    operator password."""
+    """The status page, the trace search, the catalogue of shared entities (`/entities`,
+    `/entities.json`), metrics and the OpenAPI description, behind the operator password."""
     app = create_operator_app(settings.receiver, live_facts(settings, store), store)
     app.add_route("/metrics", MetricsResource(metrics))
     app.add_route("/openapi.yaml", OpenApiResource())
+    entities = entities_page.live_facts(configured(settings), store)
+    entities_page.add_entities_routes(app, entities)
     return app

@@ -105,6 +105,9 @@ class Mapper:
         return PartnerWrite(self._own_id(entity_name, record["id"], ctx), dict(body), body.dropped)
 
     def _own_id(self, entity_name: str, id_array: list[dict], ctx: MappingContext) -> str | None:
+        singleton = self.entity(entity_name).singleton
+        if singleton is not None:  # never created: always the one record
+            return singleton
         partner_id = own_partner_id(id_array, ctx.provider, ctx.realm)
         target = connec_id(id_array)
         if partner_id is None and target is not None:

@@ -4,22 +4,42 @@ A reference can only resolve once its target is linked, so the order is the orde
 ENTITIES are the reference partner app's (the `demoapp` provider: providers/demoapp): its partner
 shapes and mapping rules live in `schemas/<collection>.py` and `mappers/<collection>.py`. To add
 an entity: write `schemas/<collection>.py` (SCHEMAS) and `mappers/<collection>.py` (MAPPING),
-then add its line to ENTITIES (see docs/mapping.md). Another partner app declares its own
-`EntityTable` of the same Connec! collections in its provider package (README "Add a partner").
+then add its line to ENTITIES (see docs/mapping.md) and run `.venv/bin/python deploy/render.py`:
+the deploy files, the OpenAPI file and docs/shared-entities.md follow from this table. Another
+partner app declares its own `EntityTable` of the same Connec! collections in its provider
+package (README "Add a partner").
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mappers import invoices, items, organizations, payments, people
+from mappers import (
+    accounts,
+    company,
+    employees,
+    invoices,
+    items,
+    opportunities,
+    orders,
+    organizations,
+    payments,
+    people,
+    tax_codes,
+)
 from mappers.errors import UnknownEntity
 from mappers.record import Lines, RecordMapping
+from schemas import accounts as account_schemas
+from schemas import company as company_schemas
+from schemas import employees as employee_schemas
 from schemas import invoices as invoice_schemas
 from schemas import items as item_schemas
+from schemas import opportunities as opportunity_schemas
+from schemas import orders as order_schemas
 from schemas import organizations as organization_schemas
 from schemas import payments as payment_schemas
 from schemas import people as person_schemas
+from schemas import tax_codes as tax_code_schemas
 from schemas.shapes import EntitySchemas
 
 
@@ -33,6 +53,12 @@ class Entity:
     resource: str
     schemas: EntitySchemas
     mapping: RecordMapping
+    #: the most consumer replicas the deploy manifests scale it to: its share of the traffic
+    #: (deploy/render.py writes the manifests from this table)
+    max_consumers: int = 4
+    #: for a singleton (one record per group and account: Connec!'s `company`), the partner id
+    #: of its one record: it is updated, never created or deleted
+    singleton: str | None = None
 
     @property
     def references(self) -> tuple[tuple[str, str], ...]:
@@ -47,11 +73,21 @@ class Entity:
 
 #: every shared entity, in dependency order; exactly one line each
 ENTITIES: tuple[Entity, ...] = (
+    Entity("tax_codes", "tax_rates", tax_code_schemas.SCHEMAS, tax_codes.MAPPING),
+    Entity("accounts", "ledger_accounts", account_schemas.SCHEMAS, accounts.MAPPING),
     Entity("organizations", "companies", organization_schemas.SCHEMAS, organizations.MAPPING),
-    Entity("people", "contacts", person_schemas.SCHEMAS, people.MAPPING),
+    Entity("people", "contacts", person_schemas.SCHEMAS, people.MAPPING, max_consumers=6),
+    Entity("employees", "employees", employee_schemas.SCHEMAS, employees.MAPPING),
     Entity("items", "products", item_schemas.SCHEMAS, items.MAPPING),
-    Entity("invoices", "invoices", invoice_schemas.SCHEMAS, invoices.MAPPING),
-    Entity("payments", "payments", payment_schemas.SCHEMAS, payments.MAPPING),
+    Entity("invoices", "invoices", invoice_schemas.SCHEMAS, invoices.MAPPING, max_consumers=12),
+    Entity("quotes", "quotes", order_schemas.QUOTES, orders.QUOTES),
+    Entity("sales_orders", "sales_orders", order_schemas.SALES_ORDERS, orders.SALES_ORDERS),
+    Entity(
+        "purchase_orders", "purchase_orders", order_schemas.PURCHASE_ORDERS, orders.PURCHASE_ORDERS
+    ),
+    Entity("payments", "payments", payment_schemas.SCHEMAS, payments.MAPPING, max_consumers=8),
+    Entity("opportunities", "deals", opportunity_schemas.SCHEMAS, opportunities.MAPPING),
+    Entity("company", "profile", company_schemas.SCHEMAS, company.MAPPING, singleton="profile"),
 )
 
 

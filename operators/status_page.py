@@ -21,6 +21,8 @@ from operators.trace_page import search_form
 
 Facts = Callable[[], dict[str, Any]]
 
+#: the catalogue of shared entities (operators/entities_page.py), linked from the page
+ENTITIES_PATH = "/entities"
 #: seconds between the page's own refreshes
 REFRESH_S = 5
 #: seconds the facts are reused: several viewers do not each query the broker and the store
@@ -113,8 +115,8 @@ def render_page(facts: dict[str, Any] | None, problem: str | None = None) -> str
         f'<meta http-equiv="refresh" content="{REFRESH_S}">'
         f"<title>connec-sync status</title><style>{STYLE}</style></head><body>"
         f"<h1>connec-sync status</h1>"
-        f'<div class="meta">{escape(now)} &middot; refreshes every {REFRESH_S} s</div>'
-        + search_form()
+        f'<div class="meta">{escape(now)} &middot; refreshes every {REFRESH_S} s &middot; '
+        f'<a href="{ENTITIES_PATH}">shared entities</a></div>' + search_form()
     )
     if facts is None:
         return head + f'<div class="banner down">{escape(problem or "status unavailable")}</div>'

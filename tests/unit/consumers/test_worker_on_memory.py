@@ -16,7 +16,7 @@ from connec_sync.broker.headers import is_delivery_limit
 from connec_sync.clients.errors import PermanentTargetError, TransientTargetError
 from connec_sync.naming import BACKFILL
 from consumers.outcomes import Applied, Deferred, Rejected, Skip
-from mappers.registry import COLLECTIONS
+from tests.services import TEST_ENTITIES
 from tests.unit.consumers.support import (
     FakePipeline,
     envelope_for,
@@ -212,7 +212,7 @@ def test_an_envelope_for_another_entity_is_not_handed_to_this_pipeline(memory_se
 def test_live_records_are_served_before_waiting_backfill_records(memory_settings, route):
     pipeline = FakePipeline()
     settings = replace(memory_settings, concurrency=1)  # one at a time: the order is the test
-    declare_all(settings, COLLECTIONS)
+    declare_all(settings, TEST_ENTITIES)
     for n in range(4):
         publish(settings, route, envelope_for(route, f"b{n}"), lane=BACKFILL)
     for n in range(3):

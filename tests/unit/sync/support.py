@@ -20,9 +20,10 @@ from producers.sync.run import Runner
 from providers.demoapp.client import PartnerClient
 from sandboxes import testing
 from sandboxes.testing import ACCOUNT, GROUP_ID, TENANT, FakeClock
+from tests.services import TEST_ENTITIES
 
 #: every entity both ways, unless a test says otherwise
-BOTH_WAYS = {e: "both" for e in ("organizations", "people", "items", "invoices", "payments")}
+BOTH_WAYS = {e: "both" for e in TEST_ENTITIES}
 
 
 @dataclass
