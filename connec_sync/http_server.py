@@ -49,17 +49,6 @@ def serve_in_thread(
     return RunningServer(server, thread)
 
 
-def serve_forever(app: Any, host: str, port: int, threads: int = 8) -> None:
-    """Serve in the foreground until interrupted (used by `connec-sync sandbox ...`)."""
-    server = create_server(app, host=host, port=port, threads=threads)
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
-
-
 class PortDispatch:
     """One WSGI app per listening port, for a server bound to several (gunicorn): the port is
     the listener's own (SERVER_PORT of a TCP socket), never taken from the request's headers."""

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import resources
+
 #: seconds to wait for the node to boot (it takes ~10 s on two cores)
 BOOT_TIMEOUT_S = 120
 #: a disk-free limit no test machine reaches: raises the disk alarm, blocking publishers
@@ -77,6 +79,7 @@ class PrivateBroker:
         return env
 
     def start(self) -> None:
+        resources.made(resources.NODE, self.name)
         (self.base / "rabbitmq.conf").write_text("loopback_users = none\n")
         (self.base / "enabled_plugins").write_text("[].\n")
         subprocess.run([_tool("rabbitmq-server"), "-detached"], env=self.environment(), check=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,8 @@ from sandboxes import connec, partner
 
 #: webhook buffer window of the demo's sandboxes, in seconds
 WINDOW_S = 0.5
+#: seconds the consumers get to subscribe at start, and to finish at the stop
+SUBSCRIBE_TIMEOUT_S, STOP_JOIN_S = 15, 8
 
 
 @dataclass
@@ -50,29 +53,48 @@ class Demo:
         return self.operator_pages.url
 
 
-def start(base: Settings, ports: tuple[int, int, int, int]) -> Demo:
+def start(
+    base: Settings, ports: tuple[int, int, int, int], stopping: threading.Event | None = None
+) -> Demo:
     """Sandboxes, store, receiver, consumers; then seed the books and let the users work.
-    `ports`: the receiver's webhooks, its operator pages, the Connec! and partner sandboxes."""
+    `ports`: the receiver's webhooks, its operator pages, the Connec! and partner sandboxes. Once
+    `stopping` is set the start-up ends early: what it started is returned, for `stop(demo)`."""
     receiver_port, operator_port, connec_port, partner_port = ports
     connec_side = _serve(
         connec.start, connec_port, tenants={demo.TENANT: (demo.API_ID, demo.API_KEY)}
     )
-    partner_side = _serve(partner.start, partner_port, tokens=(demo.API_TOKEN,))
+    try:
+        partner_side = _serve(partner.start, partner_port, tokens=(demo.API_TOKEN,))
+    except BaseException:
+        connec_side.stop()
+        raise
     settings = demo.demo_settings(base, connec_side.url, partner_side.url)
     demo.fresh_store_dir()
-    store = Store.open(settings.store.url)
-    store.link_configured(settings.organizations)
-    system = Demo(settings, connec_side, partner_side, store)
-    _start_pipeline(system, receiver_port, operator_port)
+    system = Demo(settings, connec_side, partner_side, Store.open(settings.store.url))
+    try:
+        _start_parts(system, (receiver_port, operator_port), stopping or threading.Event())
+    except BaseException:
+        stop(system)
+        raise
+    return system
+
+
+def _start_parts(system: Demo, ports: tuple[int, int], stop: threading.Event) -> None:
+    system.store.link_configured(system.settings.organizations)
+    if stop.is_set() or not _start_pipeline(system, ports, stop):
+        return
+    connec_side, partner_side = system.connec, system.partner
     for account, group in CUSTOMERS:
         connec_side.state.add_group(group, demo.TENANT)
         partner_side.state.add_account(account)
     connec_side.state.subscribe_receiver(system.receiver_url)
     partner_side.state.subscribe(system.receiver_url + "/app/events", demo.WEBHOOK_SECRET)
+    if stop.is_set():
+        return
     seed(connec_side.state, partner_side.state)
-    system.users = SimulatedUsers(connec_side.state, partner_side.state)
-    system.users.start()
-    return system
+    if not stop.is_set():
+        system.users = SimulatedUsers(connec_side.state, partner_side.state)
+        system.users.start()
 
 
 def _serve(starter: Any, port: int, **options: Any) -> Any:
@@ -83,11 +105,14 @@ def _serve(starter: Any, port: int, **options: Any) -> Any:
         return starter(port=0, window_s=WINDOW_S, **options)
 
 
-def _start_pipeline(system: Demo, receiver_port: int, operator_port: int) -> None:
+def _start_pipeline(system: Demo, ports: tuple[int, int], stop: threading.Event) -> bool:
+    """Receiver (webhook and operator ports) and consumers; False when `stop` was set before
+    the consumers subscribed."""
     settings = system.settings
     declare_all(settings.broker, COLLECTIONS)
     system.publisher = make_publisher(settings.broker)
     system.publisher.start()
+    receiver_port, operator_port = ports
     webhooks, operators = receiver_apps(settings, system.store, system.publisher, ReceiverMetrics())
     system.receiver = _serve_app(webhooks, "127.0.0.1", receiver_port)
     system.operator_pages = _serve_app(operators, settings.receiver.operator_host, operator_port)
@@ -99,8 +124,13 @@ def _start_pipeline(system: Demo, receiver_port: int, operator_port: int) -> Non
     thread = threading.Thread(target=system.worker.run, name="consumers", daemon=True)
     thread.start()
     system.threads.append(thread)
-    if not system.worker.ready.wait(15):
-        raise RuntimeError("the demo's consumers did not subscribe to the broker")
+    deadline = time.monotonic() + SUBSCRIBE_TIMEOUT_S
+    while not system.worker.ready.wait(0.05):
+        if stop.is_set():
+            return False
+        if time.monotonic() > deadline:
+            raise RuntimeError("the demo's consumers did not subscribe to the broker")
+    return True
 
 
 def _serve_app(app: Any, host: str, port: int) -> RunningServer:
@@ -118,7 +148,7 @@ def stop(system: Demo) -> None:
     if system.worker:
         system.worker.stop()
     for thread in system.threads:
-        thread.join(10)
+        thread.join(STOP_JOIN_S)
     for server in (system.receiver, system.operator_pages):
         if server:
             server.stop()

@@ -8,10 +8,6 @@ when rabbitmq-server cannot start; in CI (`CI` set) they fail instead.
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
-
 import pytest
 
 from chaos import input_scenarios, scenarios, target_scenarios
@@ -22,23 +18,6 @@ from chaos.context import Context, Scenario
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(240)]
 #: record versions per scenario
 N = 200
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Cluster]:
-    if shutil.which("rabbitmq-server") is None:
-        if os.environ.get("CI"):
-            pytest.fail("rabbitmq-server is required in CI for the fault suite", pytrace=False)
-        pytest.skip("rabbitmq-server is not installed: no private broker node")
-    running = Cluster(consumers=2, seed=8)
-    try:
-        running.start()
-    except Exception:
-        running.stop()
-        raise
-    yield running
-    running.stop()
-    running.cleanup()
 
 
 @pytest.mark.parametrize(
@@ -53,9 +32,9 @@ def cluster() -> Iterator[Cluster]:
     ],
 )
 def test_no_record_is_lost_duplicated_or_regressed_under_the_fault(
-    cluster: Cluster, scenario: Scenario
+    chaos_cluster: Cluster, scenario: Scenario
 ) -> None:
-    result = scenario(Context(cluster, N, seed=8))
+    result = scenario(Context(chaos_cluster, N, seed=8))
     print(line(result))
     assert result.figures.clean, (result.figures, result.notes)
     assert all(result.checks.values()), (result.checks, result.notes)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
 from connec_sync.settings import BrokerSettings
+from connec_sync.subprocesses import run_bounded
 
 #: seconds a status query may wait on rabbitmqctl or the management API
 INSPECT_TIMEOUT_S = 10
@@ -44,9 +45,9 @@ def _broker_is_local(url: str) -> bool:
 def _from_rabbitmqctl(vhost: str) -> dict[str, QueueFigures]:
     command = ["rabbitmqctl", "list_queues", "-q", "--formatter", "json", "-p", vhost]
     command += ["name", "messages_ready", "messages_unacknowledged", "consumers"]
-    done = subprocess.run(  # noqa: S603 - fixed command, no shell
-        command, capture_output=True, text=True, timeout=INSPECT_TIMEOUT_S, check=True
-    )
+    # in a process group of its own, killed whole on timeout: Debian's wrapper `su`s to
+    # rabbitmq, and the Erlang VM it starts would outlive a plain `subprocess.run` timeout
+    done = run_bounded(command, INSPECT_TIMEOUT_S, capture_output=True, text=True, check=True)
     rows = json.loads(done.stdout or "[]")
     return {
         row["name"]: QueueFigures(
