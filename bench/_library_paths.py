@@ -28,12 +28,21 @@ def _coalescing_off() -> None:
     coalescing.COALESCING = False
 
 
+def _lineage_off() -> None:
+    """Not a shortcut: the consumer without its lineage (bench/lineage.py measures its cost)."""
+    from consumers import lineage
+
+    lineage.LineageRecorder.settled = lambda *_args, **_kw: None  # type: ignore[method-assign]
+    lineage.LineageRecorder.linked_back = lambda *_args, **_kw: None  # type: ignore[method-assign]
+
+
 #: name -> what switching the shortcut off does in this process (CPU pinning is a setting:
 #: CONNEC_SYNC_BROKER_PIN_CPU=false)
 SWITCHES: dict[str, Callable[[], None]] = {
     "driver_statements": _direct_off,
     "prepared_requests": _prepared_off,
     "frame_coalescing": _coalescing_off,
+    "lineage": _lineage_off,
 }
 
 

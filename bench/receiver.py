@@ -174,6 +174,7 @@ def measure_servers(config: Path, settings: Settings) -> dict[str, Any]:
     """Start our receiver and the baseline on the same gunicorn setup, and measure both."""
     ours_cmd = [sys.executable, "-m", "commands", "--config", str(config)]
     ours_cmd += ["--log-level", "warning", "receiver", "--port", "18181"]
+    ours_cmd += ["--operator-port", "18183"]
     base_cmd = [sys.executable, "-m", "bench.baseline_receiver", "--config", str(config)]
     with (
         server(ours_cmd, 18181) as ours_process,

@@ -55,6 +55,7 @@ url = "{store_url}"
 [receiver]
 host = "127.0.0.1"
 port = {receiver_port}
+operator_port = {operator_port}
 workers = 2
 [connec]
 base_url = "http://127.0.0.1:{connec_port}"
@@ -115,7 +116,7 @@ class Cluster:
         target = ("127.0.0.1", self.broker.amqp_port)
         self.receiver_link = FaultProxy(*target).start()
         self.consumer_link = FaultProxy(*target).start()
-        self.ports = {name: free_port() for name in ("receiver", "connec", "partner")}
+        self.ports = {name: free_port() for name in ("receiver", "operator", "connec", "partner")}
         self.store_url = self._store_url()
         config = self._write_config()
         self._run_once(["--config", str(config), "migrate"])
@@ -194,6 +195,7 @@ class Cluster:
             "heartbeat": HEARTBEAT_S,
             "store_url": self.store_url,
             "receiver_port": self.ports["receiver"],
+            "operator_port": self.ports["operator"],
             "connec_port": self.ports["connec"],
             "partner_port": self.ports["partner"],
             "timeout": CLIENT_TIMEOUT_S,

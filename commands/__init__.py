@@ -29,6 +29,8 @@ COMMAND_MODULES = (
     "sync",
     "poll",
     "run",
+    "trace",
+    "mapping",
 )
 
 #: exit status for a configuration error (missing, unknown or malformed setting)

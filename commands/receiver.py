@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import shutil
@@ -14,14 +15,18 @@ import falcon
 
 from connec_sync import logs
 from connec_sync.broker import BrokerUnavailable, Publisher, declare_all, make_publisher
+from connec_sync.http_server import PortDispatch
 from connec_sync.settings import Settings
 from connec_sync.stopping import StopRequest
 from connec_sync.store import Store
 from mappers.registry import COLLECTIONS
 from operators import entities_page
-from operators.status_page import add_status_routes, live_facts
+from operators.access import refusal
+from operators.pages import create_operator_app
+from operators.status_page import live_facts
 from producers.receiver import create_app
 from producers.receiver.metrics import ReceiverMetrics
+from producers.receiver.service import MetricsResource, OpenApiResource
 from providers.registry import configured
 
 EXIT_CONFIG, EXIT_UNAVAILABLE = 2, 3
@@ -36,6 +41,11 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("--host", help="address to bind (default: receiver.host)")
     parser.add_argument("--port", type=int, help="port to bind (default: receiver.port)")
+    parser.add_argument(
+        "--operator-port",
+        type=int,
+        help="port of the operator pages (default: receiver.operator_port, else --port + 1)",
+    )
     parser.add_argument("--workers", type=int, help="worker processes (default: receiver.workers)")
     parser.set_defaults(handler=run)
 
@@ -46,6 +56,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             "connec-sync receiver: memory:// is in-process only; use `connec-sync run`",
             file=sys.stderr,
         )
+        return EXIT_CONFIG
+    problem = refusal(settings.receiver)
+    if problem:
+        print(f"connec-sync receiver: {problem}", file=sys.stderr)
         return EXIT_CONFIG
     # Until gunicorn's arbiter takes the signals over, a SIGTERM only records the request
     # (connec_sync.stopping); the arbiter stops gracefully in its own loop.
@@ -82,6 +96,11 @@ def _serve(settings: Settings, args: argparse.Namespace, stop: StopRequest) -> i
     from producers.gunicorn_app import ReceiverServer
     from producers.receiver.metrics import enable_multiprocess
 
+    settings, binds = _binds(settings, args)
+    if settings.receiver.port == settings.receiver.operator_port:
+        print("connec-sync receiver: the operator port must differ from --port", file=sys.stderr)
+        return EXIT_CONFIG
+    logs.get_logger().info("receiver_binding", webhooks=binds[0], operator_pages=binds[1])
     metrics_dir = tempfile.mkdtemp(prefix="connec-sync-metrics-")
     master, status = os.getpid(), 0
     enable_multiprocess(metrics_dir)
@@ -89,8 +108,7 @@ def _serve(settings: Settings, args: argparse.Namespace, stop: StopRequest) -> i
         server = ReceiverServer(
             settings,
             build_worker_app,
-            host=args.host or settings.receiver.host,
-            port=args.port or settings.receiver.port,
+            binds=binds,
             workers=args.workers or settings.receiver.workers,
             on_starting=lambda: _hand_over(stop),
         )
@@ -126,24 +144,42 @@ def _hand_over(stop: StopRequest) -> None:
         raise SystemExit(0)
 
 
+def _binds(settings: Settings, args: argparse.Namespace) -> tuple[Settings, list[str]]:
+    """The settings with the ports the options chose, and the two `host:port` to listen on."""
+    receiver = settings.receiver
+    port = args.port or receiver.port
+    operator_port = args.operator_port or receiver.operator_port or port + 1
+    chosen = dataclasses.replace(receiver, port=port, operator_port=operator_port)
+    binds = [f"{args.host or receiver.host}:{port}", f"{receiver.operator_host}:{operator_port}"]
+    return dataclasses.replace(settings, receiver=chosen), binds
+
+
 def build_worker_app(settings: Settings) -> tuple[Any, list[Any]]:
-    """One worker's composition: store, publisher, metrics and the falcon app."""
+    """One worker's composition: store, publisher, metrics and the two apps, told apart by the
+    port the request came in on."""
 
     store = Store.open(settings.store.url)
     publisher = make_publisher(settings.broker)
     publisher.start()
-    app = receiver_app(settings, store, publisher, ReceiverMetrics())
+    webhooks, operators = receiver_apps(settings, store, publisher, ReceiverMetrics())
+    app = PortDispatch(webhooks, {settings.receiver.operator_bind_port: operators})
     return app, [publisher, store]
 
 
-def receiver_app(
+def receiver_apps(
     settings: Settings, store: Any, publisher: Publisher, metrics: ReceiverMetrics
-) -> falcon.App:
-    """What the receiver process serves: the webhook app (producers.receiver) and the
-    operators' status page (`/status`, `/status.json`) and the catalogue of shared entities
-    (`/entities`, `/entities.json`) beside it."""
-    app = create_app(settings, store, publisher, metrics)
-    add_status_routes(app, live_facts(settings, store))
+) -> tuple[falcon.App, falcon.App]:
+    """What the receiver process serves: the webhook app (producers.receiver) for the webhook
+    port, and the operator pages for the operator port."""
+    return create_app(settings, store, publisher, metrics), operator_app(settings, store, metrics)
+
+
+def operator_app(settings: Settings, store: Any, metrics: ReceiverMetrics) -> falcon.App:
+    """The status page, the trace search, the catalogue of shared entities (`/entities`,
+    `/entities.json`), metrics and the OpenAPI description, behind the operator password."""
+    app = create_operator_app(settings.receiver, live_facts(settings, store), store)
+    app.add_route("/metrics", MetricsResource(metrics))
+    app.add_route("/openapi.yaml", OpenApiResource())
     entities = entities_page.live_facts(configured(settings), store)
     entities_page.add_entities_routes(app, entities)
     return app

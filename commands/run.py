@@ -12,6 +12,7 @@ from commands.demo.partners import LocalAppMissing
 from connec_sync import logs
 from connec_sync.settings import Settings
 from connec_sync.stopping import StopRequest
+from operators.access import refusal
 from providers.registry import PROVIDERS, configured, provider
 
 
@@ -25,8 +26,11 @@ def register(commands: Any) -> None:
         "file names one. Stop with Ctrl-C.",
     )
     parser.add_argument("--receiver-port", type=int, default=None, help="default: receiver.port")
-    parser.add_argument("--connec-port", type=int, default=8081)
-    parser.add_argument("--partner-port", type=int, default=8082)
+    parser.add_argument(
+        "--operator-port", type=int, default=None, help="default: receiver.operator_port"
+    )
+    parser.add_argument("--connec-port", type=int, default=8082)
+    parser.add_argument("--partner-port", type=int, default=8083)
     parser.add_argument("--for", dest="duration_s", type=float, help="stop after N seconds")
     parser.add_argument(
         "--partner",
@@ -41,6 +45,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     """Until SIGTERM or SIGINT (connec_sync.stopping: a signal only records the request, also
     during the start-up) or `--for` seconds; then stop every part in order."""
     chosen = provider(args.partner) if args.partner else configured(settings)
+    problem = refusal(settings.receiver)
+    if problem:
+        print(f"connec-sync run: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
     with StopRequest.installed() as stop:
         try:
             demo = system.start(settings, _ports(settings, args), chosen, stop.event)
@@ -57,8 +65,11 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _ports(settings: Settings, args: argparse.Namespace) -> tuple[int, int, int]:
-    return (args.receiver_port or settings.receiver.port, args.connec_port, args.partner_port)
+def _ports(settings: Settings, args: argparse.Namespace) -> tuple[int, int, int, int]:
+    """The receiver's webhook and operator ports, the Connec! and partner sandboxes' ports."""
+    receiver_port = args.receiver_port or settings.receiver.port
+    operator_port = args.operator_port or settings.receiver.operator_port or receiver_port + 1
+    return receiver_port, operator_port, args.connec_port, args.partner_port
 
 
 def _announce(demo: system.Demo, partner: str) -> None:
@@ -69,9 +80,10 @@ def _announce(demo: system.Demo, partner: str) -> None:
         )
     log.info(
         "demo_started",
-        status_page=f"{demo.receiver_url}/status",
+        status_page=f"{demo.operator_url}/status",
+        receiver=demo.receiver_url,
         connec_sandbox=demo.connec.url,
         partner=partner,
         partner_app=demo.partner.url,
     )
-    print(f"\n  connec-sync demo running. Status page: {demo.receiver_url}/status\n", flush=True)
+    print(f"\n  connec-sync demo running. Status page: {demo.operator_url}/status\n", flush=True)

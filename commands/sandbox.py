@@ -20,13 +20,13 @@ FALLBACK_TOKEN = "sandbox-token"  # noqa: S105 (the sandbox's public default)
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("sandbox", help="serve a stateful Connec! or partner sandbox")
     kinds = parser.add_subparsers(dest="sandbox", metavar="SANDBOX", required=True)
-    _register_connec(kinds.add_parser("connec", help="the Connec! sandbox (default port 8081)"))
-    _register_partner(kinds.add_parser("partner", help="the partner sandbox (default port 8082)"))
+    _register_connec(kinds.add_parser("connec", help="the Connec! sandbox (default port 8082)"))
+    _register_partner(kinds.add_parser("partner", help="the partner sandbox (default port 8083)"))
 
 
 def _register_connec(parser: argparse.ArgumentParser) -> None:
     notify = "receiver base URL to notify at /maestrano/connec/notifications/{tenant}"
-    _common(parser, 8081, notify)
+    _common(parser, 8082, notify)
     parser.add_argument(
         "--group",
         action="append",
@@ -38,7 +38,7 @@ def _register_connec(parser: argparse.ArgumentParser) -> None:
 
 
 def _register_partner(parser: argparse.ArgumentParser) -> None:
-    _common(parser, 8082, "receiver base URL to send signed events to at /app/events")
+    _common(parser, 8083, "receiver base URL to send signed events to at /app/events")
     parser.add_argument(
         "--account",
         action="append",

@@ -47,3 +47,16 @@ def serve_in_thread(
     thread = threading.Thread(target=server.run, name=f"wsgi-{server.effective_port}", daemon=True)
     thread.start()
     return RunningServer(server, thread)
+
+
+class PortDispatch:
+    """One WSGI app per listening port, for a server bound to several (gunicorn): the port is
+    the listener's own (SERVER_PORT of a TCP socket), never taken from the request's headers."""
+
+    def __init__(self, default: Any, by_port: dict[int, Any]) -> None:
+        self._default = default
+        self._by_port = {str(port): app for port, app in by_port.items()}
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        app = self._by_port.get(str(environ.get("SERVER_PORT")), self._default)
+        return app(environ, start_response)

@@ -50,6 +50,8 @@ def coerce(key: str, value: Any, default: Any) -> Any:
 
 def from_env(name: str, value: str) -> Any:
     """An environment value: numbers and booleans as such, lists comma-separated."""
+    if name.endswith("_PASSWORD"):
+        return value  # a password is text, whatever it looks like
     lowered = value.strip().lower()
     if lowered in ("true", "false"):
         return lowered == "true"

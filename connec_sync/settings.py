@@ -61,6 +61,23 @@ class ReceiverSettings:
     port: int = 8080
     max_body_bytes: int = 5_242_880
     workers: int = 2
+    #: address of the operator pages (status, trace, metrics): never the webhook port
+    operator_host: str = "127.0.0.1"
+    #: port of the operator pages; 0 means the webhook port + 1
+    operator_port: int = 0
+    #: HTTP Basic password of the operator pages; required when operator_host is not loopback
+    operator_password: str = ""
+
+    @property
+    def operator_bind_port(self) -> int:
+        """The operator pages' port: `operator_port`, else the webhook port + 1."""
+        return self.operator_port or (self.port + 1 if self.port else 0)
+
+
+@dataclass(frozen=True)
+class LineageSettings:
+    #: days each record's journey is kept (pruned by the consumer processes)
+    retention_days: int = 7
 
 
 @dataclass(frozen=True)
@@ -135,6 +152,7 @@ class Settings:
     connec: ConnecSettings = field(default_factory=ConnecSettings)
     partner: PartnerSettings = field(default_factory=PartnerSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
+    lineage: LineageSettings = field(default_factory=LineageSettings)
     organizations: tuple[OrganizationSettings, ...] = ()
 
     @classmethod
@@ -163,6 +181,7 @@ class Settings:
             connec=_connec(raw.get("connec", {})),
             partner=_partner(raw.get("partner", {})),
             sync=_section(SyncSettings, "sync", raw.get("sync", {})),
+            lineage=_section(LineageSettings, "lineage", raw.get("lineage", {})),
             organizations=_organizations(raw.get("organizations", [])),
         )
         _validate(settings)
@@ -251,9 +270,13 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("broker.concurrency", "must be at most broker.prefetch")
     check.positive("receiver.max_body_bytes", settings.receiver.max_body_bytes)
     check.port("receiver.port", settings.receiver.port)
+    check.port("receiver.operator_port", settings.receiver.operator_port)
+    if settings.receiver.port and settings.receiver.operator_bind_port == settings.receiver.port:
+        raise SettingsError("receiver.operator_port", "must differ from receiver.port")
     check.positive("sync.page_size", settings.sync.page_size)
     check.positive("sync.max_archive_share", settings.sync.max_archive_share)
     check.positive("sync.stale_run_s", settings.sync.stale_run_s)
+    check.positive("lineage.retention_days", settings.lineage.retention_days)
     for index, secret in enumerate(settings.partner.webhook_secrets):
         check.webhook_secret(f"partner.webhook_secrets[{index}]", secret)
     for index, org in enumerate(settings.organizations):

@@ -60,8 +60,11 @@ class LinkBackSender:
         connec_for: Callable[[str], Any],
         timeout_s: float,
         clock: Callable[[], datetime] = utcnow,
+        lineage: Any = None,
     ) -> None:
         self.pending, self.connec_for, self.clock = pending, connec_for, clock
+        #: told of each answered link-back (consumers.lineage.LineageRecorder), when given
+        self.lineage = lineage
         self.claim_s = timeout_s + CLAIM_MARGIN_S
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -113,6 +116,10 @@ class LinkBackSender:
             else:
                 self._failed(row, result)
         self.pending.sent(accepted)
+        if self.lineage is not None:
+            done = {link_id for link_id, _ in accepted}
+            for row in (row for row in rows if row.link_id in done):
+                self.lineage.linked_back(row.entity, row.connec_id, "accepted", None)
         return len(accepted)
 
     def _failed(self, row: PendingLinkBack, result: BatchResult | None) -> None:
@@ -121,6 +128,8 @@ class LinkBackSender:
             if result.status == 404:
                 error = f"connec record {row.connec_id} not found: deleted in Connec!?"
             self.pending.refused(row.link_id, row.body, error)
+            if self.lineage is not None:
+                self.lineage.linked_back(row.entity, row.connec_id, "refused", error)
             _log.error("link_back_refused", link_id=row.link_id, entity=row.entity, error=error)
             return
         status = "no answer" if result is None else result.status

@@ -51,6 +51,9 @@ class Applied:
     "status": 201}) are added to the message's log line."""
 
     details: Mapping[str, Any] = field(default_factory=dict)
+    #: what the record's lineage keeps beyond the log line: the write's method, idempotency key
+    #: and body, the fields the mapping dropped (consumers.lineage)
+    trail: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

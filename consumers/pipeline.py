@@ -19,6 +19,7 @@ from connec_sync.crash import FaultPoints
 from connec_sync.naming import TO_APP, Route
 from connec_sync.settings import Settings
 from consumers.guard import Guard
+from consumers.lineage import LineageRecorder
 from consumers.link_backs import LinkBackSender
 from consumers.organizations import DIRECTION_OFF, OrganizationLookup
 from consumers.outcomes import Outcome, Skip
@@ -90,19 +91,23 @@ def build_handler(services: ConsumerServices, route: Route) -> RouteHandler:
     return RouteHandler(pipeline, provider.supports(route.entity, route.direction))
 
 
-def link_back_sender(services: ConsumerServices) -> LinkBackSender:
+def link_back_sender(
+    services: ConsumerServices, lineage: LineageRecorder | None = None
+) -> LinkBackSender:
     """A sender of the store's pending link-backs (consumers.link_backs), with its own Connec!
     sessions: it runs in its own thread."""
     targets = Targets(services.settings, services.gate, configured(services.settings))
     timeout_s = services.settings.connec.timeout_s
-    return LinkBackSender(services.store.link_backs, targets.connec, timeout_s)
+    return LinkBackSender(services.store.link_backs, targets.connec, timeout_s, lineage=lineage)
 
 
 def consumer_parts(
     services: ConsumerServices, routes: Iterable[Route]
-) -> tuple[dict[Route, RouteHandler], list[LinkBackSender]]:
+) -> tuple[dict[Route, RouteHandler], list[Any]]:
     """The handlers of `routes`, and the background services the worker runs beside them: the
-    link-back sender when a route applies records to the app (its creates are linked back)."""
+    lineage recorder (consumers.lineage), and the link-back sender when a route applies records
+    to the app (its creates are linked back)."""
     handlers = {route: build_handler(services, route) for route in routes}
+    lineage = LineageRecorder(services.store.lineage, services.settings.lineage.retention_days)
     to_app = any(route.direction == TO_APP for route in handlers)
-    return handlers, [link_back_sender(services)] if to_app else []
+    return handlers, [lineage, *([link_back_sender(services, lineage)] if to_app else [])]

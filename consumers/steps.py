@@ -91,20 +91,22 @@ class RecordPipeline:
         hold: Hold,
         version: Version,
         details: dict[str, Any],
+        trail: dict[str, Any],
         dropped: Iterable[Dropped] = (),
         **changes: Any,
     ) -> Applied:
         """The write is done: pass the crash point, record the version and `changes`
-        (releasing the lease), and report the ids and the fields dropped on the way
+        (releasing the lease), and report the ids, the write's `trail` (for lineage) and the
+        fields dropped on the way
         (`dropped_fields`: field and reason, in the log line and the metrics, and kept as an
         example for `status`)."""
         self.faults.point(AFTER_WRITE)
         hold.record(self.direction, version, **{"last_error": None, **changes})
         said = [each.as_dict() for each in dropped]
         if not said:
-            return Applied(details)
+            return Applied(details, trail)
         self._keep_example(hold, details, changes.get("name"), said)
-        return Applied({**details, DROPPED_FIELDS: said})
+        return Applied({**details, DROPPED_FIELDS: said}, trail)
 
     def _keep_example(
         self, hold: Hold, details: dict[str, Any], name: str | None, said: list[dict]

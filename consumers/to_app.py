@@ -48,7 +48,19 @@ def apply_to_partner(pipeline: RecordPipeline, envelope: Envelope) -> Outcome:
         changes |= {"partner_fingerprint": fingerprint, "connec_fingerprint": None}
         dropped = (*record.dropped, *write.dropped)
         shown = display_name(write.body)
-        return pipeline.applied(hold, version, details, dropped, name=shown, **changes)
+        trail = _trail(organization.account, name, own_id, status, write)
+        return pipeline.applied(hold, version, details, trail, dropped, name=shown, **changes)
+
+
+def _trail(account: str, name: str, own_id: str, status: str, write: PartnerWrite) -> dict:
+    """The write as lineage keeps it: the partner, the method, the create's idempotency key."""
+    created = status == "created"
+    return {
+        "target": "partner",
+        "method": "POST" if created else "PATCH",
+        "idempotency_key": idempotency_key(account, name, own_id) if created else None,
+        "body": write.body,
+    }
 
 
 def _recorded(

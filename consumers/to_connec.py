@@ -51,7 +51,8 @@ def apply_to_connec(pipeline: RecordPipeline, envelope: Envelope) -> Outcome:
         changes = {"connec_fingerprint": fingerprint, "partner_fingerprint": None}
         dropped = (*record.dropped, *pushed.dropped)
         shown = display_name(view)
-        return pipeline.applied(hold, version, details, dropped, name=shown, **changes)
+        trail = {"target": "connec", "method": "POST", "body": pushed}
+        return pipeline.applied(hold, version, details, trail, dropped, name=shown, **changes)
 
 
 def _current(
@@ -83,7 +84,8 @@ def _archive(
         status, _ = _upsert(pipeline, organization, hold, retired)
         details = {"connec_id": hold.link.connec_id, "partner_id": partner_id, "status": status}
         error = f"partner record {partner_id} deleted in the app; archived in Connec!"
-        return pipeline.applied(hold, version, details, inactive=True, last_error=error)
+        trail = {"target": "connec", "method": "POST", "body": retired}
+        return pipeline.applied(hold, version, details, trail, inactive=True, last_error=error)
 
 
 def _require_references(pipeline: RecordPipeline, organization: Any, pushed: dict) -> None:

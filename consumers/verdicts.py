@@ -45,6 +45,8 @@ class Verdict:
     exception: BaseException | None = None
     #: the delay tier chosen for a retry, filled in by the settler
     delay_s: int | None = None
+    #: an applied record's facts for its lineage (consumers.outcomes.Applied.trail)
+    trail: Mapping[str, Any] = field(default_factory=dict)
 
 
 def dead_letter(reason: str, error: str) -> Verdict:
@@ -89,7 +91,7 @@ def judge(handler: Handler, envelope: Envelope, max_attempts: int) -> Verdict:
 
 def _from_outcome(outcome: Any) -> Verdict:
     if isinstance(outcome, Applied):
-        return Verdict(APPLIED, details=outcome.details)
+        return Verdict(APPLIED, details=outcome.details, trail=outcome.trail)
     if isinstance(outcome, Skipped):
         return Verdict(SKIPPED, outcome.reason, details=outcome.details)
     raise TypeError(f"a handler returns Applied or Skipped, not {outcome!r}")

@@ -15,7 +15,9 @@ from typing import Any
 import falcon
 
 from connec_sync import logs
+from operators.activity import activity_facts, activity_section
 from operators.status import status_facts
+from operators.trace_page import search_form
 
 Facts = Callable[[], dict[str, Any]]
 
@@ -35,8 +37,12 @@ def add_status_routes(app: falcon.App, facts: Facts) -> None:
 
 
 def live_facts(settings: Any, store: Any) -> Facts:
-    """The real facts (broker and store), reused for FACTS_MAX_AGE_S."""
-    return reused(lambda: status_facts(settings, store), FACTS_MAX_AGE_S)
+    """The real facts (broker and store) and the last hour's activity (operators.activity),
+    reused for FACTS_MAX_AGE_S."""
+    return reused(
+        lambda: status_facts(settings, store) | {"activity": activity_facts(store)},
+        FACTS_MAX_AGE_S,
+    )
 
 
 def reused(facts: Facts, max_age_s: float, clock: Callable[[], float] = time.monotonic) -> Facts:
@@ -97,6 +103,7 @@ th,td{border:1px solid #d9dde3;padding:5px 9px;text-align:left;vertical-align:to
 th{background:#eceff3;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .zero{color:#9aa3af}.warn{background:#fff4d6;color:#7a4f00;font-weight:600}
 .bad{background:#fde2e1;color:#9b1c1c;font-weight:600}.ok{color:#185c2e}
+svg.chart{display:block;background:#fbfcfd}td .n{font-size:12px;color:#5b6472}
 .org{background:#fff;border:1px solid #d9dde3;border-radius:6px;padding:10px 14px;margin:10px 0}
 """
 
@@ -109,11 +116,12 @@ def render_page(facts: dict[str, Any] | None, problem: str | None = None) -> str
         f"<title>connec-sync status</title><style>{STYLE}</style></head><body>"
         f"<h1>connec-sync status</h1>"
         f'<div class="meta">{escape(now)} &middot; refreshes every {REFRESH_S} s &middot; '
-        f'<a href="{ENTITIES_PATH}">shared entities</a></div>'
+        f'<a href="{ENTITIES_PATH}">shared entities</a></div>' + search_form()
     )
     if facts is None:
         return head + f'<div class="banner down">{escape(problem or "status unavailable")}</div>'
-    body = _broker_banner(facts) + _routes_section(facts["routes"])
+    body = _broker_banner(facts) + activity_section(facts.get("activity"))
+    body += _routes_section(facts["routes"])
     return head + body + _organizations_section(facts["organizations"]) + "</body></html>"
 
 

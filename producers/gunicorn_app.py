@@ -41,15 +41,15 @@ class ReceiverServer(BaseApplication):
         settings: Settings,
         factory: AppFactory,
         *,
-        host: str,
-        port: int,
+        binds: list[str],
         workers: int,
         on_starting: Callable[[], None] = lambda: None,
     ) -> None:
+        """`binds`: every `host:port` to listen on; the factory's app tells them apart."""
         self._settings = settings
         self._factory = factory
         self._options = {
-            "bind": f"{host}:{port}",
+            "bind": binds,
             "workers": workers,
             "worker_class": "gthread",
             "threads": THREADS_PER_WORKER,

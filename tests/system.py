@@ -112,7 +112,7 @@ class Direct:
         names = names or Names("direct")
         routes = [names.route(e, d) for e in COLLECTIONS for d in DIRECTIONS]
         services = ConsumerServices(sides.settings, sides.store)
-        handlers, [self.link_backs] = consumer_parts(services, routes)
+        handlers, [self.lineage, self.link_backs] = consumer_parts(services, routes)
         self.handlers = {(route.entity, route.direction): h for route, h in handlers.items()}
 
     def from_connec(self, collection: str, record: dict[str, Any], attempts: int = 0) -> Verdict:

@@ -11,7 +11,7 @@ from typing import Any
 from commands.demo import settings as demo
 from commands.demo.data import CUSTOMERS
 from commands.demo.users import SimulatedUsers
-from commands.receiver import receiver_app
+from commands.receiver import receiver_apps
 from connec_sync.broker import declare_all, make_publisher, open_broker
 from connec_sync.broker.setup import names_for
 from connec_sync.clients.http import RateGate
@@ -42,6 +42,7 @@ class Demo:
     store: Store
     publisher: Any = None
     receiver: RunningServer | None = None
+    operator_pages: RunningServer | None = None
     worker: Worker | None = None
     poller: Poller | None = None
     users: SimulatedUsers | None = None
@@ -52,6 +53,11 @@ class Demo:
         assert self.receiver is not None
         return self.receiver.url
 
+    @property
+    def operator_url(self) -> str:
+        assert self.operator_pages is not None
+        return self.operator_pages.url
+
 
 def local_app(provider: Provider, port: int, accounts: tuple[str, ...]) -> Any:
     """The provider's app run locally (its `local_app`, commands.demo.partners)."""
@@ -61,14 +67,15 @@ def local_app(provider: Provider, port: int, accounts: tuple[str, ...]) -> Any:
 
 def start(
     base: Settings,
-    ports: tuple[int, int, int],
+    ports: tuple[int, int, int, int],
     provider: Provider,
     stopping: threading.Event | None = None,
 ) -> Demo:
     """The Connec! sandbox, the provider's local app, store, receiver, consumers (and the
-    poller of a polled app); then seed the books and let the users work. Once `stopping` is
-    set the start-up ends early: what it started is returned, for `stop(demo)`."""
-    receiver_port, connec_port, partner_port = ports
+    poller of a polled app); then seed the books and let the users work. `ports`: the
+    receiver's webhooks, its operator pages, the Connec! sandbox and the partner app. Once
+    `stopping` is set the start-up ends early: what it started is returned, for `stop(demo)`."""
+    receiver_port, operator_port, connec_port, partner_port = ports
     connec_side = _serve(
         connec.start, connec_port, tenants={demo.TENANT: (demo.API_ID, demo.API_KEY)}
     )
@@ -82,7 +89,7 @@ def start(
     demo.fresh_store_dir()
     system = Demo(settings, connec_side, partner_side, Store.open(settings.store.url))
     try:
-        _start_parts(system, receiver_port, provider, stopping or threading.Event())
+        _start_parts(system, (receiver_port, operator_port), provider, stopping or threading.Event())
     except BaseException:
         stop(system)
         raise
@@ -90,10 +97,10 @@ def start(
 
 
 def _start_parts(
-    system: Demo, receiver_port: int, provider: Provider, stop: threading.Event
+    system: Demo, ports: tuple[int, int], provider: Provider, stop: threading.Event
 ) -> None:
     system.store.link_configured(system.settings.organizations)
-    if stop.is_set() or not _start_pipeline(system, receiver_port, stop):
+    if stop.is_set() or not _start_pipeline(system, ports, stop):
         return
     if provider.change_source == POLL:
         _start_poller(system, provider)
@@ -118,17 +125,17 @@ def _serve(starter: Any, port: int, **options: Any) -> Any:
         return starter(port=0, window_s=WINDOW_S, **options)
 
 
-def _start_pipeline(system: Demo, receiver_port: int, stop: threading.Event) -> bool:
-    """Receiver and consumers; False when `stop` was set before the consumers subscribed."""
+def _start_pipeline(system: Demo, ports: tuple[int, int], stop: threading.Event) -> bool:
+    """Receiver (webhook and operator ports) and consumers; False when `stop` was set before
+    the consumers subscribed."""
     settings = system.settings
     declare_all(settings.broker, COLLECTIONS)
     system.publisher = make_publisher(settings.broker)
     system.publisher.start()
-    app = receiver_app(settings, system.store, system.publisher, ReceiverMetrics())
-    try:
-        system.receiver = serve_in_thread(app, port=receiver_port)
-    except OSError:
-        system.receiver = serve_in_thread(app, port=0)
+    receiver_port, operator_port = ports
+    webhooks, operators = receiver_apps(settings, system.store, system.publisher, ReceiverMetrics())
+    system.receiver = _serve_app(webhooks, "127.0.0.1", receiver_port)
+    system.operator_pages = _serve_app(operators, settings.receiver.operator_host, operator_port)
     names = names_for(settings.broker)
     routes = [names.route(entity, direction) for entity in COLLECTIONS for direction in DIRECTIONS]
     handlers, background = consumer_parts(ConsumerServices(settings, system.store), routes)
@@ -161,6 +168,14 @@ def _start_poller(system: Demo, provider: Provider) -> None:
     system.threads.append(thread)
 
 
+def _serve_app(app: Any, host: str, port: int) -> RunningServer:
+    """On its usual port, or on any free port when that one is taken."""
+    try:
+        return serve_in_thread(app, host=host, port=port)
+    except OSError:
+        return serve_in_thread(app, host=host, port=0)
+
+
 def stop(system: Demo) -> None:
     """Users first, then the poller and the consumers finish what they hold, then the servers."""
     if system.users:
@@ -173,8 +188,9 @@ def stop(system: Demo) -> None:
         thread.join(STOP_JOIN_S)
     if system.poller:
         system.poller.reader.close()
-    if system.receiver:
-        system.receiver.stop()
+    for server in (system.receiver, system.operator_pages):
+        if server:
+            server.stop()
     if system.publisher:
         system.publisher.close()
     system.connec.stop()

@@ -1,5 +1,5 @@
 """The SQL store (the only place that imports SQLAlchemy): organizations, id map, sync runs,
-dead letters, records applied with dropped fields, the poller's cursors and leases."""
+dead letters, records applied with dropped fields, the poller's cursors and leases, lineage."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from connec_sync.store.deliveries import Deliveries
 from connec_sync.store.dropped_fields import DroppedFields, DroppedFieldsExample
 from connec_sync.store.engine import make_engine
 from connec_sync.store.idmap import IdLink, IdMap
+from connec_sync.store.lineage import Lineage, LineageActivity
 from connec_sync.store.link_backs import PendingLinkBack, PendingLinkBacks
 from connec_sync.store.migrations import upgrade
 from connec_sync.store.organizations import Organization, Organizations
@@ -44,6 +45,8 @@ class Store:
         self.dead_letters = DeadLetters(engine)
         self.polls = Polls(engine)
         self.dropped_fields = DroppedFields(engine)
+        self.lineage = Lineage(engine)
+        self.activity = LineageActivity(engine)
 
     @classmethod
     def open(cls, url: str) -> Store:

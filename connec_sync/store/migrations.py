@@ -90,6 +90,11 @@ def _v9_poll_state(conn: Connection) -> None:
     tables.poll_leases.create(conn)
 
 
+def _v10_lineage(conn: Connection) -> None:
+    """Every record's journey (lineage), for `connec-sync trace` and `mapping check`."""
+    tables.lineage_events.create(conn)
+
+
 #: (version, step), oldest first; append, never edit a released step
 MIGRATIONS: tuple[tuple[int, Step], ...] = (
     (1, _v1_initial),
@@ -101,6 +106,7 @@ MIGRATIONS: tuple[tuple[int, Step], ...] = (
     (7, _v7_one_running_sync_per_organization),
     (8, _v8_dropped_fields),
     (9, _v9_poll_state),
+    (10, _v10_lineage),
 )
 LATEST = MIGRATIONS[-1][0]
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import threading
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -104,6 +104,31 @@ class Direct:
     def read(self, statement: ClauseElement, values: Mapping[str, Any]) -> dict[str, Any] | None:
         """Run a query outside any write transaction; its first row, if any."""
         return self._run(statement, values, write=False, every=False)
+
+    def write_many(self, statement: ClauseElement, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run `statement` once per row (executemany), all in one transaction: a batch of
+        inserts (lineage). Not retried on a dead connection: a repeat could insert twice."""
+        compiled = self.compiled(statement)
+        parameters = [compiled.parameters(row) for row in rows]
+        connection, _ = self._connection()
+        driver = connection.dbapi_connection
+        try:
+            if self._writers is not None:
+                self._writers.begin(driver)
+            elif driver.autocommit:  # one transaction for the batch, not one per row
+                driver.autocommit = False
+            connection.cursor().executemany(compiled.sql, parameters)
+            connection.commit()
+        except self._engine.dialect.loaded_dbapi.Error as error:
+            _rolled_back(connection)
+            if self._engine.dialect.is_disconnect(error, driver, None):
+                self.close()
+            raise self._wrapped(error) from error
+        finally:
+            if self._writers is not None:
+                self._writers.end(driver)
+            elif not self._sqlite and self._kept.connection is connection:
+                driver.autocommit = True
 
     def close(self) -> None:
         """Close the calling thread's connection (others close with their threads)."""
@@ -260,6 +285,10 @@ class EngineStatements:
         with self._engine.begin() as connection:
             result = connection.execute(statement, dict(values))
             return [dict(row) for row in result.mappings()] if result.returns_rows else []
+
+    def write_many(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(statement, list(rows))
 
     def read(self, statement: Any, values: Mapping[str, Any]) -> dict[str, Any] | None:
         with self._engine.connect().execution_options(**READ) as connection:

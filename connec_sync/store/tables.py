@@ -218,3 +218,38 @@ dropped_fields = Table(
     Column("fields", JSON, nullable=False),
     Column("applied_at", UtcDateTime(), nullable=False),
 )
+
+#: every record's journey, per record and version, from every process (lineage): one row per
+#: settled delivery (step "delivery": its outcome, and what was received, written, skipped,
+#: retried or dead-lettered) or per link-back answered (step "linked_back"); pruned after
+#: lineage.retention_days. `connec-sync trace` unfolds a row into its steps.
+lineage_events = Table(
+    "lineage_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    #: when the delivery was settled (or the link-back answered), and its minute since the epoch
+    #: (the status page's charts count per minute)
+    Column("at", UtcDateTime(), nullable=False),
+    Column("minute", Integer, nullable=False, index=True),
+    Column("message_id", String(200), index=True),
+    Column("entity", String(100), nullable=False),
+    Column("direction", String(20), nullable=False),
+    #: the organization as its side names it: the Connec! group id, else the partner account
+    Column("owner", String(200)),
+    Column("connec_id", String(200), index=True),
+    Column("partner_id", String(200), index=True),
+    #: the source's updated_at of the message's record
+    Column("version", String(64)),
+    Column("step", String(20), nullable=False),
+    Column("outcome", String(20)),
+    Column("reason", String(100)),
+    Column("attempt", Integer),
+    Column("duration_ms", Integer),
+    #: an applied record's end-to-end lag: from its source's updated_at to the write
+    Column("lag_ms", Integer),
+    #: a message's first delivery: when the producer received it, and the envelope as sent
+    Column("received_at", UtcDateTime()),
+    Column("envelope", Text),
+    #: the other facts (origin, lane, error, retry delay, the write: method, status, key, body)
+    Column("details", JSON, nullable=False),
+)

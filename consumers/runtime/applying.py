@@ -5,7 +5,9 @@ deliveries belong to one thread: every ack, publish and read stays on that threa
 A target API answers in tens to hundreds of milliseconds; one record at a time, a process
 would spend nearly all its time waiting. Any free thread takes the next record, but messages
 for one record (`record_key`) are applied one after the other, in the order they were received,
-by the thread applying it: they never race, nor wait on each other's lease. Replicas in other
+by the thread applying it: they never race, nor wait on each other's lease. When several
+versions of a record wait behind the one being applied (a burst of saves), only the newest is
+applied next; the others are skipped `superseded` (consumers.runtime.coalescing). Replicas in other
 processes still meet at the record's lease (consumers.guard), which each thread holds under its
 own owner name.
 """
@@ -23,6 +25,7 @@ from connec_sync import logs
 from connec_sync.broker import Delivery
 from connec_sync.naming import Route
 from consumers.outcomes import Handler
+from consumers.runtime.coalescing import coalesce
 from consumers.verdicts import Verdict, judge
 from schemas.envelope import Envelope
 
@@ -131,13 +134,18 @@ class Applier:
                 job = self._next_behind(job.key)
 
     def _next_behind(self, key: str) -> Job | None:
+        """The record's next job: of the versions waiting for one route, the newest; the
+        others are done as skipped `superseded` (consumers.runtime.coalescing)."""
         with self._lock:
             behind = self._behind[key]
-            if behind:
-                self._waiting_behind -= 1
-                return behind.popleft()
-            del self._behind[key]
-            return None
+            if not behind:
+                del self._behind[key]
+                return None
+            job, superseded = coalesce(behind)
+            self._waiting_behind -= 1 + len(superseded)
+        for older in superseded:
+            self._done.put(older)
+        return job
 
     def _apply(self, job: Job) -> None:
         route, envelope = job.delivery.route, job.envelope

@@ -18,7 +18,7 @@ import random
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from connec_sync import logs
 from connec_sync.broker import Broker, BrokerUnavailable, ConnectionLost, Consumer, open_broker
@@ -57,6 +57,16 @@ class Service(Protocol):
     def stop(self) -> None: ...
 
 
+@runtime_checkable
+class SettledObserver(Protocol):
+    """A background service told of every settled delivery, on the worker's thread (keep it
+    to an append: consumers.lineage)."""
+
+    def settled(
+        self, delivery: Any, envelope: Any, verdict: Verdict, duration_s: float
+    ) -> None: ...
+
+
 class StopRequested(Exception):  # control flow, not an error
     """Raised out of a reconnection wait when the worker is asked to stop."""
 
@@ -76,6 +86,8 @@ class Worker:
         self.handlers = dict(handlers)
         #: services the worker runs while it consumes (e.g. the link-back sender)
         self.background = list(background)
+        #: the background services told of each settled delivery (e.g. lineage)
+        self.observers = [s for s in self.background if isinstance(s, SettledObserver)]
         self.rng = rng or random.Random()
         self.broker = broker or open_broker(settings, sorted({r.entity for r in self.handlers}))
         self.settler = Settler(settings.retry_delays_s, self.rng)
@@ -206,7 +218,10 @@ class Worker:
             message_id=delivery.message_id, entity=route.entity, direction=route.direction
         ):
             settled = self.settler.settle(delivery, envelope, verdict)
-            report(delivery, envelope, settled, time.monotonic() - job.started)
+            duration_s = time.monotonic() - job.started
+            report(delivery, envelope, settled, duration_s)
+            for observer in self.observers:
+                observer.settled(delivery, envelope, settled, duration_s)
 
     def _finish(self, consumer: Consumer) -> None:
         consumer.cancel()

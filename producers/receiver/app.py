@@ -1,5 +1,6 @@
-"""The receiver's WSGI app: webhook and service routes, JSON error bodies, request metrics.
-(The receiver process also serves the operators' status page: commands.receiver adds it.)"""
+"""The receiver's WSGI app: the two webhook routes, /healthz and /readyz, JSON error bodies,
+request metrics. Nothing else answers here: the webhook port faces the internet, so metrics, the
+OpenAPI description and the operator pages are served on the operator port (commands.receiver)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,7 @@ from producers.receiver.forwarding import Forwarder
 from producers.receiver.metrics import ReceiverMetrics
 from producers.receiver.organizations import OrganizationCache
 from producers.receiver.partner import EventsResource
-from producers.receiver.service import (
-    HealthResource,
-    MetricsResource,
-    OpenApiResource,
-    ReadyResource,
-)
+from producers.receiver.service import HealthResource, ReadyResource
 from producers.signatures import SignatureVerifier
 from providers.registry import configured
 
@@ -54,8 +50,6 @@ def create_app(
     app.add_route(EVENTS_PATH, events)
     app.add_route("/healthz", HealthResource())
     app.add_route("/readyz", ReadyResource(publisher))
-    app.add_route("/metrics", MetricsResource(metrics))
-    app.add_route("/openapi.yaml", OpenApiResource())
     return app
 
 

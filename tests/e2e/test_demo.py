@@ -22,18 +22,20 @@ def free_port() -> int:
 
 
 def test_the_demo_syncs_records_both_ways_within_a_minute(tmp_path: Path, spawn: Spawn) -> None:
-    ports = [free_port() for _ in range(3)]
+    ports = [free_port() for _ in range(4)]
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CONNEC_SYNC_")}
     command = [sys.executable, "-m", "commands", "run", "--for", "40"]
     command += ["--receiver-port", str(ports[0]), "--connec-port", str(ports[1])]
-    command += ["--partner-port", str(ports[2])]
+    command += ["--partner-port", str(ports[2]), "--operator-port", str(ports[3])]
     log = (tmp_path / "demo.log").open("w")
     demo = spawn(command, cwd=tmp_path, env=environ, stdout=log, stderr=subprocess.STDOUT)
     try:
-        status_page = f"http://127.0.0.1:{ports[0]}/status"
+        status_page = f"http://127.0.0.1:{ports[3]}/status"
         applied = wait_for_both_directions(tmp_path / "demo.log", deadline_s=60)
         page = requests.get(status_page, timeout=5)
         assert page.status_code == 200 and "organizations" in page.text
+        webhook_port = requests.get(f"http://127.0.0.1:{ports[0]}/status", timeout=5)
+        assert webhook_port.status_code == 404
     finally:
         assert stop(demo, grace_s=10) == 0, "the demo did not stop within 10 s of SIGTERM"
         log.close()

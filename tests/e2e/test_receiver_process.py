@@ -35,6 +35,7 @@ retry_delays_s = [1, 2]
 url = "sqlite:///{store}"
 [receiver]
 port = {port}
+operator_port = {operator_port}
 workers = 2
 [connec.tenants.default]
 api_id = "{api_id}"
@@ -52,8 +53,8 @@ entities = {{organizations = "both", people = "both"}}
 @pytest.fixture
 def receiver_process(
     broker_settings: BrokerSettings, tmp_path: Path, spawn: Spawn
-) -> Iterator[tuple[subprocess.Popen, str]]:
-    port = free_port()
+) -> Iterator[tuple[subprocess.Popen, str, str]]:
+    port, operator_port = free_port(), free_port()
     config = tmp_path / "config.toml"
     config.write_text(
         CONFIG.format(
@@ -61,6 +62,7 @@ def receiver_process(
             namespace=broker_settings.namespace,
             store=tmp_path / "store.db",
             port=port,
+            operator_port=operator_port,
             api_id=API_ID,
             api_key=API_KEY,
             secret=SECRET_NEW,
@@ -71,7 +73,8 @@ def receiver_process(
     process = spawn(command, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     assert wait_until(lambda: _ready(url), timeout=30), "the receiver did not become ready"
-    yield process, url  # the spawn fixture stops it (and its workers) whatever happened
+    # the spawn fixture stops it (and its workers) whatever happened
+    yield process, url, f"http://127.0.0.1:{operator_port}"
 
 
 def _ready(url: str) -> bool:
@@ -82,9 +85,9 @@ def _ready(url: str) -> bool:
 
 
 def test_the_receiver_process_publishes_notifications_and_stops_gracefully_mid_request(
-    receiver_process: tuple[subprocess.Popen, str], broker_settings: BrokerSettings
+    receiver_process: tuple[subprocess.Popen, str, str], broker_settings: BrokerSettings
 ) -> None:
-    process, url = receiver_process
+    process, url, operator_url = receiver_process
     answer = requests.post(
         url + NOTIFY,
         json=fixture("connec_webhook__mixed_batch.json"),
@@ -92,7 +95,11 @@ def test_the_receiver_process_publishes_notifications_and_stops_gracefully_mid_r
         timeout=10,
     )
     assert answer.status_code == 200 and answer.json() == {"published": 2, "ignored": 2}
-    assert "receiver_records_published_total" in requests.get(url + "/metrics", timeout=5).text
+    metrics = requests.get(operator_url + "/metrics", timeout=5).text
+    assert "receiver_records_published_total" in metrics
+    for path in ("/metrics", "/status", "/status.json", "/openapi.yaml"):
+        assert requests.get(url + path, timeout=5).status_code == 404, path
+    assert requests.get(operator_url + "/status.json", timeout=30).status_code == 200
 
     body = json.dumps({"people": [{"id": "late", "group_id": "cld-9ax2"}]}).encode()
     head, tail = body[: len(body) // 2], body[len(body) // 2 :]
@@ -119,11 +126,11 @@ def test_the_receiver_process_publishes_notifications_and_stops_gracefully_mid_r
 
 
 def test_a_worker_that_exits_leaves_the_shared_metrics_to_the_others(
-    receiver_process: tuple[subprocess.Popen, str], tmp_path: Path
+    receiver_process: tuple[subprocess.Popen, str, str], tmp_path: Path
 ) -> None:
     """gunicorn's workers leave through the command's code on SystemExit: only the master may
     remove the metrics directory they all write to (a worker used to remove it)."""
-    process, url = receiver_process
+    process, url, operator_url = receiver_process
     answer = requests.post(
         url + NOTIFY,
         json=fixture("connec_webhook__mixed_batch.json"),
@@ -135,7 +142,7 @@ def test_a_worker_that_exits_leaves_the_shared_metrics_to_the_others(
     os.kill(first, signal.SIGTERM)  # a graceful worker exit; the master starts another
     assert wait_until(lambda: first not in _workers(process.pid) and _workers(process.pid), 30)
     assert list(tmp_path.glob("connec-sync-metrics-*"))
-    metrics = requests.get(url + "/metrics", timeout=5)
+    metrics = requests.get(operator_url + "/metrics", timeout=5)
     assert metrics.status_code == 200
     assert "receiver_records_published_total" in metrics.text
     process.send_signal(signal.SIGTERM)
@@ -144,11 +151,11 @@ def test_a_worker_that_exits_leaves_the_shared_metrics_to_the_others(
 
 
 def test_a_second_sigterm_ends_the_receivers_graceful_stop_at_once(
-    receiver_process: tuple[subprocess.Popen, str],
+    receiver_process: tuple[subprocess.Popen, str, str],
 ) -> None:
     """A request held half-sent keeps the graceful stop waiting (up to 8 s); a second SIGTERM
     turns it into gunicorn's quick shutdown."""
-    process, url = receiver_process
+    process, url, _ = receiver_process
     body = json.dumps({"people": [{"id": "held", "group_id": "cld-9ax2"}]}).encode()
     held = socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])), timeout=15)
     held.sendall(_request_head(len(body)) + body[:5])

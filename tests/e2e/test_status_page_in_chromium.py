@@ -5,6 +5,7 @@ Set STATUS_PAGE_SCREENSHOT=docs/status-page.png to refresh the documentation's c
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import subprocess
@@ -59,7 +60,46 @@ def demo_facts() -> dict[str, Any]:
         for entity in COLLECTIONS
         for direction in ("to-app", "to-connec")
     ]
-    return facts | {"routes": routes}
+    return facts | {"routes": routes, "activity": demo_activity()}
+
+
+def demo_activity() -> dict[str, Any]:
+    """An hour of traffic: people both ways busy in the morning rush, items quieter."""
+
+    def route(entity: str, direction: str, scale: int, reasons: list) -> dict[str, Any]:
+        applied = [round(scale * (1.2 + math.sin(minute / 7)) + minute % 5) for minute in range(60)]
+        lag = [
+            float(250 if minute % 11 else 1000) * (2.5 if 40 <= minute < 44 else 1)
+            for minute in range(60)
+        ]
+        top = [{"outcome": o, "reason": r, "count": n} for o, r, n in reasons]
+        return {
+            "entity": entity,
+            "direction": direction,
+            "applied_per_minute": applied,
+            "lag_p99_ms": lag,
+            "applied": sum(applied),
+            "top_reasons": top,
+        }
+
+    return {
+        "minutes": 60,
+        "routes": [
+            route("items", "to-app", 8, [("dead_lettered", "permanent_error", 1)]),
+            route(
+                "people",
+                "to-app",
+                40,
+                [("skipped", "echo", 310), ("retried", "transient_error", 12)],
+            ),
+            route(
+                "people",
+                "to-connec",
+                25,
+                [("skipped", "superseded", 44), ("dead_lettered", "invalid", 2)],
+            ),
+        ],
+    }
 
 
 @pytest.fixture
@@ -87,6 +127,8 @@ def test_chromium_renders_the_status_page_with_its_facts(
     assert "invalid: 2, retries_exhausted: 1" in dom and "permanent_error: 1" in dom
     assert "cld-9ax2" in dom and "partner API 503" in dom
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
+    assert "Last 60 minutes" in dom and dom.count("<svg") == 6 and "<rect" in dom
+    assert "skipped superseded: 44" in dom and 'action="/trace"' in dom
 
 
 def test_chromium_takes_a_readable_screenshot_of_the_status_page(

@@ -187,16 +187,31 @@ def test_the_receiver_listens_on_the_configured_port_and_is_probed_on_its_health
     settings = m.k8s_settings()
     assert settings.receiver.host == "0.0.0.0" and m.compose_settings().receiver.host == "0.0.0.0"
     [container] = m.named("Deployment", "receiver")["spec"]["template"]["spec"]["containers"]
-    [port] = container["ports"]
+    [port] = [p for p in container["ports"] if p["name"] == "http"]
     assert port["containerPort"] == settings.receiver.port
     assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": port["name"]}
     assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": port["name"]}
     [service_port] = m.named("Service", "receiver")["spec"]["ports"]
     assert service_port["targetPort"] == port["name"]
     compose_ports = m.compose_app_services()["receiver"]["ports"]
-    assert compose_ports == [
+    assert compose_ports[0] == (
         f"{m.compose_settings().receiver.port}:{m.compose_settings().receiver.port}"
-    ]
+    )
+
+
+def test_the_operator_port_is_never_exposed_publicly_and_asks_for_a_password() -> None:
+    settings = m.k8s_settings()
+    [container] = m.named("Deployment", "receiver")["spec"]["template"]["spec"]["containers"]
+    [operator] = [p for p in container["ports"] if p["name"] == "operator"]
+    assert operator["containerPort"] == settings.receiver.operator_bind_port
+    assert [p["targetPort"] for p in m.named("Service", "receiver")["spec"]["ports"]] == ["http"]
+    internal = m.named("Service", "receiver-operator")["spec"]
+    assert internal["type"] == "ClusterIP" and internal["ports"][0]["targetPort"] == "operator"
+    assert "CONNEC_SYNC_RECEIVER_OPERATOR_PASSWORD" in m.secret_env()
+    compose = m.compose_settings().receiver
+    assert compose.operator_password and compose.operator_host == "0.0.0.0"  # noqa: S104
+    published = m.compose_app_services()["receiver"]["ports"][1:]
+    assert published == [f"127.0.0.1:{compose.operator_bind_port}:{compose.operator_bind_port}"]
 
 
 def test_the_receiver_service_and_disruption_budget_select_the_receiver_pods() -> None:

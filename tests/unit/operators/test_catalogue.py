@@ -12,7 +12,7 @@ import falcon.testing
 import pytest
 
 from commands import main
-from commands.receiver import receiver_app
+from commands.receiver import operator_app
 from connec_sync.store import Store
 from mappers.catalogue import TO_CONNEC_ONLY, describe
 from mappers.registry import COLLECTIONS, REFERENCE, RESOURCES
@@ -20,7 +20,7 @@ from operators.catalogue import shared_entities
 from operators.entities_page import add_entities_routes, render_page
 from producers.receiver.metrics import ReceiverMetrics
 from providers.registry import provider
-from tests.unit.receiver.support import FakePublisher, settings
+from tests.unit.receiver.support import settings
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "shared-entities.md"
 DEMOAPP = provider("demoapp")
@@ -116,16 +116,14 @@ def test_a_failing_store_gives_a_page_saying_so_and_a_503() -> None:
 
 
 @pytest.mark.timeout(60)
-def test_the_receiver_serves_the_catalogue_linked_from_the_status_page(
+def test_the_receiver_serves_the_catalogue_on_its_operator_port_linked_from_the_status_page(
     sqlite_store_url: str,
 ) -> None:
     config = settings(url="memory://")
     store = Store.open(sqlite_store_url)
     store.link_configured(config.organizations)
     try:
-        served = falcon.testing.TestClient(
-            receiver_app(config, store, FakePublisher(), ReceiverMetrics())
-        )
+        served = falcon.testing.TestClient(operator_app(config, store, ReceiverMetrics()))
         assert '<a href="/entities">shared entities</a>' in served.simulate_get("/status").text
         facts = served.simulate_get("/entities.json").json
         assert facts["organizations"][0]["group_id"] == "cld-9ax2"

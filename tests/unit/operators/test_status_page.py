@@ -1,4 +1,4 @@
-"""The operators' `GET /status` page and `GET /status.json` (served by the receiver process),
+"""The operators' `GET /status` page and `GET /status.json` (the receiver's operator port),
 over a facts callable (no broker)."""
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ import falcon
 import falcon.testing
 import pytest
 
-from commands.receiver import receiver_app
+from commands.receiver import operator_app
 from connec_sync.store import Store
 from operators.status_page import add_status_routes, render_page, reused
 from producers.receiver.metrics import ReceiverMetrics
 from tests.unit.operators.status_facts import sample_facts
-from tests.unit.receiver.support import FakePublisher, settings
+from tests.unit.receiver.support import settings
 
 
 def client(facts: Any) -> falcon.testing.TestClient:
@@ -90,11 +90,12 @@ def test_the_receiver_serves_the_status_page_with_its_real_facts(sqlite_store_ur
     store = Store.open(sqlite_store_url)
     store.link_configured(config.organizations)
     try:
-        app = receiver_app(config, store, FakePublisher(), ReceiverMetrics())
+        app = operator_app(config, store, ReceiverMetrics())
         answer = falcon.testing.TestClient(app).simulate_get("/status.json")
         assert answer.status_code == 200
         assert {r["entity"] for r in answer.json["routes"]} >= {"people", "items"}
         assert answer.json["organizations"][0]["group_id"] == "cld-9ax2"
+        assert answer.json["activity"] == {"minutes": 60, "routes": []}
         assert "connec-sync status" in falcon.testing.TestClient(app).simulate_get("/status").text
     finally:
         store.close()

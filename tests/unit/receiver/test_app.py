@@ -8,6 +8,7 @@ from typing import Any
 import falcon.testing
 import pytest
 
+from commands.receiver import operator_app
 from tests.unit.receiver.conftest import Receiver
 from tests.unit.receiver.support import (
     API_ID,
@@ -254,7 +255,6 @@ def test_service_endpoints_answer(receiver: Receiver) -> None:
     receiver.publisher.ready = False
     not_ready = receiver.client.simulate_get("/readyz")
     assert not_ready.status_code == 503 and "broker" in not_ready.json["error"]
-    assert receiver.client.simulate_get("/openapi.yaml").text.startswith("openapi: 3")
     missing = receiver.client.simulate_get("/nowhere")
     assert missing.status_code == 404 and "error" in missing.json
 
@@ -262,7 +262,8 @@ def test_service_endpoints_answer(receiver: Receiver) -> None:
 def test_metrics_count_requests_published_and_ignored_records(receiver: Receiver) -> None:
     notify(receiver, fixture("connec_webhook__mixed_batch.json"))
     notify(receiver, b"{")
-    text = receiver.client.simulate_get("/metrics").text
+    operator_pages = operator_app(receiver.settings, receiver.store, receiver.metrics)
+    text = falcon.testing.TestClient(operator_pages).simulate_get("/metrics").text
     assert f'receiver_requests_total{{endpoint="{NOTIFY_ROUTE}",status="200"}} 1.0' in text
     assert f'receiver_requests_total{{endpoint="{NOTIFY_ROUTE}",status="400"}} 1.0' in text
     assert 'receiver_records_published_total{direction="to-app",entity="people"} 1.0' in text
