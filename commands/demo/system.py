@@ -89,7 +89,8 @@ def start(
     demo.fresh_store_dir()
     system = Demo(settings, connec_side, partner_side, Store.open(settings.store.url))
     try:
-        _start_parts(system, (receiver_port, operator_port), provider, stopping or threading.Event())
+        stop_event = stopping or threading.Event()
+        _start_parts(system, (receiver_port, operator_port), provider, stop_event)
     except BaseException:
         stop(system)
         raise
