@@ -16,7 +16,9 @@ BROKER_DOWN: tuple[type[Exception], ...] = (BrokerUnavailable,)
 
 
 def redact_url(url: str) -> str:
-    """The URL without its password."""
+    """The URL (or comma-separated URLs of a cluster's nodes) without passwords."""
+    if "," in url:
+        return ",".join(redact_url(each.strip()) for each in url.split(","))
     parts = urlsplit(url)
     if parts.password is None:
         return url

@@ -48,7 +48,7 @@ class RabbitBroker(Broker):
     def publisher(self) -> Publisher:
         settings = self.settings
         return ConfirmingPublisher(
-            settings.url,
+            settings.urls,
             confirm_timeout_s=settings.confirm_timeout_s,
             heartbeat_s=settings.heartbeat_s,
         )

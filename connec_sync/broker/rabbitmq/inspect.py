@@ -26,11 +26,11 @@ class QueueFigures:
 
 def queue_figures(settings: BrokerSettings) -> dict[str, QueueFigures] | None:
     """Per queue name of the broker's vhost; None when neither source is available."""
-    vhost = unquote(urlsplit(settings.url).path.lstrip("/")) or "/"
+    vhost = unquote(urlsplit(settings.urls[0]).path.lstrip("/")) or "/"
     try:
         if settings.management_url:
             return _from_management(settings.management_url, vhost)
-        if _broker_is_local(settings.url) and shutil.which("rabbitmqctl"):
+        if _broker_is_local(settings.urls[0]) and shutil.which("rabbitmqctl"):
             return _from_rabbitmqctl(vhost)
     except (OSError, ValueError, subprocess.SubprocessError):
         return None
