@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
+import subprocess
 import tempfile
 import threading
 import uuid
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.private_broker import PrivateBroker, free_port, wait_until
+from tests.private_broker import PrivateBroker, _tool, free_port, wait_until
 
 #: pause_minority: a node cut off from the majority stops serving (it refuses, never diverges)
 CONFIG = "loopback_users = none\ncluster_partition_handling = pause_minority\n"
@@ -43,6 +44,16 @@ class ClusterNode(PrivateBroker):
 
     def config(self) -> str:
         return CONFIG
+
+    def queues_tool(self, *arguments: str) -> str:
+        """`rabbitmq-queues` against this node (members of quorum queues)."""
+        command = [_tool("rabbitmq-queues"), "-n", self.name, *arguments]
+        done = subprocess.run(
+            command, env=self.environment(), capture_output=True, text=True, timeout=60
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)} failed: {done.stderr.strip()}")
+        return done.stdout
 
     def start(self) -> None:
         self.base.mkdir(parents=True, exist_ok=True)

@@ -1,26 +1,80 @@
-"""A consumer and a publisher given the three URLs of a private RabbitMQ cluster keep moving
-records while the node leading the queue (and holding their connections) is killed with
-`kill -9`: no record lost, no manual step. The CI-sized "node kill" of the fault suite."""
+"""On a private three-node RabbitMQ cluster: `status` shows each queue's leader and members and
+warns about a queue short of replicas; a consumer and a publisher given the three URLs keep
+moving records while the node leading the queue (and holding their connections) is killed with
+`kill -9`: no record lost, no manual step (the CI-sized "node kill" of the fault suite)."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from structlog.testing import capture_logs
 
+from commands.status import render
 from connec_sync.broker import PublishFailed, declare_all, failover, open_broker
 from connec_sync.naming import Names
-from connec_sync.settings import BrokerSettings
-from tests.private_cluster import PrivateCluster, private_cluster  # noqa: F401 - the fixture
+from connec_sync.settings import BrokerSettings, Settings
+from operators.status import queue_facts
+from tests.private_cluster import PrivateCluster, running_private_cluster
 from tests.unit.consumers.support import FakePipeline, envelope_for, running, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
 #: records sent; the node is killed once a third of them are confirmed
 RECORDS = 300
 PREFETCH = 10
+
+
+@pytest.fixture(scope="module")
+def private_cluster() -> Iterator[PrivateCluster]:
+    """One cluster for this module's tests (it takes ~30 s to form); the last test kills a node."""
+    with running_private_cluster() as cluster:
+        yield cluster
+
+
+def cluster_settings(cluster: PrivateCluster, **overrides: Any) -> BrokerSettings:
+    namespace = f"t-{uuid.uuid4().hex[:10]}"
+    return BrokerSettings(url=cluster.url, namespace=namespace, retry_delays_s=(1,), **overrides)
+
+
+def test_status_shows_leaders_and_members_and_warns_of_a_queue_short_of_replicas(
+    private_cluster: PrivateCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = private_cluster.nodes[0]
+    for name in ("RABBITMQ_NODENAME", "ERL_EPMD_PORT", "HOME"):  # rabbitmqctl asks that node
+        monkeypatch.setenv(name, first.environment()[name])
+    monkeypatch.setenv("PATH", f"/usr/lib/rabbitmq/bin:{os.environ['PATH']}")
+    whole = cluster_settings(private_cluster)
+    declare_all(whole, ["people"])
+    short = cluster_settings(private_cluster)
+    declare_all(short, ["people"])
+    third = private_cluster.nodes[2]
+    shrunk = Names(short.namespace).route("people", "to-app").work_queue()
+    # as after a node joined late or was replaced: that queue has no replica on it
+    first.queues_tool("delete_member", shrunk, third.name)
+    nodes = sorted(node.name for node in private_cluster.nodes)
+
+    with open_broker(whole) as broker:
+        facts = queue_facts(Settings(broker=whole), broker)
+    people = [q for q in facts["queues"] if q["entity"] == "people"]
+    assert facts["cluster_nodes"] == nodes
+    assert people and all(q["members"] == nodes and q["leader"] in nodes for q in people)
+    assert facts["replica_warnings"] == []
+
+    with open_broker(short) as broker:
+        facts = queue_facts(Settings(broker=short), broker)
+    warned = [w for w in facts["replica_warnings"] if short.namespace in w]
+    assert len(warned) == 1 and shrunk in warned[0]
+    assert f"2 of 3 replicas (none on {third.name})" in warned[0]
+    assert f"rabbitmq-queues grow {third.name} all" in warned[0]
+    shown = render(facts | {"broker": "b", "routes": [], "organizations": []})
+    assert "warning: queue" in shown and "rabbitmq-queues grow" in shown
+    row = next(line for line in shown.splitlines() if line.startswith(shrunk + " "))
+    assert third.name not in row and first.name in row  # its leader and its two members
 
 
 class Sender:
@@ -56,22 +110,13 @@ class Sender:
 
 
 def test_records_keep_moving_while_the_node_leading_their_queue_is_killed(
-    private_cluster: PrivateCluster,  # noqa: F811
-    monkeypatch: pytest.MonkeyPatch,
+    private_cluster: PrivateCluster, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # every client tries the first node first: the one killed holds every connection
     monkeypatch.setattr(failover, "shuffled", list)
-    namespace = f"t-{uuid.uuid4().hex[:10]}"
-    settings = BrokerSettings(
-        url=private_cluster.url,
-        namespace=namespace,
-        retry_delays_s=(1,),
-        heartbeat_s=4,
-        prefetch=PREFETCH,
-        concurrency=2,
-    )
+    settings = cluster_settings(private_cluster, heartbeat_s=4, prefetch=PREFETCH, concurrency=2)
     declare_all(settings, ["people"])
-    route = Names(namespace).route("people", "to-app")
+    route = Names(settings.namespace).route("people", "to-app")
     queue = route.work_queue()
     members = private_cluster.queue_members()
     assert len(members[queue]) == 3, "a replica on each node (the default group size: all)"
