@@ -8,8 +8,6 @@ when rabbitmq-server cannot start; in CI (`CI` set) they fail instead.
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +16,7 @@ from chaos import input_scenarios, scenarios, target_scenarios
 from chaos.__main__ import line
 from chaos.cluster import Cluster
 from chaos.context import Context, Scenario
+from tests.e2e.systems import running_system
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(240)]
 #: record versions per scenario
@@ -26,19 +25,8 @@ N = 200
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Cluster]:
-    if shutil.which("rabbitmq-server") is None:
-        if os.environ.get("CI"):
-            pytest.fail("rabbitmq-server is required in CI for the fault suite", pytrace=False)
-        pytest.skip("rabbitmq-server is not installed: no private broker node")
-    running = Cluster(consumers=2, seed=8)
-    try:
-        running.start()
-    except Exception:
-        running.stop()
-        raise
-    yield running
-    running.stop()
-    running.cleanup()
+    with running_system(seed=8) as running:
+        yield running
 
 
 @pytest.mark.parametrize(
