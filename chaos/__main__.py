@@ -32,6 +32,7 @@ SCENARIOS: dict[str, Scenario] = {
 CLUSTER_SCENARIOS: dict[str, Scenario] = {
     "node-kill": cluster_scenarios.node_kill,
     "rolling-restart": cluster_scenarios.rolling_restart,
+    "partition": cluster_scenarios.partition,
     "two-nodes-down": cluster_scenarios.two_nodes_down,
 }
 

@@ -10,6 +10,8 @@ from chaos.cluster import NAMESPACE, Cluster
 from chaos.context import Context, Result, at_fraction, finished, no_server_errors, started
 from chaos.harness import Run
 from chaos.rabbit_cluster import ChaosRabbitCluster
+from connec_sync.broker import BrokerUnavailable, open_broker
+from connec_sync.settings import BrokerSettings
 from tests.private_broker import wait_until
 
 #: seconds a killed node stays down before it is restarted
@@ -79,6 +81,48 @@ def rolling_restart(context: Context) -> Result:
     )
     result.notes |= {"restart_s": took, "answers": dict(run.ledger.statuses())}
     return result
+
+
+def partition(context: Context, cut_s: float = 30.0) -> Result:
+    """The last node cut off from the other two (its traffic blackholed) for 30 s, then healed:
+    the minority side pauses and refuses clients rather than accepting, 0 lost, 0 dup, no 5xx
+    but 503, every process linked again."""
+    cluster, duration = context.cluster, context.duration(cut_s + 30)
+    nodes = rabbit(cluster)
+    began = time.monotonic()
+    run = started(context, context.plan(), duration)
+    at_fraction(began, duration, 0.2)
+    nodes.partition()
+    cut_at = time.monotonic()
+    refused = wait_until(lambda: not answers_amqp(nodes.cut_off.url), timeout=cut_s, interval=1)
+    time.sleep(max(0.0, cut_at + cut_s - time.monotonic()))
+    nodes.heal()
+    formed = wait_until(nodes.formed, timeout=90, interval=1.0)
+    result = finished(
+        "partition",
+        context,
+        run,
+        began,
+        minority_refused=refused,
+        never_500=no_server_errors(run),
+        healed=formed,
+        linked_again=linked_again(cluster),
+    )
+    result.notes |= {
+        "refused_after_s": round(time.monotonic() - cut_at, 1) if refused else None,
+        "answers_while_cut": dict(run.ledger.statuses(cut_at, cut_at + cut_s)),
+    }
+    return result
+
+
+def answers_amqp(url: str) -> bool:
+    """Whether the node at `url` accepts an AMQP connection and answers a queue count."""
+    try:
+        with open_broker(BrokerSettings(url=url, namespace=NAMESPACE)) as broker:
+            broker.count(f"{NAMESPACE}.people.to-app")
+    except BrokerUnavailable:
+        return False
+    return True
 
 
 def two_nodes_down(context: Context) -> Result:

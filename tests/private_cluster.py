@@ -36,10 +36,14 @@ class ClusterNode(PrivateBroker):
 
     home: Path = field(default_factory=Path)
     shared_epmd_port: int = 0
+    #: extra arguments of the node's Erlang VM (e.g. a short net_ticktime)
+    erl_args: str = ""
 
     def environment(self) -> dict[str, str]:
         env = super().environment()
         env |= {"HOME": str(self.home), "ERL_EPMD_PORT": str(self.shared_epmd_port)}
+        if self.erl_args:
+            env["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = self.erl_args
         return env
 
     def config(self) -> str:
@@ -92,11 +96,17 @@ class PrivateCluster:
         return ",".join(self.urls)
 
     def start(self) -> PrivateCluster:
+        """Boot the nodes at once, then form the cluster."""
         self.run_dir.mkdir(parents=True, exist_ok=True)
         cookie = self.run_dir / ".erlang.cookie"
         cookie.write_text(uuid.uuid4().hex)
         cookie.chmod(0o400)
         _all_at_once([node.start for node in self.nodes])
+        self.join()
+        return self
+
+    def join(self) -> None:
+        """The second and third nodes join the first; waits until the three see each other."""
         first = self.nodes[0]
         for node in self.nodes[1:]:
             node.ctl("stop_app")
@@ -104,7 +114,6 @@ class PrivateCluster:
             node.ctl("start_app")
         if not wait_until(self.formed, timeout=FORM_TIMEOUT_S, interval=1.0):
             raise RuntimeError(f"the cluster did not form; see {self.run_dir}")
-        return self
 
     def formed(self) -> bool:
         """Whether every node runs and sees the others running."""
@@ -112,8 +121,8 @@ class PrivateCluster:
 
     def running_nodes(self, asking: ClusterNode) -> set[str]:
         try:
-            status = json.loads(asking.ctl("cluster_status", "--formatter", "json", timeout=30))
-        except (RuntimeError, ValueError):
+            status = json.loads(asking.ctl("cluster_status", "--formatter", "json", timeout=15))
+        except (RuntimeError, ValueError, subprocess.TimeoutExpired):
             return set()
         return set(status.get("running_nodes", []))
 
