@@ -95,6 +95,7 @@ def partition(context: Context, cut_s: float = 30.0) -> Result:
     nodes.partition()
     cut_at = time.monotonic()
     refused = wait_until(lambda: not answers_amqp(nodes.cut_off.url), timeout=cut_s, interval=1)
+    refused_after_s = round(time.monotonic() - cut_at, 1)
     time.sleep(max(0.0, cut_at + cut_s - time.monotonic()))
     nodes.heal()
     formed = wait_until(nodes.formed, timeout=90, interval=1.0)
@@ -109,7 +110,7 @@ def partition(context: Context, cut_s: float = 30.0) -> Result:
         linked_again=linked_again(cluster),
     )
     result.notes |= {
-        "refused_after_s": round(time.monotonic() - cut_at, 1) if refused else None,
+        "refused_after_s": refused_after_s if refused else None,
         "answers_while_cut": dict(run.ledger.statuses(cut_at, cut_at + cut_s)),
     }
     return result

@@ -54,7 +54,9 @@ class ChaosRabbitCluster(PrivateCluster):
             proxy.set_mode("blackhole")
 
     def heal(self) -> None:
+        """Let traffic flow again, on fresh connections (the blackholed ones are reset)."""
         for proxy in self.proxies:
+            proxy.set_mode("reset")
             proxy.set_mode("pass")
 
     def stop(self) -> None:
