@@ -80,13 +80,15 @@ def soak_rounds(names: list[str], rounds: int, seed: int) -> list[str]:
 
 
 def run_all(chosen: list[str], n: int, seed: int, consumers: int, keep: bool) -> list[Result]:
-    """The single-node rows on one system, then the cluster rows on a three-node one."""
+    """The single-node rows on one system, then the cluster rows on a three-node one, then the
+    partition on a three-node one whose last node talks to the others through fault proxies."""
     single = [name for name in chosen if name in SCENARIOS]
-    clustered = [name for name in chosen if name in CLUSTER_SCENARIOS]
+    clustered = [name for name in chosen if name in CLUSTER_SCENARIOS and name != "partition"]
+    cut = [name for name in chosen if name == "partition"]
     results: list[Result] = []
-    for names, nodes in ((single, 1), (clustered, 3)):
+    for names, nodes, partitionable in ((single, 1, False), (clustered, 3, False), (cut, 3, True)):
         if names:
-            system = Cluster(consumers=consumers, seed=seed, rabbit_nodes=nodes)
+            system = Cluster(consumers, seed=seed, rabbit_nodes=nodes, partitionable=partitionable)
             results += run_on(system, names, n, seed, keep)
     return results
 

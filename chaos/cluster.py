@@ -85,6 +85,8 @@ class Cluster:
     #: RabbitMQ nodes: 1 (behind the fault proxies) or a cluster of 3 (every process given the
     #: three URLs, no proxy)
     rabbit_nodes: int = 1
+    #: on a cluster: the last node's distribution traffic through fault proxies (a partition)
+    partitionable: bool = False
     run_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="chaos-")))
     seed: int = 0
     ports: dict[str, int] = field(default_factory=dict)
@@ -114,7 +116,8 @@ class Cluster:
 
     def start(self) -> Cluster:
         if self.rabbit_nodes > 1:
-            self.broker = ChaosRabbitCluster(self.run_dir / "rabbit").start()
+            rabbit = ChaosRabbitCluster(self.run_dir / "rabbit", self.partitionable)
+            self.broker = rabbit.start()
         else:
             self._start_single_node()
         self.ports = {name: free_port() for name in ("receiver", "connec", "partner")}

@@ -28,17 +28,23 @@ NET_TICKTIME_S = 8
 class ChaosRabbitCluster(PrivateCluster):
     """Three private nodes the harness may kill and restart (never the shared broker)."""
 
-    def __init__(self, run_dir: Path) -> None:
+    def __init__(self, run_dir: Path, partitionable: bool = False) -> None:
         super().__init__(run_dir)
-        for node in self.nodes:
-            node.erl_args = f"-kernel net_ticktime {NET_TICKTIME_S}"
+        self.partitionable = partitionable
         self.cut_off = self.nodes[-1]
-        self.cut_off.shared_epmd_port = self.cut_off.epmd_port = free_port()
         self.proxies: list[FaultProxy] = []
         self._registrations: list[Registration] = []
+        if partitionable:  # only then: the proxies slow the nodes' traffic down
+            for node in self.nodes:
+                node.erl_args = f"-kernel net_ticktime {NET_TICKTIME_S}"
+            self.cut_off.shared_epmd_port = self.cut_off.epmd_port = free_port()
 
     def join(self) -> None:
-        """Route the last node's distribution traffic through the proxies, then form."""
+        """Form the cluster; a partitionable one routes the last node's distribution traffic
+        through the proxies first."""
+        if not self.partitionable:
+            super().join()
+            return
         self.proxies = [FaultProxy("127.0.0.1", node.dist_port).start() for node in self.nodes]
         *rest, last = self.nodes
         self._registrations = [Registration(self.epmd_port, last.name, self.proxies[-1].port)]
@@ -50,6 +56,7 @@ class ChaosRabbitCluster(PrivateCluster):
 
     def partition(self) -> None:
         """Cut the last node off from the other two: nothing flows between them."""
+        assert self.partitionable, "a partition needs ChaosRabbitCluster(partitionable=True)"
         for proxy in self.proxies:
             proxy.set_mode("blackhole")
 
