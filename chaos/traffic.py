@@ -13,8 +13,11 @@ from chaos.ledgers import KEY_FIELDS, key_of
 
 #: partner resource per Connec! collection
 RESOURCES = {"organizations": "companies", "people": "contacts"}
-#: a value the schemas refuse: the record is dead-lettered `invalid` on its first delivery
+#: a value the schemas cannot read, put in every name field: an unreadable field is dropped, and
+#: a record left without any name is dead-lettered `invalid` on its first delivery
 INVALID_NAME = {"not": "a string"}
+#: the name fields of each collection: without all of them the target cannot take the record
+NAME_FIELDS = {"organizations": ("name",), "people": ("first_name", "last_name")}
 #: the reason a consumer gives an invalid record
 INVALID = "invalid"
 #: a crasher's reason: its record makes the handler raise, so only the quorum queue's delivery
@@ -44,9 +47,9 @@ class Record:
         record["updated_at"] = stamp.isoformat(
             timespec="seconds" if self.connec else "microseconds"
         )
-        name = "first_name" if self.collection == "people" else "name"
+        name = NAME_FIELDS[self.collection][0]
         if self.poison == INVALID:
-            record[name] = INVALID_NAME
+            record |= dict.fromkeys(NAME_FIELDS[self.collection], INVALID_NAME)
         elif self.poison == CRASHER:
             record[name] = f"{CRASH_MARKER} {self.record_id}"
         return record

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from connec_sync import logs
 from connec_sync.settings import Settings, SettingsError
+from providers.registry import UnknownProvider, configured
 
 #: modules under commands that each add subcommands with `register(subparsers)`
 COMMAND_MODULES = (
@@ -19,6 +20,7 @@ COMMAND_MODULES = (
     "dead_letters",
     "migrate",
     "orgs",
+    "entities",
     "sandbox",
     "receiver",
     "publish_events",
@@ -50,7 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_file(args.config)
-    except SettingsError as error:
+        configured(settings)
+    except (SettingsError, UnknownProvider) as error:
         print(f"connec-sync: {error}", file=sys.stderr)
         return EXIT_CONFIG
     try:

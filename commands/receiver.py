@@ -15,9 +15,11 @@ from connec_sync.broker import BrokerUnavailable, Publisher, declare_all, make_p
 from connec_sync.settings import Settings
 from connec_sync.store import Store
 from mappers.registry import COLLECTIONS
+from operators import entities_page
 from operators.status_page import add_status_routes, live_facts
 from producers.receiver import create_app
 from producers.receiver.metrics import ReceiverMetrics
+from providers.registry import configured
 
 EXIT_CONFIG, EXIT_UNAVAILABLE = 2, 3
 
@@ -92,7 +94,10 @@ def receiver_app(
     settings: Settings, store: Any, publisher: Publisher, metrics: ReceiverMetrics
 ) -> falcon.App:
     """What the receiver process serves: the webhook app (producers.receiver) and the
-    operators' status page (`/status`, `/status.json`) beside it."""
+    operators' status page (`/status`, `/status.json`) and the catalogue of shared entities
+    (`/entities`, `/entities.json`) beside it."""
     app = create_app(settings, store, publisher, metrics)
     add_status_routes(app, live_facts(settings, store))
+    entities = entities_page.live_facts(configured(settings), store)
+    entities_page.add_entities_routes(app, entities)
     return app

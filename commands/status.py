@@ -106,4 +106,18 @@ def render_organizations(organizations: list[dict[str, Any]]) -> list[str]:
             lines.append(f"  sync {run['id']} {run['mode']} {run['state']} {run['started_at']}")
         for record in org["records_with_errors"]:
             lines.append(f"  {record['entity']} {record['connec_id']}: {record['error']}")
+        lines += render_dropped_fields(org.get("dropped_fields") or {})
+    return lines
+
+
+def render_dropped_fields(dropped: dict[str, Any]) -> list[str]:
+    """Records applied with dropped fields: counts per route, then the latest examples."""
+    if not dropped.get("records"):
+        return []
+    counts = ", ".join(f"{r['entity']} {r['direction']}: {r['count']}" for r in dropped["records"])
+    lines = [f"  records applied with dropped fields (latest kept): {counts}"]
+    for example in dropped["latest"]:
+        said = "; ".join(f"{f['field']} ({f['reason']})" for f in example["fields"])
+        who = example["name"] or example["record_id"]
+        lines.append(f"    {example['entity']} {example['direction']} {who}: {said}")
     return lines

@@ -11,7 +11,6 @@ from connec_sync.broker import BrokerUnavailable, declare_all, make_publisher
 from connec_sync.broker.setup import names_for
 from connec_sync.clients.connec import ConnecClient
 from connec_sync.clients.http import RateGate
-from connec_sync.clients.partner import PartnerClient
 from connec_sync.settings import Settings
 from connec_sync.store import RunAlreadyGoing, Store
 from mappers.registry import COLLECTIONS
@@ -21,6 +20,7 @@ from producers.sync.progress import progress_for
 from producers.sync.reader import Sources
 from producers.sync.run import Runner
 from producers.sync.schedule import parse_duration, run_every, stop_on_signals
+from providers.registry import configured
 
 EXIT_FAILED, EXIT_USAGE, EXIT_UNAVAILABLE, EXIT_RUN_GOING = 1, 2, 3, 5
 #: a 429's Retry-After up to this long is waited out in the sync process (consumers: 3 s)
@@ -141,19 +141,22 @@ def _selected(store: Store, args: argparse.Namespace) -> list[Any] | None:
 
 
 class _SourcesByTenant:
-    """One Connec! client per tenant, one partner client, one rate gate for the process."""
+    """One Connec! client per tenant, one partner client (the configured provider's), one rate
+    gate for the process."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._gate = RateGate(max_wait_s=RATE_LIMIT_WAIT_S)
-        self._partner = PartnerClient.from_settings(settings, self._gate)
+        self._provider = configured(settings)
+        self._partner = self._provider.client(settings, self._gate)
         self._connec: dict[str, ConnecClient] = {}
 
     def __call__(self, organization: Any) -> Sources:
         tenant = organization.tenant
         if tenant not in self._connec:
             self._connec[tenant] = ConnecClient.from_settings(self._settings, tenant, self._gate)
-        return Sources(self._connec[tenant], self._partner, self._settings.sync.page_size)
+        page_size = self._settings.sync.page_size
+        return Sources(self._connec[tenant], self._partner, page_size, self._provider.entities)
 
     def close(self) -> None:
         for client in self._connec.values():

@@ -12,7 +12,7 @@ import hashlib
 import json
 from typing import Any
 
-from mappers.registry import entity
+from mappers.registry import REFERENCE, EntityTable
 
 
 def canonical(value: Any) -> Any:
@@ -33,9 +33,12 @@ def digest(value: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def without_line_ids(entity_name: str, body: dict[str, Any]) -> dict[str, Any]:
-    """A partner body with the `id` of each of its lines removed."""
-    lines = entity(entity_name).lines
+def without_line_ids(
+    entity_name: str, body: dict[str, Any], entities: EntityTable = REFERENCE
+) -> dict[str, Any]:
+    """A partner body with the `id` of each of its lines removed (`entities`: the partner
+    app's; the reference app's by default)."""
+    lines = entities.entity(entity_name).lines
     if lines is None or not isinstance(body.get(lines.partner), list):
         return body
     stripped = [
@@ -45,6 +48,8 @@ def without_line_ids(entity_name: str, body: dict[str, Any]) -> dict[str, Any]:
     return {**body, lines.partner: stripped}
 
 
-def body_fingerprint(entity_name: str, body: dict[str, Any]) -> str:
+def body_fingerprint(
+    entity_name: str, body: dict[str, Any], entities: EntityTable = REFERENCE
+) -> str:
     """The fingerprint of a partner write body (the one space both directions compare in)."""
-    return digest(without_line_ids(entity_name, body))
+    return digest(without_line_ids(entity_name, body, entities))

@@ -11,8 +11,10 @@ from prometheus_client import Counter, Histogram, start_http_server
 
 from connec_sync.metric_children import Children
 from connec_sync.naming import Route
+from consumers.outcomes import DROPPED_FIELDS
 from consumers.verdicts import APPLIED, DEAD_LETTERED, RETRIED, SKIPPED, Verdict
 from schemas.envelope import Envelope
+from schemas.tolerance import field_name
 
 _ROUTE = ["entity", "direction"]
 APPLIED_TOTAL = Counter("connec_sync_records_applied_total", "Records applied", _ROUTE)
@@ -29,6 +31,11 @@ DEAD_LETTERED_TOTAL = Counter(
     "Records dead-lettered, by reason",
     [*_ROUTE, "reason"],
 )
+FIELDS_DROPPED_TOTAL = Counter(
+    "connec_sync_fields_dropped_total",
+    "Fields left out of applied records because their value could not be converted",
+    [*_ROUTE, "field"],
+)
 #: `since` is `source_change` (the record's updated_at) or `receipt` (the envelope's received_at)
 APPLY_LAG_SECONDS = Histogram(
     "connec_sync_apply_lag_seconds",
@@ -44,11 +51,18 @@ def count(route: Route, verdict: Verdict, envelope: Envelope | None) -> None:
     """Count one settled message; an applied one also observes its lag."""
     if verdict.outcome == APPLIED:
         _child(APPLIED_TOTAL, route.entity, route.direction).inc()
+        _count_dropped(route, verdict.details.get(DROPPED_FIELDS) or ())
         if envelope is not None:
             _observe_lag(route, envelope)
         return
     counter = _COUNTERS[verdict.outcome]
     _child(counter, route.entity, route.direction, verdict.reason or "unknown").inc()
+
+
+def _count_dropped(route: Route, dropped: Any) -> None:
+    """One per field left out of an applied record, labelled without list indexes."""
+    for each in dropped:
+        _child(FIELDS_DROPPED_TOTAL, route.entity, route.direction, field_name(each["field"])).inc()
 
 
 def _observe_lag(route: Route, envelope: Envelope) -> None:

@@ -37,6 +37,9 @@ RETRIES_EXHAUSTED = "retries_exhausted"
 UNDECODABLE = "undecodable"
 #: reason quorum queues write in x-death when the delivery limit dead-letters a message
 DELIVERY_LIMIT = "delivery_limit"
+#: the detail of an applied record listing the fields left out of it, each {"field", "reason"}
+#: (schemas.tolerance): logged with the record and counted by field
+DROPPED_FIELDS = "dropped_fields"
 #: retry reasons of the runtime itself
 TRANSIENT_ERROR = "transient_error"
 UNEXPECTED_ERROR = "unexpected_error"

@@ -20,11 +20,12 @@ from connec_sync.naming import TO_APP, Route
 from connec_sync.settings import Settings
 from consumers.guard import Guard
 from consumers.link_backs import LinkBackSender
-from consumers.organizations import OrganizationLookup
-from consumers.outcomes import Outcome
+from consumers.organizations import DIRECTION_OFF, OrganizationLookup
+from consumers.outcomes import Outcome, Skip
 from consumers.steps import RecordPipeline, Targets
 from consumers.to_app import apply_to_partner
 from consumers.to_connec import apply_to_connec
+from providers.registry import configured
 from schemas.envelope import Envelope
 
 #: requests one message may make while it holds a record (create + PATCH of a replayed create)
@@ -46,14 +47,20 @@ class ConsumerServices:
 
 class RouteHandler:
     """The handler of one route: applies an envelope's record in the route's direction with
-    the services it was given, and returns (or raises) the outcome (consumers.outcomes)."""
+    the services it was given, and returns (or raises) the outcome (consumers.outcomes). A
+    route the partner app does not carry (its provider's capabilities) skips `direction_off`."""
 
-    def __init__(self, pipeline: RecordPipeline) -> None:
+    def __init__(self, pipeline: RecordPipeline, carried: bool = True) -> None:
         self.pipeline = pipeline
+        self.carried = carried
         self._apply = apply_to_partner if pipeline.direction == TO_APP else apply_to_connec
 
     def __call__(self, envelope: Envelope) -> Outcome:
         self.pipeline.faults.check_record(envelope.record)
+        if not self.carried:
+            pipeline = self.pipeline
+            error = f"{pipeline.provider} does not carry {pipeline.entity} {pipeline.direction}"
+            raise Skip(DIRECTION_OFF, error=error)
         return self._apply(self.pipeline, envelope)
 
 
@@ -67,23 +74,26 @@ def lease_seconds(settings: Settings) -> float:
 def build_handler(services: ConsumerServices, route: Route) -> RouteHandler:
     """The handler of one route, with its own clients and lease owner."""
     settings, store = services.settings, services.store
+    provider = configured(settings)
     pipeline = RecordPipeline(
         entity=route.entity,
         direction=route.direction,
-        provider=settings.partner.provider,
+        provider=provider.name,
+        mapper=provider.mapper,
         organizations=OrganizationLookup(store.organizations),
         guard=Guard(store.id_map, None, lease_seconds(settings)),
         id_map=store.id_map,
-        targets=Targets(settings, services.gate),
+        targets=Targets(settings, services.gate, provider),
         faults=services.faults,
+        dropped_fields=store.dropped_fields,
     )
-    return RouteHandler(pipeline)
+    return RouteHandler(pipeline, provider.supports(route.entity, route.direction))
 
 
 def link_back_sender(services: ConsumerServices) -> LinkBackSender:
     """A sender of the store's pending link-backs (consumers.link_backs), with its own Connec!
     sessions: it runs in its own thread."""
-    targets = Targets(services.settings, services.gate)
+    targets = Targets(services.settings, services.gate, configured(services.settings))
     timeout_s = services.settings.connec.timeout_s
     return LinkBackSender(services.store.link_backs, targets.connec, timeout_s)
 

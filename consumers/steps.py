@@ -5,20 +5,23 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from connec_sync.clients.connec import ConnecClient
 from connec_sync.clients.http import RateGate
-from connec_sync.clients.partner import PartnerClient
 from connec_sync.crash import FaultPoints
+from connec_sync.naming import TO_APP
 from connec_sync.settings import Settings
 from consumers.guard import Guard, Hold, Version
 from consumers.organizations import OrganizationLookup
-from consumers.outcomes import Applied, Deferred, Rejected
+from consumers.outcomes import DROPPED_FIELDS, Applied, Deferred, Rejected
 from mappers import InvalidRecord, MappingContext, MissingReference
+from mappers.api import Mapper
+from providers.interface import PartnerApi, Provider
 from schemas.envelope import Envelope
+from schemas.tolerance import Dropped
 
 T = TypeVar("T")
 
@@ -28,12 +31,13 @@ INVALID, MISSING_REFERENCE = "invalid", "missing_reference"
 
 
 class Targets:
-    """The API clients of one handler: the partner's, and Connec!'s per tenant (made on first
-    use); every request is gated by the process's one RateGate."""
+    """The API clients of one handler: the partner app's (its provider's client), and
+    Connec!'s per tenant (made on first use); every request is gated by the process's one
+    RateGate."""
 
-    def __init__(self, settings: Settings, gate: RateGate) -> None:
+    def __init__(self, settings: Settings, gate: RateGate, provider: Provider) -> None:
         self.settings, self.gate = settings, gate
-        self.partner = PartnerClient.from_settings(settings, gate)
+        self.partner: PartnerApi = provider.client(settings, gate)
         self._connec: dict[str, ConnecClient] = {}
         self._lock = threading.Lock()
 
@@ -46,17 +50,26 @@ class Targets:
 
 @dataclass(frozen=True)
 class RecordPipeline:
-    """What one route's handler works with: its route, our provider, and the services given
-    to it (organizations, guard, id map, target clients, fault points)."""
+    """What one route's handler works with: its route, our provider (its name, as in id
+    arrays, and its mapper), and the services given to it (organizations, guard, id map, target
+    clients, fault points, and where the examples of records applied with dropped fields are
+    kept)."""
 
     entity: str
     direction: str
     provider: str
+    mapper: Mapper
     organizations: OrganizationLookup
     guard: Guard
     id_map: Any
     targets: Targets
     faults: FaultPoints
+    dropped_fields: Any = None
+
+    @property
+    def resource(self) -> str:
+        """The partner resource of the route's entity."""
+        return self.mapper.entity(self.entity).resource
 
     def organization(self, envelope: Envelope) -> Any:
         return self.organizations.for_envelope(envelope, self.entity, self.direction)
@@ -74,13 +87,33 @@ class RecordPipeline:
         return MappingContext(self.provider, organization.account, partner_id_for)
 
     def applied(
-        self, hold: Hold, version: Version, details: dict[str, Any], **changes: Any
+        self,
+        hold: Hold,
+        version: Version,
+        details: dict[str, Any],
+        dropped: Iterable[Dropped] = (),
+        **changes: Any,
     ) -> Applied:
         """The write is done: pass the crash point, record the version and `changes`
-        (releasing the lease), and report the ids."""
+        (releasing the lease), and report the ids and the fields dropped on the way
+        (`dropped_fields`: field and reason, in the log line and the metrics, and kept as an
+        example for `status`)."""
         self.faults.point(AFTER_WRITE)
         hold.record(self.direction, version, **{"last_error": None, **changes})
-        return Applied(details)
+        said = [each.as_dict() for each in dropped]
+        if not said:
+            return Applied(details)
+        self._keep_example(hold, details, changes.get("name"), said)
+        return Applied({**details, DROPPED_FIELDS: said})
+
+    def _keep_example(
+        self, hold: Hold, details: dict[str, Any], name: str | None, said: list[dict]
+    ) -> None:
+        """Keep the record, with what it lost, among the organization's latest examples."""
+        if self.dropped_fields is not None:
+            own = details.get("connec_id" if self.direction == TO_APP else "partner_id")
+            where = (hold.link.organization_id, self.entity, self.direction)
+            self.dropped_fields.add(*where, own, name, said)
 
 
 def checked(step: Callable[[], T]) -> T:

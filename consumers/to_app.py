@@ -12,17 +12,7 @@ from consumers.guard import INACTIVE, Hold, Version
 from consumers.link_backs import pending_link_back
 from consumers.outcomes import Outcome, Rejected
 from consumers.steps import RecordPipeline, checked, display_name, version_of
-from mappers import (
-    ConnecRecord,
-    PartnerWrite,
-    connec_id,
-    link_back,
-    own_partner_id,
-    to_partner,
-    validate_connec,
-    validate_partner,
-)
-from mappers.registry import entity
+from mappers import ConnecRecord, PartnerWrite, connec_id, own_partner_id
 from schemas.envelope import Envelope
 
 
@@ -32,8 +22,8 @@ def apply_to_partner(pipeline: RecordPipeline, envelope: Envelope) -> Outcome:
     record the version with the link-back to send (sent after the ack, in batches:
     consumers.link_backs); see docs/consumers-pipeline.md."""
     organization = pipeline.organization(envelope)
-    name = pipeline.entity
-    record = checked(lambda: validate_connec(name, envelope.record))
+    name, mapper = pipeline.entity, pipeline.mapper
+    record = checked(lambda: mapper.validate_connec(name, envelope.record))
     version = version_of(envelope, record)
     own_id = connec_id(record["id"])
     if own_id is None:
@@ -48,29 +38,33 @@ def apply_to_partner(pipeline: RecordPipeline, envelope: Envelope) -> Outcome:
         if hold.link.connec_id is None:
             hold.join(connec_id=own_id)
         ctx = pipeline.context(organization, hold.link)
-        write = checked(lambda: to_partner(name, record, ctx))
-        fingerprint = body_fingerprint(name, write.body)
+        write = checked(lambda: mapper.to_partner(name, record, ctx))
+        fingerprint = body_fingerprint(name, write.body, mapper.entities)
         hold.admit(TO_APP, version, fingerprint, organization.conflict_winner)
         hold.attempt(TO_APP, version)
         partner_record, status = _write(pipeline, organization, hold, write, version)
-        changes = _recorded(name, record, partner_record, status, ctx)
+        changes = _recorded(pipeline, record, partner_record, status, ctx)
         details = {"connec_id": own_id, "partner_id": partner_record["id"], "status": status}
         changes |= {"partner_fingerprint": fingerprint, "connec_fingerprint": None}
-        return pipeline.applied(hold, version, details, name=display_name(write.body), **changes)
+        dropped = (*record.dropped, *write.dropped)
+        shown = display_name(write.body)
+        return pipeline.applied(hold, version, details, dropped, name=shown, **changes)
 
 
 def _recorded(
-    name: str, record: ConnecRecord, partner_record: dict, status: str, ctx: Any
+    pipeline: RecordPipeline, record: ConnecRecord, partner_record: dict, status: str, ctx: Any
 ) -> dict[str, Any]:
     """What the commit that records the version also stores: a created record's partner id,
     and the link-back still to send when Connec! lacks our id (consumers.link_backs); the
     partner's answer is validated as it enters, for the link-back."""
+    name, mapper = pipeline.entity, pipeline.mapper
     changes: dict[str, Any] = {}
     if status == "created":
         changes["partner_id"] = str(partner_record["id"])
-    if _needs_link_back(name, record, ctx.provider, ctx.realm):
-        created = checked(lambda: validate_partner(name, partner_record))
-        changes |= pending_link_back(checked(lambda: link_back(name, record, created, ctx)))
+    if _needs_link_back(pipeline, record, ctx.provider, ctx.realm):
+        created = checked(lambda: mapper.validate_partner(name, partner_record))
+        body = checked(lambda: mapper.link_back(name, record, created, ctx))
+        changes |= pending_link_back(body)
     return changes
 
 
@@ -80,7 +74,7 @@ def _current(
     """Connec!'s current record (validated) and its version."""
     client = pipeline.targets.connec(organization.tenant)
     current = client.get(organization.group_id, pipeline.entity, own_id)
-    record = checked(lambda: validate_connec(pipeline.entity, current))
+    record = checked(lambda: pipeline.mapper.validate_connec(pipeline.entity, current))
     return record, Version.of(record.get("updated_at"), record)
 
 
@@ -97,7 +91,7 @@ def _write(
     the redelivered message creates again with the same Idempotency-Key, which the partner
     answers with the record it created first."""
     client, account = pipeline.targets.partner, organization.account
-    resource = entity(pipeline.entity).resource
+    resource = pipeline.resource
     if write.partner_id is None:
         key = idempotency_key(account, pipeline.entity, str(hold.link.connec_id))
         created = client.create(account, resource, write.body, key)
@@ -124,11 +118,13 @@ def _replayed_other_body(created: dict[str, Any], body: dict[str, Any]) -> bool:
     )
 
 
-def _needs_link_back(name: str, record: dict[str, Any], provider: str, realm: str) -> bool:
+def _needs_link_back(
+    pipeline: RecordPipeline, record: dict[str, Any], provider: str, realm: str
+) -> bool:
     """Whether Connec! lacks our id for the record, or for one of its lines."""
     if own_partner_id(record["id"], provider, realm) is None:
         return True
-    lines = entity(name).lines
+    lines = pipeline.mapper.entity(pipeline.entity).lines
     if lines is None or not lines.ids:
         return False
     return any(

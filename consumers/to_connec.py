@@ -11,9 +11,7 @@ from consumers.fingerprints import body_fingerprint
 from consumers.guard import STALE, Hold, Version
 from consumers.outcomes import Deferred, Outcome, Rejected, Skip
 from consumers.steps import MISSING_REFERENCE, RecordPipeline, checked, display_name, version_of
-from mappers import PartnerRecord, archive_payload, connec_id, to_connec, validate_partner
-from mappers.registry import entity
-from mappers.views import partner_view, referenced_ids
+from mappers import PartnerRecord, connec_id
 from schemas.envelope import Envelope
 
 #: skip reason of a deletion of a record that was never linked
@@ -30,8 +28,8 @@ def apply_to_connec(pipeline: RecordPipeline, envelope: Envelope) -> Outcome:
         raise Rejected("invalid", '{"id": ["Missing."]}')
     if envelope.action == "deleted":
         return _archive(pipeline, organization, envelope, str(partner_id))
-    name = pipeline.entity
-    record = checked(lambda: validate_partner(name, envelope.record))
+    name, mapper = pipeline.entity, pipeline.mapper
+    record = checked(lambda: mapper.validate_partner(name, envelope.record))
     version = version_of(envelope, record)
     guard = pipeline.guard
     claimed_with = (TO_CONNEC, version)
@@ -41,16 +39,19 @@ def apply_to_connec(pipeline: RecordPipeline, envelope: Envelope) -> Outcome:
         if hold.check_version(TO_CONNEC, version):  # a tie: apply the partner's current record
             record, version = _current(pipeline, organization, record["id"])
             hold.check_version(TO_CONNEC, version)
-        pushed = checked(lambda: to_connec(name, record, pipeline.context(organization, hold.link)))
-        view = checked(lambda: partner_view(name, record))
-        fingerprint = body_fingerprint(name, view)
+        ctx = pipeline.context(organization, hold.link)
+        pushed = checked(lambda: mapper.to_connec(name, record, ctx))
+        view = checked(lambda: mapper.partner_view(name, record))
+        fingerprint = body_fingerprint(name, view, mapper.entities)
         hold.admit(TO_CONNEC, version, fingerprint, organization.conflict_winner)
         _require_references(pipeline, organization, pushed)
         hold.attempt(TO_CONNEC, version)
         status, answer = _upsert(pipeline, organization, hold, pushed)
         details = {"connec_id": hold.link.connec_id, "partner_id": record["id"], "status": status}
         changes = {"connec_fingerprint": fingerprint, "partner_fingerprint": None}
-        return pipeline.applied(hold, version, details, name=display_name(view), **changes)
+        dropped = (*record.dropped, *pushed.dropped)
+        shown = display_name(view)
+        return pipeline.applied(hold, version, details, dropped, name=shown, **changes)
 
 
 def _current(
@@ -58,12 +59,11 @@ def _current(
 ) -> tuple[PartnerRecord, Version]:
     """The partner's current record (validated) and its version; gone: skipped `stale` (its
     deletion event follows)."""
-    resource = entity(pipeline.entity).resource
     try:
-        current = pipeline.targets.partner.get(organization.account, resource, partner_id)
+        current = pipeline.targets.partner.get(organization.account, pipeline.resource, partner_id)
     except RecordNotFound:
         raise Skip(STALE, error="deleted in the app since") from None
-    record = checked(lambda: validate_partner(pipeline.entity, current))
+    record = checked(lambda: pipeline.mapper.validate_partner(pipeline.entity, current))
     return record, Version.of(record.get("updated_at"), record)
 
 
@@ -79,7 +79,8 @@ def _archive(
         hold.check_version(TO_CONNEC, version)
         ctx = pipeline.context(organization, hold.link)
         hold.attempt(TO_CONNEC, version)
-        status, _ = _upsert(pipeline, organization, hold, archive_payload(name, partner_id, ctx))
+        retired = pipeline.mapper.archive_payload(name, partner_id, ctx)
+        status, _ = _upsert(pipeline, organization, hold, retired)
         details = {"connec_id": hold.link.connec_id, "partner_id": partner_id, "status": status}
         error = f"partner record {partner_id} deleted in the app; archived in Connec!"
         return pipeline.applied(hold, version, details, inactive=True, last_error=error)
@@ -87,7 +88,8 @@ def _archive(
 
 def _require_references(pipeline: RecordPipeline, organization: Any, pushed: dict) -> None:
     """Deferred(`missing_reference`) unless every referenced record is linked in Connec!."""
-    ids = referenced_ids(pipeline.entity, pushed, pipeline.provider, organization.account)
+    account = organization.account
+    ids = pipeline.mapper.referenced_ids(pipeline.entity, pushed, pipeline.provider, account)
     for field, collection, partner_id in ids:
         link = pipeline.id_map.find(organization.id, collection, partner_id=partner_id)
         if link is None or link.connec_id is None or link.inactive:
@@ -105,11 +107,11 @@ def _upsert(
             "id": [*pushed["id"], {"id": hold.link.connec_id, "provider": "connec"}],
         }
     client = pipeline.targets.connec(organization.tenant)
-    collection = entity(pipeline.entity).collection
+    collection = pipeline.entity
     try:
         status, answer = client.upsert(organization.group_id, collection, pushed)
     except PermanentTargetError as error:
-        if error.status == 400 and _names_a_reference(pipeline.entity, error.body):
+        if error.status == 400 and _names_a_reference(pipeline, error.body):
             raise Deferred(MISSING_REFERENCE, f"{error.status} {error.body}") from None
         raise
     new_id = connec_id(answer.get("id"))
@@ -118,13 +120,14 @@ def _upsert(
     return ("created" if status == 201 else "updated"), answer
 
 
-def _names_a_reference(entity_name: str, body: str) -> bool:
+def _names_a_reference(pipeline: RecordPipeline, body: str) -> bool:
     """Whether a Connec! 400 is about an unresolvable reference (the body is not reliably
     documented: look for the sandbox's code, or any reference field name)."""
     if "unresolved_reference" in body:
         return True
-    fields = {field.split(".")[-1] for field, _ in entity(entity_name).references}
-    fields |= {field.split(".")[0] for field, _ in entity(entity_name).references}
+    references = pipeline.mapper.entity(pipeline.entity).references
+    fields = {field.split(".")[-1] for field, _ in references}
+    fields |= {field.split(".")[0] for field, _ in references}
     try:
         text = json.dumps(json.loads(body))
     except ValueError:

@@ -1,6 +1,7 @@
 """Pure mapping between Connec! records and partner records; the consumer's API, re-exported."""
 
 from mappers.api import (
+    ConnecPush,
     ConnecRecord,
     PartnerRecord,
     PartnerWrite,
@@ -15,6 +16,7 @@ from mappers.errors import InvalidPayload, InvalidRecord, MissingReference, Unkn
 from mappers.ids import MappingContext, connec_id, own_partner_id
 
 __all__ = [
+    "ConnecPush",
     "ConnecRecord",
     "InvalidPayload",
     "InvalidRecord",

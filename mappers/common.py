@@ -17,6 +17,8 @@ class Conversion:
 
     to_partner: Callable[[Any], Any] = _same
     to_connec: Callable[[Any], Any] = _same
+    #: what it does, in words, for the catalogue of shared entities (`connec-sync entities`)
+    description: str = ""
 
 
 SAME = Conversion()
@@ -29,9 +31,11 @@ def _rename(value: dict, names: Mapping[str, str]) -> dict:
 def renamed(**partner_to_connec: str) -> Conversion:
     """An object whose keys are renamed (partner name = Connec! name); absent keys stay absent."""
     connec_to_partner = {connec: partner for partner, connec in partner_to_connec.items()}
+    pairs = ", ".join(f"{partner} = {connec}" for partner, connec in partner_to_connec.items())
     return Conversion(
         to_partner=lambda value: _rename(value, connec_to_partner),
         to_connec=lambda value: _rename(value, partner_to_connec),
+        description=f"keys renamed: {pairs}",
     )
 
 
@@ -47,7 +51,13 @@ def words(partner_to_connec: Mapping[str, str], otherwise: str | None = None) ->
             return connec_to_partner[word]
         return connec_to_partner.get(word, otherwise)
 
-    return Conversion(to_partner=to_partner, to_connec=lambda word: partner_to_connec[word])
+    pairs = ", ".join(f"{partner} = {connec}" for partner, connec in partner_to_connec.items())
+    rest = f"; any other Connec! word = {otherwise}" if otherwise is not None else ""
+    return Conversion(
+        to_partner=to_partner,
+        to_connec=lambda word: partner_to_connec[word],
+        description=f"words: {pairs}{rest}",
+    )
 
 
 #: partner address <-> Connec! address
@@ -71,4 +81,5 @@ RETIRED = frozenset({"INACTIVE", "ARCHIVED"})
 ARCHIVED = Conversion(
     to_partner=lambda status: status in RETIRED,
     to_connec=lambda archived: "ARCHIVED" if archived else "ACTIVE",
+    description="archived true = INACTIVE or ARCHIVED (ARCHIVED back); false = ACTIVE",
 )

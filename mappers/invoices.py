@@ -29,6 +29,7 @@ LINE = (
     Field("quantity", "quantity"),
     Field("unit_amount", "unit_price.net_amount"),
     Field("tax_rate", "unit_price.tax_rate"),
+    Ref("tax_rate_id", "tax_code_id", "tax_codes"),
     Field("discount_percent", "reduction_percent"),
 )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mappers.common import ARCHIVED, PRICE, words
 from mappers.record import RecordMapping
-from mappers.rules import Field, Status
+from mappers.rules import Field, Ref, Status
 
 #: product kind <-> item type; every other Connec! type (INVENTORY, ...) is goods
 KIND = words({"goods": "PURCHASED", "service": "SERVICE"}, otherwise="goods")
@@ -19,6 +19,8 @@ MAPPING = RecordMapping(
         Field("cost_price", "purchase_price", PRICE),
         Field("track_inventory", "is_inventoried"),
         Field("quantity_on_hand", "quantity_on_hand"),
+        Ref("tax_rate_id", "sale_tax_code_id", "tax_codes"),
+        Ref("revenue_account_id", "sale_account_id", "accounts"),
         Status("archived", "status", ARCHIVED),
     )
 )

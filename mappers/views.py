@@ -1,20 +1,21 @@
 """Pure views of records that consumers compare or check: a partner record as the write body it
-stands for, and the partner ids a pushed Connec! record refers to."""
+stands for, and the partner ids a pushed Connec! record refers to.
+
+Each works on an entity (`Entity`: a provider's own, through `mappers.api.Mapper`); the
+functions by entity name are the reference app's (`demoapp`)."""
 
 from __future__ import annotations
 
-from mappers.api import PartnerRecord
-from mappers.registry import entity
+from mappers.registry import Entity, entity
 from mappers.rules import MISSING, get_path
 
 
-def partner_view(entity_name: str, record: PartnerRecord) -> dict:
+def view_of(spec: Entity, record: dict) -> dict:
     """The partner write body a validated partner record corresponds to: only the fields our
     mapping writes (no id, timestamps or server-computed `total`/`balance`), line ids dropped.
 
     By the round-trip property, `to_partner` of the Connec! record this record was pushed as
     gives the same body, up to line ids."""
-    spec = entity(entity_name)
     view = {key: value for key, value in record.items() if key in spec.mapping.partner_fields}
     lines = spec.lines
     if lines is not None and isinstance(view.get(lines.partner), list):
@@ -25,14 +26,14 @@ def partner_view(entity_name: str, record: PartnerRecord) -> dict:
     return view
 
 
-def referenced_ids(
-    entity_name: str, connec_record: dict, provider: str, realm: str
+def references_in(
+    spec: Entity, connec_record: dict, provider: str, realm: str
 ) -> list[tuple[str, str, str]]:
     """(field, referenced collection, partner id) of each reference folded with our id in a
     Connec! record made by `to_connec`; the references of its lines included."""
     found = []
-    for field, collection in entity(entity_name).references:
-        for where, id_array in _values_at(entity_name, connec_record, field):
+    for field, collection in spec.references:
+        for where, id_array in _values_at(spec, connec_record, field):
             found += [
                 (where, collection, str(entry["id"]))
                 for entry in id_array
@@ -41,8 +42,20 @@ def referenced_ids(
     return found
 
 
-def _values_at(entity_name: str, record: dict, field: str) -> list[tuple[str, list]]:
-    lines = entity(entity_name).lines
+def partner_view(entity_name: str, record: dict) -> dict:
+    """`view_of` a reference app record."""
+    return view_of(entity(entity_name), record)
+
+
+def referenced_ids(
+    entity_name: str, connec_record: dict, provider: str, realm: str
+) -> list[tuple[str, str, str]]:
+    """`references_in` a Connec! record made from a reference app record."""
+    return references_in(entity(entity_name), connec_record, provider, realm)
+
+
+def _values_at(spec: Entity, record: dict, field: str) -> list[tuple[str, list]]:
+    lines = spec.lines
     head, _, rest = field.partition(".")
     if lines is None or head != lines.connec or not rest:
         value = get_path(record, field)

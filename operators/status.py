@@ -11,6 +11,8 @@ from connec_sync.settings import Settings
 from mappers.registry import COLLECTIONS
 from operators.dead_letters import collect_dead_letters
 
+#: the examples of records applied with dropped fields shown per organization
+LATEST_EXAMPLES = 5
 #: what an unreachable or lost broker raises while the facts are gathered
 BROKER_DOWN: tuple[type[Exception], ...] = (BrokerUnavailable,)
 
@@ -79,7 +81,8 @@ def replica_warnings(view: ClusterView | None, queues: set[str]) -> list[str]:
 
 
 def organization_facts(store: Any) -> list[dict[str, Any]]:
-    """Linked organizations with their last sync runs and the records in error."""
+    """Linked organizations with their last sync runs, the records in error and the records
+    applied with dropped fields."""
     facts = []
     for org in store.organizations.all():
         runs = store.runs.latest(org.id, 3)
@@ -110,9 +113,33 @@ def organization_facts(store: Any) -> list[dict[str, Any]]:
                     }
                     for e in errors[:50]
                 ],
+                "dropped_fields": dropped_field_facts(store, org.id),
             }
         )
     return facts
+
+
+def dropped_field_facts(store: Any, organization_id: int) -> dict[str, Any]:
+    """Records applied with dropped fields: how many of the kept ones per entity and direction,
+    and the latest examples with each field left out and why."""
+    kept = store.dropped_fields
+    return {
+        "records": [
+            {"entity": entity, "direction": direction, "count": count}
+            for (entity, direction), count in sorted(kept.counts(organization_id).items())
+        ],
+        "latest": [
+            {
+                "entity": e.entity,
+                "direction": e.direction,
+                "record_id": e.record_id,
+                "name": e.name,
+                "fields": e.fields,
+                "applied_at": e.applied_at.isoformat(),
+            }
+            for e in kept.latest(organization_id, LATEST_EXAMPLES)
+        ],
+    }
 
 
 def status_facts(settings: Settings, store: Any) -> dict[str, Any]:

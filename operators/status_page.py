@@ -19,6 +19,8 @@ from operators.status import status_facts
 
 Facts = Callable[[], dict[str, Any]]
 
+#: the catalogue of shared entities (operators/entities_page.py), linked from the page
+ENTITIES_PATH = "/entities"
 #: seconds between the page's own refreshes
 REFRESH_S = 5
 #: seconds the facts are reused: several viewers do not each query the broker and the store
@@ -106,7 +108,8 @@ def render_page(facts: dict[str, Any] | None, problem: str | None = None) -> str
         f'<meta http-equiv="refresh" content="{REFRESH_S}">'
         f"<title>connec-sync status</title><style>{STYLE}</style></head><body>"
         f"<h1>connec-sync status</h1>"
-        f'<div class="meta">{escape(now)} &middot; refreshes every {REFRESH_S} s</div>'
+        f'<div class="meta">{escape(now)} &middot; refreshes every {REFRESH_S} s &middot; '
+        f'<a href="{ENTITIES_PATH}">shared entities</a></div>'
     )
     if facts is None:
         return head + f'<div class="banner down">{escape(problem or "status unavailable")}</div>'
@@ -210,7 +213,31 @@ def _organization(org: dict[str, Any]) -> str:
         ],
         "no record in error",
     )
-    return f'<div class="org"><strong>{escape(title)}</strong>{runs}{errors}</div>'
+    dropped = _dropped_fields(org.get("dropped_fields") or {})
+    return f'<div class="org"><strong>{escape(title)}</strong>{runs}{errors}{dropped}</div>'
+
+
+def _dropped_fields(dropped: dict[str, Any]) -> str:
+    """Records applied with dropped fields: the latest examples, each field and why."""
+    rows = [
+        [
+            e["entity"],
+            e["direction"],
+            e["record_id"],
+            e["name"],
+            e["applied_at"],
+            "; ".join(f"{f['field']}: {f['reason']}" for f in e["fields"]),
+        ]
+        for e in dropped.get("latest") or ()
+    ]
+    counts = ", ".join(
+        f"{r['entity']} {r['direction']}: {r['count']}" for r in dropped.get("records") or ()
+    )
+    heading = "<h3>Records applied with dropped fields" + (
+        f" <small>({escape(counts)})</small></h3>" if counts else "</h3>"
+    )
+    header = ["entity", "direction", "record id", "name", "applied", "fields dropped"]
+    return heading + _table(header, rows, "no record applied with dropped fields")
 
 
 def _table(header: list[str], rows: list[list[Any]], empty: str) -> str:

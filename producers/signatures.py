@@ -1,7 +1,8 @@
 """Standard Webhooks signatures: `v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`.
 
-The key is the base64 decoding of what follows `whsec_`. Several configured secrets (rotation)
-and several space-separated signatures are accepted; comparisons are constant-time.
+The key is the base64 decoding of what follows `whsec_` (its padding may be left out).
+Several configured secrets (rotation) and several space-separated signatures are accepted;
+comparisons are constant-time.
 """
 
 from __future__ import annotations
@@ -12,18 +13,15 @@ import hmac
 import time
 from collections.abc import Iterable, Mapping
 
+from connec_sync.webhook_secrets import secret_key
+
 #: how far a webhook-timestamp may be from now, either way, in seconds
 TOLERANCE_S = 5 * 60
-SECRET_PREFIX = "whsec_"  # noqa: S105 - the format's prefix, not a secret
 HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 
 
 class InvalidSignature(Exception):
     """The request is not signed by the partner, or not recently; answered 401."""
-
-
-def secret_key(secret: str) -> bytes:
-    return base64.b64decode(secret.removeprefix(SECRET_PREFIX))
 
 
 def sign(secret: str, webhook_id: str, timestamp: int | str, body: bytes) -> str:

@@ -7,13 +7,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable
 
-#: prefix of a Standard Webhooks secret; the rest is the base64 key
-SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
-
-
-def secret_key(secret: str) -> bytes:
-    """The HMAC key of a `whsec_<base64>` secret."""
-    return base64.b64decode(secret.removeprefix(SECRET_PREFIX))
+from connec_sync.webhook_secrets import secret_key
 
 
 def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:

@@ -1,8 +1,9 @@
-"""Field types shared by every entity's schemas: id arrays, money, loose dates and choices."""
+"""Field types shared by every entity's schemas: id arrays, money, loose dates, timestamps in
+UTC and choices."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
@@ -107,9 +108,33 @@ class LooseDate(fields.Field):
         if not isinstance(value, str):
             raise self.make_error("invalid")
         try:
-            return datetime.fromisoformat(value).date().isoformat()
+            return datetime.fromisoformat(value.strip()).date().isoformat()
         except ValueError:
             raise self.make_error("invalid") from None
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return value
+
+
+class Timestamp(fields.Field):
+    """A moment, read from ISO 8601 in its common shapes (`2016-06-12 23:26:26`, `...T...+10:00`,
+    `...Z`, fractional seconds, a date alone: midnight) and given in UTC:
+    `YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00`. A time without a zone is taken as UTC."""
+
+    default_error_messages = {"invalid": "Not an ISO 8601 date-time."}
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        moment = value if isinstance(value, datetime) else None
+        if isinstance(value, str):
+            try:
+                moment = datetime.fromisoformat(value.strip())
+            except ValueError:
+                moment = None
+        if moment is None:
+            raise self.make_error("invalid")
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).isoformat()
 
     def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
         return value

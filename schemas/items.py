@@ -9,7 +9,9 @@ from schemas.shapes import (
     choice,
     entity_schemas,
     flag,
+    ids,
     number,
+    ref_id,
     text,
 )
 
@@ -26,6 +28,8 @@ SCHEMAS = entity_schemas(
         "purchase_price": CONNEC_PRICE,
         "is_inventoried": flag(),
         "quantity_on_hand": number(),
+        "sale_tax_code_id": ids(),
+        "sale_account_id": ids(),
     },
     partner={
         "sku": text(),
@@ -36,5 +40,7 @@ SCHEMAS = entity_schemas(
         "cost_price": PARTNER_PRICE,
         "track_inventory": flag(),
         "quantity_on_hand": number(),
+        "tax_rate_id": ref_id(),
+        "revenue_account_id": ref_id(),
     },
 )

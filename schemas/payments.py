@@ -47,4 +47,6 @@ SCHEMAS = entity_schemas(
         "contact_id": ref_id(),
         "allocations": Shape({"invoice_id": ref_id(required=True), "amount": money()}, many=True),
     },
+    # which invoices a payment pays is never guessed: an unreadable allocation refuses it
+    essential=("payment_lines.*.linked_transactions", "allocations"),
 )

@@ -11,9 +11,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
 
-from schemas.fields import Choice, IdArray, IdString, LooseDate, Money
+from schemas.countries import Country
+from schemas.fields import Choice, IdArray, IdString, LooseDate, Money, Timestamp
+from schemas.prices import with_net_amount
 
 FieldSpec = Callable[[bool], fields.Field]
 #: a whole-record check: takes the loaded data, answers {field: [problems]} (empty when fine)
@@ -22,11 +33,14 @@ Check = Callable[[dict], dict]
 
 @dataclass(frozen=True)
 class Shape:
-    """A nested object (or, with `many`, an array of them); `validate` checks the whole value."""
+    """A nested object (or, with `many`, an array of them); `validate` checks the whole value;
+    `complete` finishes each loaded object (e.g. a net amount computed from a gross one) and may
+    raise ValidationError naming its fields."""
 
     fields: Mapping[str, FieldSpec | Shape]
     many: bool = False
     validate: Any = None
+    complete: Callable[[dict], dict] | None = None
 
 
 def _optional(make: Callable[..., fields.Field], required: bool, **kwargs: Any) -> FieldSpec:
@@ -53,6 +67,16 @@ def day(required: bool = False) -> FieldSpec:
     return _optional(LooseDate, required)
 
 
+def moment(required: bool = False) -> FieldSpec:
+    """A date-time, given in UTC."""
+    return _optional(Timestamp, required)
+
+
+def country(required: bool = False) -> FieldSpec:
+    """A country as a code, a name or a common short form, given as ISO 3166-1 alpha-2."""
+    return _optional(Country, required)
+
+
 def choice(*values: str, required: bool = False) -> FieldSpec:
     return lambda strict: Choice(values, required=required, allow_none=not required)
 
@@ -67,20 +91,28 @@ def ids(required: bool = False) -> FieldSpec:
     return lambda strict: IdArray(strict=strict, required=required, allow_none=not required)
 
 
-def build(name: str, specs: Mapping[str, Any], strict: bool, checks: tuple = ()) -> type[Schema]:
+def build(
+    name: str,
+    specs: Mapping[str, Any],
+    strict: bool,
+    checks: tuple = (),
+    complete: Callable[[dict], dict] | None = None,
+) -> type[Schema]:
     """A schema class for a shape: unknown fields raise when strict and are left out otherwise."""
     unknown = RAISE if strict else EXCLUDE
     declared = {key: _make(f"{name}_{key}", spec, strict) for key, spec in specs.items()}
     attrs: dict[str, Any] = {**declared, "Meta": type("Meta", (), {"unknown": unknown})}
     if checks:
         attrs["_run_checks"] = _checks_hook(checks)
+    if complete is not None:
+        attrs["_complete"] = post_load(lambda self, data, **kwargs: complete(data))
     return type(name, (Schema,), attrs)
 
 
 def _make(name: str, spec: FieldSpec | Shape, strict: bool) -> fields.Field:
     if not isinstance(spec, Shape):
         return spec(strict)
-    nested = build(name, spec.fields, strict)
+    nested = build(name, spec.fields, strict, complete=spec.complete)
     return fields.Nested(nested, many=spec.many, allow_none=True, validate=spec.validate)
 
 
@@ -107,6 +139,17 @@ def one_of_required(*names: str) -> Check:
     return check
 
 
+def each_line(lines: str, check: Check) -> Check:
+    """A check of every line of `lines` (an array of objects), its problems under the line."""
+
+    def check_lines(data: dict) -> dict:
+        found = {number: check(line) for number, line in enumerate(data.get(lines) or ())}
+        problems = {number: errors for number, errors in found.items() if errors}
+        return {lines: problems} if problems else {}
+
+    return check_lines
+
+
 #: fields every Connec! record may carry besides its data (kept for the consumer, never mapped)
 CONNEC_RECORD: dict[str, FieldSpec] = {
     "id": ids(required=True),
@@ -114,8 +157,8 @@ CONNEC_RECORD: dict[str, FieldSpec] = {
     "channel_id": text(),
     "resource_type": text(),
     "code": text(),
-    "created_at": text(),
-    "updated_at": text(),
+    "created_at": moment(),
+    "updated_at": moment(),
 }
 #: what a pushed Connec! record may carry besides its data: options, read by Connec! (§4)
 CONNEC_OPTIONS = Shape(
@@ -123,17 +166,24 @@ CONNEC_OPTIONS = Shape(
 )
 #: a Connec! postal address
 CONNEC_ADDRESS = Shape(
-    {key: text() for key in ("line1", "line2", "city", "region", "postal_code", "country")}
+    {
+        **{key: text() for key in ("line1", "line2", "city", "region", "postal_code")},
+        "country": country(),
+    }
 )
 #: a partner postal address (country: ISO 3166 alpha-2)
 PARTNER_ADDRESS = Shape(
     {
         **{key: text() for key in ("street", "street2", "city", "state", "postcode")},
-        "country": text(validate=validate.Length(equal=2)),
+        "country": country(),
     }
 )
-#: a Connec! price (`sale_price`, `purchase_price`): the mapped part
-CONNEC_PRICE = Shape({"net_amount": number(), "tax_rate": number(), "currency": text()})
+#: a Connec! price (`sale_price`, `purchase_price`, a line's `unit_price`): the mapped part, and
+#: the tax-inclusive total that gives the net amount when only it is given (schemas.prices)
+CONNEC_PRICE = Shape(
+    {"net_amount": number(), "total_amount": number(), "tax_rate": number(), "currency": text()},
+    complete=with_net_amount,
+)
 #: a partner price: amount net of tax, tax rate in percent
 PARTNER_PRICE = Shape(
     {"amount": money(), "currency": text(validate=validate.Length(equal=3)), "tax_rate": number()}
@@ -146,8 +196,8 @@ TRANSACTION_TYPE = choice("CUSTOMER", "SUPPLIER")
 #: fields the partner server sets on every record
 PARTNER_RECORD: dict[str, FieldSpec] = {
     "id": ref_id(required=True),
-    "created_at": text(),
-    "updated_at": text(),
+    "created_at": moment(),
+    "updated_at": moment(),
 }
 
 
@@ -166,6 +216,8 @@ class EntitySchemas:
     connec_write: Schema
     partner: Schema
     partner_write: Schema
+    #: fields never dropped when unreadable (schemas.tolerance): the record is refused instead
+    essential: frozenset[str] = frozenset()
 
 
 def entity_schemas(
@@ -175,11 +227,14 @@ def entity_schemas(
     *,
     partner_computed: Mapping[str, Any] | None = None,
     partner_checks: tuple[Check, ...] = (),
+    essential: tuple[str, ...] = (),
 ) -> EntitySchemas:
     """Build an entity's four schemas from its Connec! shape and its partner shape.
 
     `partner_computed` holds fields the partner server computes: read, never written.
     `partner_checks` are whole-record rules of the partner (both when reading and writing).
+    `essential` names the fields (dotted, list indexes as `*`) whose unreadable value makes the
+    record invalid instead of being dropped; the record's `id` always is.
     """
     read_partner = {**PARTNER_RECORD, "archived": flag(), **partner, **(partner_computed or {})}
     write_connec = {"id": ids(required=True), **connec, "opts": CONNEC_OPTIONS}
@@ -190,4 +245,5 @@ def entity_schemas(
         partner_write=build(
             f"Partner{name}Write", {"archived": flag(), **partner}, True, partner_checks
         )(),
+        essential=frozenset(("id", *essential)),
     )

@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, text
 
 from connec_sync.broker import open_broker
 from connec_sync.broker.setup import queue_specs
+from connec_sync.naming import TO_APP, Names
 from connec_sync.settings import BrokerSettings
 from mappers.registry import COLLECTIONS
 from providers.tryton.server import TrytonServer
@@ -55,7 +56,9 @@ class NamespacePool:
     Creating and deleting a namespace's ~50 quorum queues for every test churns thousands of
     Raft clusters through the shared broker in one run, which RabbitMQ 3.10 handles badly; a
     purged namespace is as clean as a new one. A namespace a test left with consumers attached
-    (a leaked worker) is deleted instead of reused.
+    (a leaked worker), or with the queues of entities beyond TEST_ENTITIES (a test of other
+    entities, or a process that declares the whole registry), is deleted instead of reused: the
+    shared broker holds ~300 quorum queues in all.
     """
 
     def __init__(self, url: str) -> None:
@@ -70,9 +73,16 @@ class NamespacePool:
 
     def give_back(self, settings: BrokerSettings) -> None:
         with open_broker(settings, COLLECTIONS) as broker:
-            names = [spec.name for spec in queue_specs(settings, COLLECTIONS)]
+            names = [spec.name for spec in queue_specs(settings, services.TEST_ENTITIES)]
+            others = [
+                Names(settings.namespace).route(entity, TO_APP).work_queue()
+                for entity in COLLECTIONS
+                if entity not in services.TEST_ENTITIES
+            ]
             broker.purge(names)
-            if any(broker.count(name).consumers for name in names):
+            if any(broker.count(name).exists for name in others) or any(
+                broker.count(name).consumers for name in names
+            ):
                 broker.delete_topology()
                 self.made.discard(settings.namespace)
             else:

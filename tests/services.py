@@ -14,6 +14,10 @@ from urllib.parse import urlsplit
 import pytest
 
 DEFAULT_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
+#: the entities whose queues a test declares on the shared broker unless it names its own: enough
+#: for every kind of record (references, lines, allocations). Never the whole registry: each
+#: entity has 10 quorum queues in a test namespace, and the shared broker wedges at ~300 in all.
+TEST_ENTITIES = ("organizations", "people", "items", "invoices", "payments")
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 

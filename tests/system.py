@@ -24,6 +24,7 @@ from producers.receiver.metrics import ReceiverMetrics
 from sandboxes import testing
 from sandboxes.web import SandboxHandle
 from schemas.envelope import Envelope
+from tests.services import TEST_ENTITIES
 
 
 def settings_for(
@@ -33,13 +34,13 @@ def settings_for(
     broker: BrokerSettings | None = None,
     **organization: Any,
 ) -> Settings:
-    """Settings pointing at the sandboxes, with the test organization (every entity both ways,
+    """Settings pointing at the sandboxes, with the test organization (TEST_ENTITIES both ways,
     unless `entities=...`; `conflict_winner=...`, `enabled=...`)."""
     org = {
         "tenant": testing.TENANT,
         "group_id": testing.GROUP_ID,
         "account": testing.ACCOUNT,
-        "entities": {entity: "both" for entity in COLLECTIONS},
+        "entities": {entity: "both" for entity in TEST_ENTITIES},
         **organization,
     }
     tenant = {"api_id": testing.API_ID, "api_key": testing.API_KEY}
@@ -153,13 +154,16 @@ def partner_envelope(
 
 class System:
     """The real path: receiver (in process, real confirming publisher) -> RabbitMQ -> consumer
-    workers in threads; Connec! notifies the receiver, the partner sends it signed events."""
+    workers in threads; Connec! notifies the receiver, the partner sends it signed events.
+    Only the entities the test organization shares have queues (the shared broker's limit)."""
 
     def __init__(self, sides: Sides) -> None:
         self.sides = sides
         self.settings = sides.settings
         self.names = Names(self.settings.broker.namespace)
-        declare_all(self.settings.broker, COLLECTIONS)
+        switches = self.settings.organizations[0].entities
+        self.entities = tuple(e for e in COLLECTIONS if switches.get(e, "off") != "off")
+        declare_all(self.settings.broker, self.entities)
         self.publisher = make_publisher(
             dataclasses.replace(self.settings.broker, confirm_timeout_s=5.0)
         )
@@ -169,11 +173,11 @@ class System:
         sides.partner.state.subscribe(self.receiver.url + "/app/events", testing.WEBHOOK_SECRET)
         self.workers: list[tuple[Worker, threading.Thread]] = []
 
-    def start_consumers(self, replicas: int = 1, entities: tuple[str, ...] = COLLECTIONS) -> None:
+    def start_consumers(self, replicas: int = 1, entities: tuple[str, ...] | None = None) -> None:
         """`replicas` consumer workers, each with its own handlers (own clients, own lease
-        owner), as separate processes would have."""
+        owner), as separate processes would have; of every entity shared, unless named."""
         for _ in range(replicas):
-            routes = [self.names.route(e, d) for e in entities for d in DIRECTIONS]
+            routes = [self.names.route(e, d) for e in entities or self.entities for d in DIRECTIONS]
             services = ConsumerServices(self.settings, self.sides.store)
             handlers, background = consumer_parts(services, routes)
             worker = Worker(self.settings.broker, handlers, background=background)

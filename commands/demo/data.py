@@ -142,3 +142,61 @@ def payment_for(company_id: str, invoice_id: str, amount: float) -> dict[str, An
         "company_id": company_id,
         "allocations": [{"invoice_id": invoice_id, "amount": amount}],
     }
+
+
+#: the partner app's books: a tax rate and a revenue account the products refer to
+TAX_RATES: tuple[dict[str, Any], ...] = (
+    {"code": "GST", "name": "GST 10%", "sale_rate": 10.0, "purchase_rate": 10.0},
+    {"code": "FRE", "name": "GST free", "sale_rate": 0.0, "purchase_rate": 0.0},
+)
+LEDGER_ACCOUNTS: tuple[dict[str, Any], ...] = (
+    {"code": "4000", "name": "Sales", "kind": "revenue", "currency": "AUD"},
+    {"code": "5000", "name": "Cost of goods sold", "kind": "expense", "currency": "AUD"},
+)
+EMPLOYEES: tuple[dict[str, Any], ...] = (
+    {"first_name": "Ava", "last_name": "Brown", "job_title": "Barista", "start_date": "2024-02-01"},
+    {"first_name": "Leo", "last_name": "Rossi", "job_title": "Roaster", "email": "leo@example.com"},
+)
+#: the customer's own details in the partner app, kept equal to its Connec! company
+PROFILE: dict[str, Any] = {
+    "name": "Harbour Coffee Co.",
+    "currency": "AUD",
+    "timezone": "Australia/Sydney",
+    "website": "https://harbourcoffee.example",
+}
+#: records another app keeps in Connec! (an HR app, a CRM)
+CONNEC_EMPLOYEES: tuple[dict[str, Any], ...] = (
+    {"first_name": "Noah", "last_name": "Kim", "job_title": "Driver", "hired_date": "2025-06-02"},
+)
+CONNEC_OPPORTUNITIES: tuple[dict[str, Any], ...] = (
+    {
+        "name": "Café fit-out supply",
+        "amount": {"total_amount": 12000.0, "currency": "AUD"},
+        "probability": 40.0,
+        "sales_stage": "Proposal",
+        "expected_close_date": "2027-02-28",
+    },
+)
+
+
+def quote_for(company_id: str, product_id: str, tax_rate_id: str) -> dict[str, Any]:
+    line = {"product_id": product_id, "quantity": 10, "unit_amount": 38.0, "tax_rate": 10.0}
+    return {
+        "number": "QU-0042",
+        "status": "submitted",
+        "company_id": company_id,
+        "issue_date": "2026-11-28",
+        "expires_on": "2026-12-28",
+        "currency": "AUD",
+        "lines": [{**line, "tax_rate_id": tax_rate_id, "description": "Beans for December"}],
+    }
+
+
+def orders_for(quote: dict[str, Any], supplier_id: str) -> list[tuple[str, dict[str, Any]]]:
+    """A sales order from the quote, and a purchase order to the supplier."""
+    lines = [{k: v for k, v in line.items() if k != "id"} for line in quote["lines"]]
+    sale = {"number": "SO-0042", "status": "authorised", "quote_id": quote["id"], "lines": lines}
+    sale |= {"company_id": quote["company_id"], "currency": "AUD"}
+    purchase_line = {"description": "Freight, Sydney run", "quantity": 1, "unit_amount": 240.0}
+    purchase = {"number": "PO-0007", "company_id": supplier_id, "lines": [purchase_line]}
+    return [("sales_orders", sale), ("purchase_orders", purchase)]

@@ -14,6 +14,8 @@ from connec_sync.settings import Settings, SettingsError, TenantSettings
 TARGET = "connec"
 #: most operations Connec! is sent in one batch call (Maestrano's connector used 50)
 MAX_BATCH_OPS = 50
+#: collections of one record per group (connec-api.md §5): `GET`/`PUT /{group}/{collection}`
+SINGLETONS = frozenset({"company"})
 
 
 @dataclass(frozen=True)
@@ -63,9 +65,11 @@ class ConnecClient:
         return answer.body[collection]
 
     def upsert(self, group: str, collection: str, record: dict[str, Any]) -> tuple[int, dict]:
-        """POST: creates (201) or, when the id array holds a linked external id, updates (200)."""
+        """POST: creates (201) or, when the id array holds a linked external id, updates (200).
+        A singleton (`company`) is never created: PUT updates it (200)."""
         url = self._url(group, collection)
-        answer = self.http.request("POST", url, account=group, json={collection: record})
+        method = "PUT" if collection in SINGLETONS else "POST"
+        answer = self.http.request(method, url, account=group, json={collection: record})
         return answer.status, answer.body[collection]
 
     def update(
@@ -79,9 +83,13 @@ class ConnecClient:
     def pages(
         self, group: str, collection: str, filter: str | None = None, top: int = 100
     ) -> Iterator[list[dict[str, Any]]]:
-        """Each page of records, following `pagination.next` until it is absent."""
+        """Each page of records, following `pagination.next` until it is absent; a singleton's
+        one page holds its record (unfiltered: the consumer skips it when unchanged)."""
         params: dict[str, Any] | None = {"$top": top, **({"$filter": filter} if filter else {})}
         url = self._url(group, collection)
+        if collection in SINGLETONS:
+            yield [self.http.request("GET", url, account=group).body[collection]]
+            return
         while True:
             body = self.http.request("GET", url, account=group, params=params).body
             yield list(body.get(collection) or [])
@@ -103,5 +111,8 @@ class ConnecClient:
         self.http.close()
 
     def _url(self, group: str, collection: str, connec_id: str | None = None) -> str:
+        """A singleton's record is the collection itself: `GET`/`PUT /{group}/company`."""
         url = f"{self.base_url}/api/v2/{quote(group, safe='')}/{collection}"
-        return f"{url}/{quote(connec_id, safe='')}" if connec_id is not None else url
+        if connec_id is None or collection in SINGLETONS:
+            return url
+        return f"{url}/{quote(connec_id, safe='')}"

@@ -1,5 +1,5 @@
 """The SQL store (the only place that imports SQLAlchemy): organizations, id map, sync runs,
-dead letters."""
+dead letters, records applied with dropped fields."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 
 from connec_sync.store.dead_letters import DeadLetter, DeadLetterFilter, DeadLetters
 from connec_sync.store.deliveries import Deliveries
+from connec_sync.store.dropped_fields import DroppedFields, DroppedFieldsExample
 from connec_sync.store.engine import make_engine
 from connec_sync.store.idmap import IdLink, IdMap
 from connec_sync.store.link_backs import PendingLinkBack, PendingLinkBacks
@@ -18,6 +19,7 @@ from connec_sync.store.sqlalchemy_execution import Direct
 __all__ = [
     "DeadLetter",
     "DeadLetterFilter",
+    "DroppedFieldsExample",
     "IdLink",
     "Organization",
     "PendingLinkBack",
@@ -38,6 +40,7 @@ class Store:
         self.runs = SyncRuns(engine)
         self.deliveries = Deliveries(engine)
         self.dead_letters = DeadLetters(engine)
+        self.dropped_fields = DroppedFields(engine)
 
     @classmethod
     def open(cls, url: str) -> Store:

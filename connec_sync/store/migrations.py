@@ -79,6 +79,11 @@ def _v7_one_running_sync_per_organization(conn: Connection) -> None:
     )
 
 
+def _v8_dropped_fields(conn: Connection) -> None:
+    """The latest records applied with dropped fields, per organization, for `status`."""
+    tables.dropped_fields.create(conn)
+
+
 #: (version, step), oldest first; append, never edit a released step
 MIGRATIONS: tuple[tuple[int, Step], ...] = (
     (1, _v1_initial),
@@ -88,6 +93,7 @@ MIGRATIONS: tuple[tuple[int, Step], ...] = (
     (5, _v5_pending_link_backs),
     (6, _v6_write_attempts),
     (7, _v7_one_running_sync_per_organization),
+    (8, _v8_dropped_fields),
 )
 LATEST = MIGRATIONS[-1][0]
 

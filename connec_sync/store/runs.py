@@ -85,13 +85,7 @@ class SyncRuns:
         return _run(row._mapping) if row else None
 
     def latest(self, organization_id: int, limit: int = 5) -> list[SyncRun]:
-        table = tables.sync_runs
-        query = (
-            select(table)
-            .where(table.c.organization_id == organization_id)
-            .order_by(table.c.id.desc())
-            .limit(limit)
-        )
+        query = tables.newest_of_organization(tables.sync_runs, organization_id, limit)
         with self._engine.connect() as conn:
             return [_run(row._mapping) for row in conn.execute(query)]
 

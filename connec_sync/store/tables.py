@@ -13,12 +13,14 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     MetaData,
+    Select,
     String,
     Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
     false,
+    select,
 )
 
 
@@ -38,6 +40,17 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 metadata = MetaData()
+
+
+def newest_of_organization(table: Table, organization_id: int, limit: int) -> Select[Any]:
+    """The `limit` newest rows of an organization in `table` (by id), newest first."""
+    return (
+        select(table)
+        .where(table.c.organization_id == organization_id)
+        .order_by(table.c.id.desc())
+        .limit(limit)
+    )
+
 
 schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
 
@@ -167,4 +180,19 @@ dead_letters = Table(
     Column("received_at", UtcDateTime(), nullable=False, index=True),
     Column("replay_state", String(20)),
     Column("replayed_at", UtcDateTime()),
+)
+
+#: the latest records applied with dropped fields, per organization (store.dropped_fields)
+dropped_fields = Table(
+    "dropped_fields",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("organization_id", ForeignKey("organizations.id"), nullable=False, index=True),
+    Column("entity", String(100), nullable=False),
+    Column("direction", String(20), nullable=False),
+    Column("record_id", String(200)),
+    Column("name", String(500)),
+    #: [{"field": dotted path, "reason": why it was left out}, ...]
+    Column("fields", JSON, nullable=False),
+    Column("applied_at", UtcDateTime(), nullable=False),
 )

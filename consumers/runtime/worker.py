@@ -230,13 +230,19 @@ def run_until_signalled(worker: Worker) -> int:
     """Run the worker in this (main) thread; SIGTERM or SIGINT stops it gracefully, and a stop
     that overruns STOP_DEADLINE_S ends the process with EXIT_STOP_DEADLINE. Returns 0."""
 
-    def on_signal(signum: int, _frame: Any) -> None:
-        _log.info("stop_requested", signal=signal.Signals(signum).name)
+    def stop(name: str) -> None:
+        _log.info("stop_requested", signal=name)
         if not worker.stopping:
             watchdog = threading.Timer(STOP_DEADLINE_S, _exit_at_deadline)
             watchdog.daemon = True
             watchdog.start()
         worker.stop()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        # not here: the handler interrupts the main thread wherever it is, maybe holding the
+        # log's write lock (a log line just printed), which logging here would wait for forever
+        name = signal.Signals(signum).name
+        threading.Thread(target=stop, args=(name,), name="stop", daemon=True).start()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:

@@ -17,11 +17,11 @@ from typing import Any
 from connec_sync import logs
 from connec_sync.clients.connec import ConnecClient
 from connec_sync.clients.errors import TransientTargetError
-from connec_sync.clients.partner import PartnerClient
 from connec_sync.naming import TO_CONNEC
 from mappers.ids import connec_id
-from mappers.registry import resource_for_collection
+from mappers.registry import REFERENCE, EntityTable
 from producers.sync.plan import Step, connec_filter, iso_micro
+from providers.interface import PartnerApi
 
 #: bytes of pages kept in memory before the spool moves to a temporary file
 SPOOL_MEMORY_BYTES = 8 * 1024 * 1024
@@ -41,11 +41,13 @@ class Interrupted(Exception):
 
 @dataclass(frozen=True)
 class Sources:
-    """The two APIs of one organization's tenant, and the page size to ask for."""
+    """The two APIs of one organization's tenant, the page size to ask for, and the partner
+    app's entities (its provider's; the reference app's when not given)."""
 
     connec: ConnecClient
-    partner: PartnerClient
+    partner: PartnerApi
     page_size: int = 100
+    entities: EntityTable = REFERENCE
 
 
 @dataclass
@@ -94,7 +96,7 @@ def api_pages(sources: Sources, organization: Any, step: Step) -> Iterator[list[
     """Every page of the step's entity on its side, changed since `step.since` (None: all)."""
     if step.direction == TO_CONNEC:
         since = iso_micro(step.since) if step.since else None
-        resource = resource_for_collection(step.entity)
+        resource = sources.entities.entity(step.entity).resource
         return sources.partner.pages(
             organization.account, resource, updated_since=since, limit=sources.page_size
         )

@@ -7,6 +7,7 @@ from typing import Any
 
 import falcon
 
+from sandboxes.partner.specs import RESOURCES, SINGLETON_ID
 from sandboxes.partner.state import PartnerState
 from sandboxes.web import SandboxError, StateResource, json_object, read_json
 
@@ -28,10 +29,15 @@ def authorize(req: falcon.Request, state: PartnerState) -> None:
 
 
 class ResourceCollection(StateResource[PartnerState]):
+    """Records of a resource: list and create; a singleton (`profile`): GET and PATCH it."""
+
     def on_get(
         self, req: falcon.Request, resp: falcon.Response, account: str, resource: str
     ) -> None:
         authorize(req, self.state)
+        if is_singleton(resource):
+            resp.media = self.state.get(account, resource, SINGLETON_ID)
+            return
         data, cursor = self.state.list_page(
             account,
             resource,
@@ -51,6 +57,20 @@ class ResourceCollection(StateResource[PartnerState]):
         resp.status, resp.media = 201, record
         if replayed:
             resp.set_header("Idempotent-Replayed", "true")
+
+    def on_patch(
+        self, req: falcon.Request, resp: falcon.Response, account: str, resource: str
+    ) -> None:
+        authorize(req, self.state)
+        if not is_singleton(resource):
+            raise SandboxError(405, "method_not_allowed", "PATCH a record: .../{resource}/{id}")
+        body = json_object(read_json(req))
+        resp.media = self.state.patch(account, resource, SINGLETON_ID, body)
+
+
+def is_singleton(resource: str) -> bool:
+    spec = RESOURCES.get(resource)
+    return spec is not None and spec.singleton
 
 
 class ResourceRecord(StateResource[PartnerState]):

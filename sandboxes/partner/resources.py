@@ -1,134 +1,24 @@
-"""The reference partner API's five resources: their fields, defaults and validation (422)."""
+"""The reference partner API's validation (422) of its resources (sandboxes/partner/specs.py)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+
+from sandboxes.partner.specs import (
+    ALLOCATION_FIELDS,
+    LINE_FIELDS,
+    RESOURCES,
+    Field,
+    ResourceSpec,
+)
 
 #: (resource, id) → does it exist (not deleted) in the account
 Exists = Callable[[str, str], bool]
 Problems = dict[str, list[str]]
-
-
-@dataclass(frozen=True)
-class Field:
-    kind: str  # str bool num date enum ref address money lines allocations
-    choices: tuple[str, ...] = ()
-    target: str = ""
-
-
-STR, BOOL, NUM, DATE = Field("str"), Field("bool"), Field("num"), Field("date")
-ADDRESS, MONEY = Field("address"), Field("money")
-ADDRESS_KEYS = ("street", "street2", "city", "state", "postcode", "country")
-MONEY_KEYS = ("amount", "currency", "tax_rate")
-LINE_FIELDS = {
-    "product_id": Field("ref", target="products"),
-    "description": STR,
-    "quantity": NUM,
-    "unit_amount": NUM,
-    "tax_rate": NUM,
-    "discount_percent": NUM,
-}
-ALLOCATION_FIELDS = {"invoice_id": Field("ref", target="invoices"), "amount": NUM}
-
-
-def _enum(*choices: str) -> Field:
-    return Field("enum", choices)
-
-
-def _ref(target: str) -> Field:
-    return Field("ref", target=target)
-
-
-@dataclass(frozen=True)
-class ResourceSpec:
-    prefix: str
-    fields: dict[str, Field]
-    required_any: tuple[str, ...] = ()
-    defaults: dict[str, Any] = field(default_factory=dict)
-
-
-RESOURCES: dict[str, ResourceSpec] = {
-    "companies": ResourceSpec(
-        "co",
-        {
-            "name": STR,
-            "email": STR,
-            "phone": STR,
-            "website": STR,
-            "industry": STR,
-            "is_customer": BOOL,
-            "is_supplier": BOOL,
-            "billing_address": ADDRESS,
-            "shipping_address": ADDRESS,
-        },
-        required_any=("name",),
-    ),
-    "contacts": ResourceSpec(
-        "c",
-        {
-            "first_name": STR,
-            "last_name": STR,
-            "email": STR,
-            "phone": STR,
-            "mobile": STR,
-            "job_title": STR,
-            "company_id": _ref("companies"),
-            "is_customer": BOOL,
-            "is_supplier": BOOL,
-            "address": ADDRESS,
-        },
-        required_any=("first_name", "last_name"),
-    ),
-    "products": ResourceSpec(
-        "p",
-        {
-            "sku": STR,
-            "name": STR,
-            "description": STR,
-            "kind": _enum("goods", "service"),
-            "unit_price": MONEY,
-            "cost_price": MONEY,
-            "track_inventory": BOOL,
-            "quantity_on_hand": NUM,
-        },
-        required_any=("name",),
-        defaults={"kind": "goods"},
-    ),
-    "invoices": ResourceSpec(
-        "inv",
-        {
-            "number": STR,
-            "kind": _enum("sale", "purchase"),
-            "status": _enum("draft", "submitted", "authorised", "paid", "void"),
-            "company_id": _ref("companies"),
-            "contact_id": _ref("contacts"),
-            "issue_date": DATE,
-            "due_date": DATE,
-            "currency": STR,
-            "notes": STR,
-            "lines": Field("lines"),
-        },
-        defaults={"kind": "sale", "status": "draft", "lines": []},
-    ),
-    "payments": ResourceSpec(
-        "pay",
-        {
-            "kind": _enum("received", "sent"),
-            "date": DATE,
-            "reference": STR,
-            "amount": NUM,
-            "currency": STR,
-            "company_id": _ref("companies"),
-            "contact_id": _ref("contacts"),
-            "allocations": Field("allocations"),
-        },
-        defaults={"kind": "received", "allocations": []},
-    ),
-}
+__all__ = ["RESOURCES", "ResourceSpec", "clean", "clean_rows", "validate"]
 
 
 def clean(spec: ResourceSpec, body: dict[str, Any]) -> dict[str, Any]:

@@ -101,6 +101,7 @@ class PartnerState(SandboxBase):
             raise SandboxError(400, "invalid_idempotency_key", "Idempotency-Key over 255 chars")
         with self._lock:
             store, spec = self._scope(account, resource)
+            _not_singleton(resource, spec)
             now = self.clock()
             if idempotency_key and (first := store.remembered(resource, idempotency_key, now)):
                 return first, True
@@ -121,7 +122,8 @@ class PartnerState(SandboxBase):
 
     def delete(self, account: str, resource: str, record_id: str, by_user: bool = False) -> None:
         with self._lock:
-            store, _ = self._scope(account, resource)
+            store, spec = self._scope(account, resource)
+            _not_singleton(resource, spec)
             store.get(resource, record_id)
             del store.records[resource][record_id]
             if by_user or self.events_for_api_writes:
@@ -219,3 +221,10 @@ def _since(updated_since: str | None) -> str | None:
         raise SandboxError(
             400, "invalid_updated_since", "updated_since is not a timestamp"
         ) from None
+
+
+def _not_singleton(resource: str, spec: ResourceSpec) -> None:
+    """405 for a create or a delete of a singleton (one record per account, never removed)."""
+    if spec.singleton:
+        message = f"{resource} is one record per account: GET and PATCH it"
+        raise SandboxError(405, "method_not_allowed", message)

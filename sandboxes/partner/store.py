@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sandboxes.partner.resources import RESOURCES, invoice_total
+from sandboxes.partner.specs import SINGLETON_ID, TOTALLED
 from sandboxes.web import SandboxError
 
 Record = dict[str, Any]
@@ -16,12 +17,19 @@ Record = dict[str, Any]
 IDEMPOTENCY_TTL = timedelta(hours=24)
 #: page size without `limit`, and the largest page served (larger limits are capped)
 DEFAULT_LIMIT, MAX_LIMIT = 100, 200
+#: when a new account's singleton records (its profile) were last changed
+NEW_ACCOUNT_AT = "2000-01-01T00:00:00.000000Z"
 
 
 class AccountStore:
     def __init__(self, account: str) -> None:
         self.account = account
         self.records: dict[str, dict[str, Record]] = {name: {} for name in RESOURCES}
+        for name, spec in RESOURCES.items():
+            if spec.singleton:  # blank, as a new account's profile is
+                blank = {"id": SINGLETON_ID, **dict.fromkeys(spec.fields), "archived": False}
+                blank |= {"created_at": NEW_ACCOUNT_AT, "updated_at": NEW_ACCOUNT_AT}
+                self.records[name][SINGLETON_ID] = blank
         self.idempotency: dict[tuple[str, str], tuple[datetime, Record]] = {}
 
     def exists(self, resource: str, record_id: str) -> bool:
@@ -42,10 +50,12 @@ class AccountStore:
         self.idempotency[(resource, key)] = (now, copy.deepcopy(answer))
 
     def render(self, resource: str, record: Record) -> Record:
-        """The record as answered: invoices get `total` and `balance` (total − allocations)."""
+        """The record as answered: invoices, quotes and orders get `total`, invoices `balance`
+        (total − allocations)."""
         out = copy.deepcopy(record)
-        if resource == "invoices":
+        if resource in TOTALLED:
             out["total"] = invoice_total(out.get("lines") or [])
+        if resource == "invoices":
             out["balance"] = round(out["total"] - self._allocated(out["id"]), 2)
         return out
 

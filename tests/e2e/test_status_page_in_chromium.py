@@ -16,6 +16,7 @@ import falcon
 import pytest
 
 from connec_sync.http_server import RunningServer, serve_in_thread
+from mappers.registry import COLLECTIONS
 from operators.status_page import add_status_routes
 from tests import services
 from tests.unit.operators.status_facts import lane, route, sample_facts
@@ -55,7 +56,7 @@ def demo_facts() -> dict[str, Any]:
     }
     routes = [
         busy.get((entity, direction)) or route(entity, direction)
-        for entity in ("organizations", "people", "items", "invoices", "payments")
+        for entity in COLLECTIONS
         for direction in ("to-app", "to-connec")
     ]
     return facts | {"routes": routes}

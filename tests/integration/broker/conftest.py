@@ -11,7 +11,7 @@ import pytest
 from connec_sync.broker import Broker, Consumer, open_broker
 from connec_sync.naming import Names, Route
 from connec_sync.settings import BrokerSettings
-from mappers.registry import COLLECTIONS
+from tests.services import TEST_ENTITIES
 
 
 @pytest.fixture(params=["memory", pytest.param("rabbitmq", marks=pytest.mark.integration)])
@@ -24,14 +24,14 @@ def settings(request: pytest.FixtureRequest) -> Iterator[BrokerSettings]:
         url="memory://", namespace=f"m-{uuid.uuid4().hex[:10]}", retry_delays_s=(1, 2)
     )
     yield memory
-    with open_broker(memory, COLLECTIONS) as broker:
+    with open_broker(memory, TEST_ENTITIES) as broker:
         broker.delete_topology()
 
 
 @pytest.fixture
 def broker(settings: BrokerSettings) -> Iterator[Broker]:
     """The broker, its topology declared."""
-    with open_broker(settings, COLLECTIONS) as opened:
+    with open_broker(settings, TEST_ENTITIES) as opened:
         opened.declare()
         yield opened
 

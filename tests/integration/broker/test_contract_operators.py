@@ -8,15 +8,15 @@ import pytest
 from connec_sync.broker import Broker, Consumer, TakenMessage
 from connec_sync.broker.setup import queue_specs
 from connec_sync.naming import Route
-from mappers.registry import COLLECTIONS
 from sandboxes.testing import wait_until
 from tests.integration.broker.support import message, open_consumer, receive, take_all
+from tests.services import TEST_ENTITIES
 
 pytestmark = pytest.mark.timeout(30)
 
 
 def test_declaring_is_idempotent_and_makes_every_queue(broker: Broker) -> None:
-    specs = queue_specs(broker.settings, COLLECTIONS)
+    specs = queue_specs(broker.settings, TEST_ENTITIES)
     assert broker.declare() == len(specs)
     assert all(broker.count(spec.name).exists for spec in specs)
 

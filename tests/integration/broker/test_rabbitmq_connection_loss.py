@@ -9,8 +9,8 @@ from chaos.proxy import FaultProxy
 from connec_sync.broker import ConnectionLost, open_broker
 from connec_sync.naming import Names
 from connec_sync.settings import BrokerSettings
-from mappers.registry import COLLECTIONS
 from tests.integration.broker.support import message, next_delivery, through
+from tests.services import TEST_ENTITIES
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -20,10 +20,10 @@ def test_a_reset_connection_raises_connection_lost_and_the_message_comes_back_re
 ) -> None:
     route = Names(broker_settings.namespace).route("people", "to-app")
     sent = message(route, b'{"n": 1}')
-    with open_broker(broker_settings, COLLECTIONS) as broker:
+    with open_broker(broker_settings, TEST_ENTITIES) as broker:
         broker.declare()
         broker.publish([sent])
-        with open_broker(through(broker_settings, proxy), COLLECTIONS) as proxied:
+        with open_broker(through(broker_settings, proxy), TEST_ENTITIES) as proxied:
             consumer = proxied.consume([route], 10)
             delivery = next_delivery(consumer)
             proxy.set_mode("reset")

@@ -14,8 +14,8 @@ from connec_sync.broker import Message, PublishFailed, declare_all, open_broker
 from connec_sync.broker.rabbitmq.confirms import ConfirmingPublisher
 from connec_sync.naming import Names
 from connec_sync.settings import BrokerSettings
-from mappers.registry import COLLECTIONS
 from tests.private_broker import wait_until
+from tests.services import TEST_ENTITIES
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -29,7 +29,7 @@ def messages(names: Names, count: int, routing_key: str = "people.to-app") -> li
 @pytest.fixture
 def declared(broker_settings: BrokerSettings) -> Iterator[tuple[Names, ConfirmingPublisher]]:
     """The namespace's names, declared, and a publisher closed afterwards."""
-    declare_all(broker_settings, COLLECTIONS)
+    declare_all(broker_settings, TEST_ENTITIES)
     publisher = ConfirmingPublisher(broker_settings.url)
     try:
         yield Names(broker_settings.namespace), publisher
@@ -38,14 +38,14 @@ def declared(broker_settings: BrokerSettings) -> Iterator[tuple[Names, Confirmin
 
 
 def ready_count(settings: BrokerSettings, queue: str) -> int:
-    with open_broker(settings, COLLECTIONS) as broker:
+    with open_broker(settings, TEST_ENTITIES) as broker:
         return int(broker.count(queue).ready or 0)
 
 
 def test_batches_from_many_threads_are_all_confirmed_and_stored(
     broker_settings: BrokerSettings,
 ) -> None:
-    declare_all(broker_settings, COLLECTIONS)
+    declare_all(broker_settings, TEST_ENTITIES)
     names = Names(broker_settings.namespace)
     publisher = ConfirmingPublisher(broker_settings.url)
     errors: list[Exception] = []
@@ -85,12 +85,12 @@ def test_a_missing_exchange_fails_the_batch_and_the_channel_recovers(
     try:
         with pytest.raises(PublishFailed):
             publisher.publish_batch(messages(names, 2))  # nothing declared yet
-        declare_all(fresh, COLLECTIONS)
+        declare_all(fresh, TEST_ENTITIES)
         assert wait_until(publisher.is_ready, timeout=5)  # a new channel replaced the closed one
         publisher.publish_batch(messages(names, 2))
     finally:
         publisher.close()
-        with open_broker(fresh, COLLECTIONS) as broker:
+        with open_broker(fresh, TEST_ENTITIES) as broker:
             broker.delete_topology()
 
 

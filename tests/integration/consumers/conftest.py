@@ -8,11 +8,11 @@ import pytest
 from connec_sync.broker import declare_all
 from connec_sync.naming import Names, Route
 from connec_sync.settings import BrokerSettings
-from mappers.registry import COLLECTIONS
+from tests.services import TEST_ENTITIES
 
 
 @pytest.fixture
 def route(broker_settings: BrokerSettings) -> Route:
     """people to-app, with its topology declared."""
-    declare_all(broker_settings, COLLECTIONS)
+    declare_all(broker_settings, TEST_ENTITIES)
     return Names(broker_settings.namespace).route("people", "to-app")

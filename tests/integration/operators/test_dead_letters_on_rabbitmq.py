@@ -15,9 +15,9 @@ from connec_sync.broker import Broker, Message, open_broker
 from connec_sync.broker.setup import names_for
 from connec_sync.settings import BrokerSettings
 from connec_sync.store import DeadLetterFilter, Store
-from mappers.registry import COLLECTIONS
 from operators.dead_letters import collect_dead_letters
 from tests.integration.broker.support import next_delivery
+from tests.services import TEST_ENTITIES
 from tests.unit.operators.dead_letter_support import decoded, publish_dead_letter, take_all
 
 pytestmark = pytest.mark.integration
@@ -31,7 +31,7 @@ def opened(broker_settings: BrokerSettings, tmp_path, monkeypatch) -> Iterator[B
     monkeypatch.setenv("CONNEC_SYNC_BROKER_RETRY_DELAYS_S", "1,2")
     monkeypatch.setenv("CONNEC_SYNC_STORE_URL", f"sqlite:///{tmp_path / 'store.db'}")
     monkeypatch.delenv("CONNEC_SYNC_CONFIG", raising=False)
-    with open_broker(broker_settings, COLLECTIONS) as opened:
+    with open_broker(broker_settings, TEST_ENTITIES) as opened:
         opened.declare()
         yield opened
 

@@ -9,9 +9,9 @@ import requests
 
 from connec_sync.broker import declare_all
 from connec_sync.settings import BrokerSettings
-from mappers.registry import COLLECTIONS
 from tests.integration.receiver.conftest import take_all
 from tests.private_broker import PrivateBroker, wait_until
+from tests.services import TEST_ENTITIES
 from tests.unit.receiver.support import basic, fixture
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(120)]
@@ -23,7 +23,7 @@ def private_settings(private_broker: PrivateBroker) -> BrokerSettings:
     settings = BrokerSettings(
         url=private_broker.url, namespace=f"t-{uuid.uuid4().hex[:10]}", retry_delays_s=(1,)
     )
-    declare_all(settings, COLLECTIONS)
+    declare_all(settings, TEST_ENTITIES)
     return settings
 
 

@@ -8,9 +8,9 @@ import pytest
 from commands import main
 from connec_sync.broker import declare_all
 from connec_sync.settings import BrokerSettings
-from mappers.registry import COLLECTIONS
 from producers.publisher import PartnerEventPublisher, UnknownResource
 from tests.integration.receiver.conftest import take_all
+from tests.services import TEST_ENTITIES
 from tests.unit.receiver.support import contact_event, fixture
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 def test_the_embeddable_publisher_sends_envelopes_to_the_to_connec_queues(
     broker_settings: BrokerSettings,
 ) -> None:
-    declare_all(broker_settings, COLLECTIONS)
+    declare_all(broker_settings, TEST_ENTITIES)
     with PartnerEventPublisher(
         broker_settings.url, "acct-2243", namespace=broker_settings.namespace
     ) as publisher:
@@ -38,7 +38,7 @@ def test_the_embeddable_publisher_sends_envelopes_to_the_to_connec_queues(
 def test_publish_events_publishes_a_file_in_the_partner_event_format(
     broker_settings: BrokerSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    declare_all(broker_settings, COLLECTIONS)
+    declare_all(broker_settings, TEST_ENTITIES)
     events = tmp_path / "events.json"
     events.write_text(json.dumps(fixture("partner_event__contact_updated.json")["body"]))
     monkeypatch.setenv("CONNEC_SYNC_BROKER_URL", broker_settings.url)

@@ -9,8 +9,8 @@ import requests
 from connec_sync.broker import declare_all, open_broker
 from connec_sync.broker.setup import queue_specs
 from connec_sync.settings import BrokerSettings
-from mappers.registry import COLLECTIONS
 from tests.integration.receiver.conftest import take_all
+from tests.services import TEST_ENTITIES
 from tests.unit.receiver.support import basic, contact_event, events_body, fixture, signed_headers
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
@@ -23,14 +23,16 @@ def post_notification(url: str, body: object) -> requests.Response:
 
 def queue_contents(broker: BrokerSettings) -> dict[str, list[dict]]:
     """Non-empty queues of this namespace, drained."""
-    contents = {spec.name: take_all(broker, spec.name) for spec in queue_specs(broker, COLLECTIONS)}
+    contents = {
+        spec.name: take_all(broker, spec.name) for spec in queue_specs(broker, TEST_ENTITIES)
+    }
     return {name: messages for name, messages in contents.items() if messages}
 
 
 def test_the_mixed_fixture_yields_exactly_the_expected_messages_in_the_expected_queues(
     broker_settings: BrokerSettings, start_receiver
 ) -> None:
-    declare_all(broker_settings, COLLECTIONS)
+    declare_all(broker_settings, TEST_ENTITIES)
     receiver = start_receiver(broker_settings)
 
     answer = post_notification(receiver.url, fixture("connec_webhook__mixed_batch.json"))
@@ -49,7 +51,7 @@ def test_the_mixed_fixture_yields_exactly_the_expected_messages_in_the_expected_
 def test_signed_partner_events_land_once_in_the_to_connec_queue(
     broker_settings: BrokerSettings, start_receiver
 ) -> None:
-    declare_all(broker_settings, COLLECTIONS)
+    declare_all(broker_settings, TEST_ENTITIES)
     receiver = start_receiver(broker_settings)
     body = events_body(contact_event("c_1"), contact_event("c_2", "created"))
     headers = signed_headers(body)
@@ -68,7 +70,7 @@ def test_signed_partner_events_land_once_in_the_to_connec_queue(
 def test_a_fifty_record_notification_is_confirmed_as_one_batch(
     broker_settings: BrokerSettings, start_receiver
 ) -> None:
-    declare_all(broker_settings, COLLECTIONS)
+    declare_all(broker_settings, TEST_ENTITIES)
     receiver = start_receiver(broker_settings)
     people = [
         {"id": f"p{i}", "group_id": "cld-9ax2", "updated_at": "2026-11-27T10:00:00Z"}
@@ -87,7 +89,7 @@ def test_a_fifty_record_notification_is_confirmed_as_one_batch(
 def test_an_unroutable_record_fails_the_request_with_503_and_a_retry_after_the_fix_succeeds(
     broker_settings: BrokerSettings, start_receiver
 ) -> None:
-    declare_all(broker_settings, COLLECTIONS)
+    declare_all(broker_settings, TEST_ENTITIES)
     receiver = start_receiver(broker_settings)
     with open_broker(broker_settings) as broker:
         broker.delete_queues([f"{broker_settings.namespace}.people.to-app"])
@@ -97,7 +99,7 @@ def test_an_unroutable_record_fails_the_request_with_503_and_a_retry_after_the_f
     assert refused.status_code == 503 and "unroutable" in refused.json()["error"]
     assert refused.headers["Retry-After"] == "5"
 
-    declare_all(broker_settings, COLLECTIONS)
+    declare_all(broker_settings, TEST_ENTITIES)
     take_all(
         broker_settings, f"{broker_settings.namespace}.organizations.to-app"
     )  # the half that got in
@@ -120,7 +122,7 @@ def test_an_unreachable_broker_gets_503_and_the_retry_against_the_broker_yields_
     assert refused.status_code == 503 and refused.headers["Retry-After"] == "5"
     assert requests.get(down.url + "/readyz", timeout=5).status_code == 503
 
-    declare_all(broker_settings, COLLECTIONS)
+    declare_all(broker_settings, TEST_ENTITIES)
     up = start_receiver(broker_settings)
     assert post_notification(up.url, body).status_code == 200
     assert len(queue_contents(broker_settings)) == 2

@@ -11,7 +11,7 @@ import pytest
 from connec_sync.broker import declare_all, make_publisher
 from connec_sync.broker.setup import names_for
 from connec_sync.settings import BrokerSettings
-from mappers.registry import COLLECTIONS
+from tests.services import TEST_ENTITIES
 from tests.unit.sync.support import RecordingPublisher, SyncWorld, start_world
 
 
@@ -20,7 +20,7 @@ def make_world(
     broker_settings: BrokerSettings, store_url: str
 ) -> Iterator[Callable[..., SyncWorld]]:
     """Factory: a world whose publisher logs every batch, then publishes it with confirms."""
-    declare_all(broker_settings, COLLECTIONS)
+    declare_all(broker_settings, TEST_ENTITIES)
     worlds: list[SyncWorld] = []
 
     def make(**options: Any) -> SyncWorld:

@@ -9,10 +9,10 @@ import pytest
 from connec_sync.broker.setup import queue_specs
 from connec_sync.settings import BrokerSettings
 from connec_sync.store import RunAlreadyGoing
-from mappers.registry import COLLECTIONS
 from producers.sync import reader
 from producers.sync.plan import Request
 from tests.integration.receiver.conftest import take_all
+from tests.services import TEST_ENTITIES
 from tests.unit.sync.support import SyncWorld
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
@@ -28,7 +28,9 @@ def seed(world: SyncWorld, count: int = 12) -> None:
 def drained(broker: BrokerSettings) -> dict[str, list[dict[str, Any]]]:
     """Every non-empty queue of this namespace, emptied, by short name (`people.to-app`)."""
     prefix = broker.namespace + "."
-    contents = {spec.name: take_all(broker, spec.name) for spec in queue_specs(broker, COLLECTIONS)}
+    contents = {
+        spec.name: take_all(broker, spec.name) for spec in queue_specs(broker, TEST_ENTITIES)
+    }
     return {name.removeprefix(prefix): found for name, found in contents.items() if found}
 
 
@@ -133,6 +135,6 @@ def test_a_failing_api_marks_the_run_failed_with_the_error(
     run = world.runner.run(world.organization, Request())
 
     assert run.state == "failed" and (run.error or "").startswith("TransientTargetError: 500")
-    read = {"organizations": 3, "people": 3, "items": 0, "invoices": 0, "payments": 0}
+    read = {e: 0 for e in TEST_ENTITIES} | {"organizations": 3, "people": 3}
     assert run.counts == {entity: {"to-connec": n} for entity, n in read.items()}  # then it failed
     assert world.store.runs.last_success(world.organization.id) is None

@@ -11,7 +11,7 @@ from connec_sync.broker.memory.node import Node
 from connec_sync.broker.setup import names_for, queue_specs
 from connec_sync.broker.topology import exchanges
 from connec_sync.settings import BrokerSettings
-from mappers.registry import COLLECTIONS
+from tests.services import TEST_ENTITIES
 
 pytestmark = pytest.mark.timeout(10)
 SETTINGS = BrokerSettings(url="memory://", namespace="clock", retry_delays_s=(10, 20))
@@ -27,7 +27,7 @@ def now() -> list[float]:
 @pytest.fixture
 def node(now: list[float]) -> Node:
     declared = Node(clock=lambda: now[0])
-    declared.declare(exchanges(NAMES), queue_specs(SETTINGS, COLLECTIONS))
+    declared.declare(exchanges(NAMES), queue_specs(SETTINGS, TEST_ENTITIES))
     return declared
 
 

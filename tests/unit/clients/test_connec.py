@@ -108,3 +108,19 @@ def test_the_client_builds_from_settings_for_a_configured_tenant():
     client.close()
     with pytest.raises(SettingsError, match="connec.tenants.other"):
         ConnecClient.from_settings(settings, "other")
+
+
+def test_the_company_singleton_is_read_and_put_at_its_collection_never_posted(target, connec):
+    company = {"id": [{"id": "co-1", "provider": "connec"}], "name": "Doe"}
+    target.answer(200, {"company": company})
+    target.answer(200, {"company": company})
+    target.answer(200, {"company": company})
+    assert connec.upsert("cld-1", "company", {"name": "Doe"}) == (200, company)
+    assert connec.update("cld-1", "company", "co-1", {"id": company["id"]}) == company
+    assert list(connec.pages("cld-1", "company", filter="updated_at gt 'x'")) == [[company]]
+    calls = [(seen.method, seen.path) for seen in target.requests]
+    assert calls == [
+        ("PUT", "/api/v2/cld-1/company"),
+        ("PUT", "/api/v2/cld-1/company"),
+        ("GET", "/api/v2/cld-1/company"),
+    ]

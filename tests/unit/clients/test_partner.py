@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from connec_sync.clients.errors import PermanentTargetError, RecordNotFound
-from connec_sync.clients.partner import PartnerClient
 from connec_sync.settings import Settings
+from providers.demoapp.client import PartnerClient
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -68,3 +68,20 @@ def test_the_client_builds_from_settings():
     client = PartnerClient.from_settings(settings)
     assert client.base_url == "http://p.test"
     client.close()
+
+
+def test_the_profile_singleton_is_read_and_patched_at_its_resource(target, partner):
+    profile = {"id": "profile", "name": "Doe", "updated_at": "2026-12-01T10:00:00.000000Z"}
+    target.answer(200, profile)
+    target.answer(200, profile)
+    target.answer(200, profile)
+    assert partner.update("acct-1", "profile", "profile", {"name": "Doe"}) == profile
+    assert list(partner.pages("acct-1", "profile", updated_since="2026-12-01T00:00:00Z")) == [
+        [profile]
+    ]
+    assert list(partner.pages("acct-1", "profile", updated_since="2026-12-02T00:00:00Z")) == [[]]
+    calls = [(seen.method, seen.path) for seen in target.requests]
+    assert (
+        calls
+        == [("PATCH", "/v1/accounts/acct-1/profile")] + [("GET", "/v1/accounts/acct-1/profile")] * 2
+    )

@@ -15,8 +15,8 @@ from connec_sync.naming import LIVE, Route
 from connec_sync.settings import BrokerSettings
 from consumers.outcomes import Applied, Outcome
 from consumers.runtime import Worker
-from mappers.registry import COLLECTIONS
 from schemas.envelope import Envelope
+from tests.services import TEST_ENTITIES
 
 
 class FakePipeline:
@@ -56,20 +56,20 @@ def publish(
     raw = body if isinstance(body, bytes) else body.encode()
     message_id = None if isinstance(body, bytes) else body.message_id
     exchange = f"{settings.namespace}.work"
-    with open_broker(settings, COLLECTIONS) as broker:
+    with open_broker(settings, TEST_ENTITIES) as broker:
         broker.publish([Message(exchange, route.routing_key(lane), raw, message_id)])
 
 
 def take_all(settings: BrokerSettings, queue: str) -> list[TakenMessage]:
     """Remove and return every ready message of a queue (body, headers, message id)."""
     taken: list[TakenMessage] = []
-    with open_broker(settings, COLLECTIONS) as broker:
+    with open_broker(settings, TEST_ENTITIES) as broker:
         broker.take(queue, taken.append, 10_000)
     return taken
 
 
 def ready_count(settings: BrokerSettings, queue: str) -> int | None:
-    with open_broker(settings, COLLECTIONS) as broker:
+    with open_broker(settings, TEST_ENTITIES) as broker:
         return broker.count(queue).ready
 
 
@@ -98,5 +98,5 @@ def running(settings: BrokerSettings, handlers: dict[Route, Any]) -> Iterator[Wo
 
 
 def delete_topology(settings: BrokerSettings) -> None:
-    with open_broker(settings, COLLECTIONS) as broker:
+    with open_broker(settings, TEST_ENTITIES) as broker:
         broker.delete_topology()

@@ -16,7 +16,7 @@ from connec_sync.broker.headers import is_delivery_limit
 from connec_sync.clients.errors import PermanentTargetError, TransientTargetError
 from connec_sync.naming import BACKFILL
 from consumers.outcomes import Applied, Deferred, Rejected, Skip
-from mappers.registry import COLLECTIONS
+from tests.services import TEST_ENTITIES
 from tests.unit.consumers.support import (
     FakePipeline,
     envelope_for,
@@ -51,6 +51,21 @@ def test_an_applied_record_is_acked_and_logged_once_with_its_facts(memory_settin
     assert (line["outcome"], line["reason"], line["attempts"]) == ("applied", None, 1)
     assert line["duration_ms"] >= 0
     assert ready_count(memory_settings, route.work_queue()) == 0
+
+
+def test_the_fields_dropped_from_an_applied_record_are_in_its_line_and_counted(
+    memory_settings, route
+):
+    said = [{"field": "lines.1.quantity", "reason": "Not a valid number."}]
+    pipeline = FakePipeline(lambda envelope: Applied({"dropped_fields": said}))
+    labels = {"entity": "people", "direction": "to-app", "field": "lines.quantity"}
+    before = REGISTRY.get_sample_value("connec_sync_fields_dropped_total", labels) or 0
+    with capture_logs() as logs, running(memory_settings, {route: pipeline}):
+        publish(memory_settings, route, envelope_for(route, "r1"))
+        wait_for(lambda: _events(logs, "record_applied"), what="record_applied")
+    (line,) = _events(logs, "record_applied")
+    assert line["dropped_fields"] == said and line["outcome"] == "applied"
+    assert REGISTRY.get_sample_value("connec_sync_fields_dropped_total", labels) == before + 1
 
 
 def test_a_skip_raised_anywhere_acks_the_message_and_counts_its_reason(memory_settings, route):
@@ -197,7 +212,7 @@ def test_an_envelope_for_another_entity_is_not_handed_to_this_pipeline(memory_se
 def test_live_records_are_served_before_waiting_backfill_records(memory_settings, route):
     pipeline = FakePipeline()
     settings = replace(memory_settings, concurrency=1)  # one at a time: the order is the test
-    declare_all(settings, COLLECTIONS)
+    declare_all(settings, TEST_ENTITIES)
     for n in range(4):
         publish(settings, route, envelope_for(route, f"b{n}"), lane=BACKFILL)
     for n in range(3):

@@ -155,3 +155,16 @@ def test_every_command_answers_help() -> None:
     assert {"topology", "status"} <= set(commands)
     for name, sub in commands.items():
         assert sub.format_help().startswith("usage: connec-sync " + name)
+
+
+def test_a_webhook_secret_without_its_base64_padding_is_accepted(tmp_path: Path) -> None:
+    padded = "whsec_" + "c2VjcmV0IHdpdGggcGFkZGluZw=="
+    text = GOOD.replace("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", padded.rstrip("="), 1)
+    settings = Settings.from_file(write(tmp_path, text), environ={})
+    assert settings.partner.webhook_secrets == (padded.rstrip("="),)
+
+
+def test_a_webhook_secret_that_is_not_base64_even_padded_is_refused(tmp_path: Path) -> None:
+    text = GOOD.replace("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_not*base64", 1)
+    with pytest.raises(SettingsError, match="not whsec_ followed by base64"):
+        Settings.from_file(write(tmp_path, text), environ={})

@@ -2,8 +2,9 @@
 
 A case holds `call` (a function of `mappers`), `entity`, `input`, optionally `partner_record`
 (for link_back) and `id_map` ({collection: {connec id: partner id}}), and either `expected`
-(the output) or `raises` ({"type": ..., attributes...}). Any value may instead be
-`{"payload": "<file in tests/fixtures/payloads>", "pointer": "<JSON pointer>"}`: read in place.
+(the output, with `dropped`: the fields left out, when any) or `raises` ({"type": ...,
+attributes...}). Any value may instead be `{"payload": "<file in tests/fixtures/payloads>",
+"pointer": "<JSON pointer>"}`: read in place.
 """
 
 from __future__ import annotations
@@ -55,11 +56,13 @@ VALIDATED_BY = {
 
 def outcome(case: dict) -> dict:
     """What the case's call gives, its input validated first as the pipeline's edge does:
-    {"expected": output} or {"raises": {...}}."""
+    {"expected": output} or {"raises": {...}}, with "dropped" (fields left out, and why) when
+    there are any."""
     ctx = context(case.get("id_map"))
     entity, call = case["entity"], case["call"]
     try:
-        arguments = [entity, _validated(call, entity, resolved(case["input"]))]
+        validated = _validated(call, entity, resolved(case["input"]))
+        arguments = [entity, validated]
         if call == "link_back":
             arguments.append(mappers.validate_partner(entity, resolved(case["partner_record"])))
         if call not in ("validate_connec", "validate_partner"):
@@ -69,9 +72,11 @@ def outcome(case: dict) -> dict:
         return {"raises": {"type": "MissingReference", **vars(error)}}
     except InvalidRecord as error:
         return {"raises": {"type": type(error).__name__, "errors": error.errors}}
+    dropped = [*getattr(validated, "dropped", ()), *getattr(result, "dropped", ())]
     if isinstance(result, mappers.PartnerWrite):
         result = {"partner_id": result.partner_id, "body": result.body}
-    return {"expected": result}
+    said = {"dropped": [each.as_dict() for each in dropped]} if dropped else {}
+    return {"expected": result, **said}
 
 
 def partner_write(entity: str, connec_record: Any, ctx: MappingContext) -> mappers.PartnerWrite:
@@ -97,4 +102,5 @@ def as_json(value: Any) -> Any:
 def expected_outcome(case: dict) -> dict:
     if "raises" in case:
         return {"raises": case["raises"]}
-    return {"expected": resolved(case["expected"])}
+    said = {"dropped": case["dropped"]} if case.get("dropped") else {}
+    return {"expected": resolved(case["expected"]), **said}

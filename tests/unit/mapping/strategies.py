@@ -10,6 +10,7 @@ import re
 import string
 from typing import Any
 
+import pycountry
 from hypothesis import strategies as st
 
 from tests.unit.mapping.cases import PROVIDER, REALM
@@ -21,7 +22,7 @@ money = st.integers(-(10**8), 10**8).map(lambda cents: cents / 100)
 numbers = st.floats(-1e6, 1e6, allow_nan=False)
 dates = st.dates().map(lambda day: day.isoformat())
 currencies = st.text(string.ascii_uppercase, min_size=3, max_size=3)
-countries = st.text(string.ascii_uppercase, min_size=2, max_size=2)
+countries = st.sampled_from(sorted(country.alpha_2 for country in pycountry.countries))
 
 
 def maybe(strategy: st.SearchStrategy) -> st.SearchStrategy:
@@ -57,6 +58,18 @@ def partner(required: dict, **optional: st.SearchStrategy) -> st.SearchStrategy:
     return st.fixed_dictionaries({"id": ids, **required}, optional={**SERVER, **optional})
 
 
+def described(product: str) -> Any:
+    """A line as the partner can show it: with a product or a description (else one is said)."""
+    return lambda line: (
+        line
+        if line.get(product) or line.get("description")
+        else {
+            **line,
+            "description": "Line",
+        }
+    )
+
+
 PARTNER_INVOICE_LINE = some(
     id=ids,
     product_id=maybe(ids),
@@ -64,10 +77,48 @@ PARTNER_INVOICE_LINE = some(
     quantity=maybe(numbers),
     unit_amount=maybe(money),
     tax_rate=maybe(numbers),
+    tax_rate_id=maybe(ids),
     discount_percent=maybe(numbers),
-)
+).map(described("product_id"))
+ACCOUNT_KINDS = ["asset", "liability", "equity", "revenue", "expense"]
+
+ORDER_STATUSES = ["draft", "submitted", "authorised", "closed", "void"]
+
+
+def partner_order(
+    due: str, statuses: list[str] = ORDER_STATUSES, **more: st.SearchStrategy
+) -> st.SearchStrategy:
+    """An invoice, a quote or an order: `due` is its due date's name."""
+    return partner(
+        {},
+        number=maybe(texts),
+        status=st.sampled_from(statuses),
+        company_id=maybe(ids),
+        contact_id=maybe(ids),
+        issue_date=maybe(dates),
+        currency=maybe(currencies),
+        notes=maybe(texts),
+        lines=st.lists(PARTNER_INVOICE_LINE, max_size=3),
+        total=money,
+        **{due: maybe(dates)},
+        **more,
+    )
+
 
 PARTNER: dict[str, st.SearchStrategy] = {
+    "tax_codes": partner(
+        {"name": names},
+        code=maybe(texts),
+        sale_rate=maybe(numbers),
+        purchase_rate=maybe(numbers),
+    ),
+    "accounts": partner(
+        {"name": names},
+        code=maybe(texts),
+        description=maybe(texts),
+        kind=maybe(st.sampled_from(ACCOUNT_KINDS)),
+        currency=maybe(currencies),
+    ),
     "organizations": partner(
         {"name": names},
         email=maybe(texts),
@@ -100,20 +151,13 @@ PARTNER: dict[str, st.SearchStrategy] = {
         cost_price=maybe(PARTNER_PRICE),
         track_inventory=maybe(st.booleans()),
         quantity_on_hand=maybe(numbers),
+        tax_rate_id=maybe(ids),
+        revenue_account_id=maybe(ids),
     ),
-    "invoices": partner(
-        {},
-        number=maybe(texts),
+    "invoices": partner_order(
+        "due_date",
+        ["draft", "submitted", "authorised", "paid", "void"],
         kind=maybe(st.sampled_from(["sale", "purchase"])),
-        status=(st.sampled_from(["draft", "submitted", "authorised", "paid", "void"])),
-        company_id=maybe(ids),
-        contact_id=maybe(ids),
-        issue_date=maybe(dates),
-        due_date=maybe(dates),
-        currency=maybe(currencies),
-        notes=maybe(texts),
-        lines=st.lists(PARTNER_INVOICE_LINE, max_size=3),
-        total=money,
         balance=money,
     ),
     "payments": partner(
@@ -131,6 +175,48 @@ PARTNER: dict[str, st.SearchStrategy] = {
         ),
     ),
 }
+
+
+PARTNER |= {
+    "employees": partner(
+        {"first_name": names},
+        last_name=maybe(texts),
+        job_title=maybe(texts),
+        email=maybe(texts),
+        phone=maybe(texts),
+        mobile=maybe(texts),
+        start_date=maybe(dates),
+        birth_date=maybe(dates),
+        address=maybe(PARTNER_ADDRESS),
+    ),
+    "quotes": partner_order("expires_on"),
+    "sales_orders": partner_order("due_date", quote_id=maybe(ids)),
+    "purchase_orders": partner_order("due_date"),
+    "opportunities": partner(
+        {"name": names},
+        description=maybe(texts),
+        amount=maybe(money),
+        currency=maybe(currencies),
+        probability=maybe(numbers),
+        stage=maybe(texts),
+        expected_close_date=maybe(dates),
+        company_id=maybe(ids),
+        contact_id=maybe(ids),
+    ),
+}
+
+
+#: the singleton's fields: the partner's profile, Connec!'s company (its one record: `profile`)
+PARTNER["company"] = partner(
+    {},
+    name=maybe(texts),
+    currency=maybe(currencies),
+    timezone=maybe(texts),
+    email=maybe(texts),
+    phone=maybe(texts),
+    website=maybe(texts),
+    address=maybe(PARTNER_ADDRESS),
+).map(lambda record: {**record, "id": "profile"})
 
 
 # -- Connec! records ---------------------------------------------------------------------------
@@ -186,8 +272,9 @@ CONNEC_INVOICE_LINE = some(
     description=maybe(texts),
     quantity=maybe(numbers),
     unit_price=st.fixed_dictionaries({"net_amount": maybe(money), "tax_rate": maybe(numbers)}),
+    tax_code_id=maybe(reference("tax_codes")),
     reduction_percent=maybe(numbers),
-)
+).map(described("item_id"))
 CONNEC_PAYMENT_LINE = st.tuples(line_id(), money, reference("invoices")).map(
     lambda drawn: {
         "id": drawn[0],
@@ -196,7 +283,45 @@ CONNEC_PAYMENT_LINE = st.tuples(line_id(), money, reference("invoices")).map(
     }
 )
 
+
+def connec_order(
+    collection: str, statuses: list[str] | None = None, **more: st.SearchStrategy
+) -> st.SearchStrategy:
+    """An invoice, a quote or an order of Connec! (quotes' and orders' statuses by default)."""
+    words = statuses or [word.upper() for word in ORDER_STATUSES[:-1]] + ["VOIDED"]
+    return connec(
+        collection,
+        status=st.sampled_from(words),
+        transaction_number=maybe(texts),
+        transaction_date=maybe(dates),
+        due_date=maybe(dates),
+        public_note=maybe(texts),
+        organization_id=maybe(reference("organizations")),
+        person_id=maybe(reference("people")),
+        amount=st.fixed_dictionaries({"total_amount": money, "currency": maybe(currencies)}),
+        lines=st.lists(CONNEC_INVOICE_LINE, max_size=3),
+        **more,
+    )
+
+
 CONNEC: dict[str, st.SearchStrategy] = {
+    "tax_codes": connec(
+        "tax_codes",
+        status=STATUS,
+        code=maybe(texts),
+        name=names,
+        sale_tax_rate=maybe(numbers),
+        purchase_tax_rate=maybe(numbers),
+    ).filter(lambda record: record.get("name")),
+    "accounts": connec(
+        "accounts",
+        status=STATUS,
+        code=maybe(texts),
+        name=names,
+        description=maybe(texts),
+        currency=maybe(currencies),
+        **{"class": maybe(st.sampled_from([kind.upper() for kind in ACCOUNT_KINDS]))},
+    ).filter(lambda record: record.get("name")),
     "organizations": connec(
         "organizations",
         status=STATUS,
@@ -235,20 +360,14 @@ CONNEC: dict[str, st.SearchStrategy] = {
         purchase_price=maybe(CONNEC_PRICE),
         is_inventoried=maybe(st.booleans()),
         quantity_on_hand=maybe(numbers),
+        sale_tax_code_id=maybe(reference("tax_codes")),
+        sale_account_id=maybe(reference("accounts")),
     ).filter(lambda record: record.get("name")),
-    "invoices": connec(
+    "invoices": connec_order(
         "invoices",
+        ["DRAFT", "SUBMITTED", "AUTHORISED", "PAID", "VOIDED"],
         type=maybe(st.sampled_from(["CUSTOMER", "SUPPLIER"])),
-        status=(st.sampled_from(["DRAFT", "SUBMITTED", "AUTHORISED", "PAID", "VOIDED"])),
-        transaction_number=maybe(texts),
-        transaction_date=maybe(dates),
-        due_date=maybe(dates),
-        public_note=maybe(texts),
-        organization_id=maybe(reference("organizations")),
-        person_id=maybe(reference("people")),
-        amount=st.fixed_dictionaries({"total_amount": money, "currency": maybe(currencies)}),
         balance=maybe(money),
-        lines=st.lists(CONNEC_INVOICE_LINE, max_size=3),
     ),
     "payments": connec(
         "payments",
@@ -263,6 +382,55 @@ CONNEC: dict[str, st.SearchStrategy] = {
 }
 
 
+CONNEC |= {
+    "employees": connec(
+        "employees",
+        status=STATUS,
+        first_name=names,
+        last_name=maybe(texts),
+        job_title=maybe(texts),
+        email=one("address", texts),
+        phone=st.fixed_dictionaries({"landline": maybe(texts), "mobile": maybe(texts)}),
+        hired_date=maybe(dates),
+        birth_date=maybe(dates),
+        address=maybe(CONNEC_ADDRESS),
+    ).filter(lambda record: record.get("first_name")),
+    "quotes": connec_order("quotes"),
+    "sales_orders": connec_order("sales_orders", quote_id=maybe(reference("quotes"))),
+    "purchase_orders": connec_order("purchase_orders"),
+    "opportunities": connec(
+        "opportunities",
+        status=STATUS,
+        name=names,
+        description=maybe(texts),
+        amount=st.fixed_dictionaries({"total_amount": maybe(money), "currency": maybe(currencies)}),
+        probability=maybe(numbers),
+        sales_stage=maybe(texts),
+        expected_close_date=maybe(dates),
+        organization_id=maybe(reference("organizations")),
+        person_id=maybe(reference("people")),
+    ).filter(lambda record: record.get("name")),
+}
+
+
+CONNEC["company"] = connec(
+    "company",
+    name=maybe(texts),
+    currency=maybe(currencies),
+    timezone=maybe(texts),
+    email=one("address", texts),
+    phone=one("landline", texts),
+    website=one("url", texts),
+    address=maybe(CONNEC_ADDRESS),
+).map(
+    lambda record: {
+        **record,
+        "id": [entry("c-company-profile")]
+        + [entry("profile", PROVIDER, REALM) for e in record["id"] if e["provider"] == PROVIDER],
+    }
+)
+
+
 #: fields of a Connec! record that never travel to the partner
 METADATA = frozenset({"group_id", "code", "updated_at"})
 
@@ -272,13 +440,14 @@ def linked_partner_id(id_array: list[dict]) -> str | None:
     for each in id_array:
         if each["provider"] == PROVIDER:
             return each["id"]
-    made = re.fullmatch(r"c-[a-z]+-(.+)", id_array[0]["id"])
+    made = re.fullmatch(r"c-[a-z_]+-(.+)", id_array[0]["id"])
     return made.group(1) if made else None
 
 
-def as_linked(value: Any) -> Any:
-    """A Connec! value as it reads after a trip through the partner: metadata gone, id arrays
-    folded to our entry (and dropped when no one links them: a new line)."""
+def as_linked(value: Any, mapped: frozenset[str] = frozenset()) -> Any:
+    """A Connec! value as it reads after a trip through the partner: metadata gone (but the
+    `mapped` metadata fields, such as a tax code's `code`), id arrays folded to our entry (and
+    dropped when no one links them: a new line)."""
     if isinstance(value, list) and value and all("provider" in each for each in value):
         partner_id = linked_partner_id(value)
         return None if partner_id is None else [entry(partner_id, PROVIDER, REALM)]
@@ -286,7 +455,8 @@ def as_linked(value: Any) -> Any:
         return [as_linked(each) for each in value]
     if not isinstance(value, dict):
         return value
-    linked = {key: (each, as_linked(each)) for key, each in value.items() if key not in METADATA}
+    dropped = METADATA - mapped
+    linked = {key: (each, as_linked(each)) for key, each in value.items() if key not in dropped}
     return {
         key: after for key, (before, after) in linked.items() if after is not None or before is None
     }

@@ -6,7 +6,6 @@ import dataclasses
 
 import pytest
 
-import mappers.api
 from mappers import (
     InvalidPayload,
     InvalidRecord,
@@ -19,11 +18,13 @@ from mappers import (
     validate_connec,
     validate_partner,
 )
+from mappers.api import Mapper
 from mappers.record import RecordMapping
 from mappers.registry import (
     COLLECTIONS,
     ENTITIES,
     RESOURCES,
+    EntityTable,
     by_resource,
     collection_for_resource,
     entity,
@@ -114,9 +115,9 @@ def test_payments_link_back_only_their_own_id_as_allocations_have_no_ids() -> No
 
 
 def test_the_registry_lists_each_entity_once_in_dependency_order() -> None:
-    assert COLLECTIONS == ("organizations", "people", "items", "invoices", "payments")
-    assert RESOURCES == ("companies", "contacts", "products", "invoices", "payments")
+    assert len(set(COLLECTIONS)) == len(COLLECTIONS) and len(set(RESOURCES)) == len(RESOURCES)
     assert [each.collection for each in ENTITIES] == list(COLLECTIONS)
+    assert [each.resource for each in ENTITIES] == list(RESOURCES)
     for each in ENTITIES:
         for _field, target in each.references:
             assert COLLECTIONS.index(target) < COLLECTIONS.index(each.collection)
@@ -133,13 +134,10 @@ def test_the_registry_answers_by_collection_or_by_resource() -> None:
         by_resource("venues")
 
 
-def test_a_mapping_that_writes_a_field_the_partner_does_not_have_fails_loudly(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_a_mapping_that_writes_a_field_the_partner_does_not_have_fails_loudly() -> None:
     people = entity("people")
     broken = RecordMapping((*people.mapping.rules, Field("nickname", "first_name")))
-    patched = dataclasses.replace(people, mapping=broken)
-    monkeypatch.setattr(mappers.api, "entity", lambda name: patched)
+    mapper = Mapper(EntityTable((dataclasses.replace(people, mapping=broken),)))
     with pytest.raises(InvalidPayload) as raised:
-        partner_write("people", {"id": [connec("p1")], "first_name": "Ann"}, context())
+        mapper.to_partner("people", {"id": [connec("p1")], "first_name": "Ann"}, context())
     assert raised.value.errors == {"nickname": ["Unknown field."]}

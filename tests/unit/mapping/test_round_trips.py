@@ -3,14 +3,18 @@ Connec! for the Connec! fields the partner holds."""
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mappers import MappingContext
 from mappers.registry import COLLECTIONS, entity
+from schemas.prices import net_amount
 from tests.unit.mapping.cases import PROVIDER, REALM, connec_write, partner_write
 from tests.unit.mapping.strategies import CONNEC, PARTNER, as_linked, linked_id_for
+from tests.unit.mapping.written import CONNEC_AS_WRITTEN, PARTNER_AS_WRITTEN
 
 CTX = MappingContext(PROVIDER, REALM, linked_id_for)
 
@@ -32,6 +36,9 @@ def _drop(record: dict, *paths: str) -> dict:
 #: Connec! fields that do not come back from the partner: computed by it, or not held by it
 NOT_WRITTEN_TO_PARTNER = {
     "invoices": ("amount.total_amount", "balance"),
+    "quotes": ("amount.total_amount",),
+    "sales_orders": ("amount.total_amount",),
+    "purchase_orders": ("amount.total_amount",),
     "payments": ("payment_lines.*.id",),
 }
 
@@ -58,5 +65,36 @@ def test_connec_to_partner_to_connec_gives_back_every_mapped_field(
     record = data.draw(CONNEC[collection])
     written = partner_write(collection, record, CTX)
     back = connec_write(collection, {"id": written.partner_id, **written.body}, CTX)
-    expected = _drop(as_linked(record), *NOT_WRITTEN_TO_PARTNER.get(collection, ()))
+    mapped = frozenset(rule.connec for rule in entity(collection).mapping.rules)
+    expected = _drop(as_linked(record, mapped), *NOT_WRITTEN_TO_PARTNER.get(collection, ()))
     assert _drop(back, "opts") == expected
+
+
+@pytest.mark.parametrize("collection", COLLECTIONS)
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_a_connec_record_as_apps_write_it_maps_like_its_canonical_form_dropping_nothing(
+    collection: str, data: st.DataObject
+) -> None:
+    written, record = data.draw(CONNEC_AS_WRITTEN[collection])
+    assert partner_write(collection, written, CTX) == partner_write(collection, record, CTX)
+    assert not partner_write(collection, written, CTX).dropped
+
+
+@pytest.mark.parametrize("collection", COLLECTIONS)
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_a_partner_record_as_apps_write_it_maps_like_its_canonical_form_dropping_nothing(
+    collection: str, data: st.DataObject
+) -> None:
+    written, record = data.draw(PARTNER_AS_WRITTEN[collection])
+    pushed = connec_write(collection, written, CTX)
+    assert pushed == connec_write(collection, record, CTX) and not pushed.dropped
+
+
+@settings(max_examples=300, deadline=None)
+@given(cents=st.integers(0, 10**9), rate=st.sampled_from([0, 5, 7.7, 10, 12, 15, 19, 20, 25]))
+def test_a_net_amount_survives_its_tax_inclusive_total_to_the_cent(cents: int, rate: float) -> None:
+    net = Decimal(cents) / 100
+    total = (net * (1 + Decimal(str(rate)) / 100)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    assert abs(Decimal(str(net_amount(str(total), rate))) - net) <= Decimal("0.01")

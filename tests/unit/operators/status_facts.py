@@ -61,6 +61,24 @@ def sample_facts(**changes: Any) -> dict[str, Any]:
                 "inactive": False,
             }
         ],
+        "dropped_fields": {
+            "records": [{"entity": "people", "direction": "to-app", "count": 1}],
+            "latest": [
+                {
+                    "entity": "people",
+                    "direction": "to-app",
+                    "record_id": "c-43",
+                    "name": "Bea Chen",
+                    "fields": [
+                        {
+                            "field": "address_work.billing.country",
+                            "reason": "Not a country: 'Atlantis'.",
+                        }
+                    ],
+                    "applied_at": "2024-05-01T10:02:00+00:00",
+                }
+            ],
+        },
     }
     facts = {
         "broker": "amqp://guest:***@127.0.0.1:5672/%2F",

@@ -16,8 +16,8 @@ from connec_sync.broker import Broker, PublishFailed, TakenMessage, declare_all,
 from connec_sync.broker.setup import names_for
 from connec_sync.settings import BrokerSettings
 from connec_sync.store import DeadLetterFilter, Store
-from mappers.registry import COLLECTIONS
 from operators.dead_letters import collect_dead_letters, dead_letter_row, fingerprint, replay
+from tests.services import TEST_ENTITIES
 from tests.unit.operators.dead_letter_support import decoded, publish_dead_letter, take_all
 
 
@@ -29,15 +29,15 @@ def broker(tmp_path, monkeypatch) -> Iterator[BrokerSettings]:  # type: ignore[n
     monkeypatch.setenv("CONNEC_SYNC_BROKER_NAMESPACE", settings.namespace)
     monkeypatch.setenv("CONNEC_SYNC_STORE_URL", f"sqlite:///{tmp_path / 'store.db'}")
     monkeypatch.delenv("CONNEC_SYNC_CONFIG", raising=False)
-    declare_all(settings, COLLECTIONS)
+    declare_all(settings, TEST_ENTITIES)
     yield settings
-    with open_broker(settings, COLLECTIONS) as opened:
+    with open_broker(settings, TEST_ENTITIES) as opened:
         opened.delete_topology()
 
 
 @pytest.fixture
 def opened(broker: BrokerSettings) -> Iterator[Broker]:
-    with open_broker(broker, COLLECTIONS) as opened:
+    with open_broker(broker, TEST_ENTITIES) as opened:
         yield opened
 
 

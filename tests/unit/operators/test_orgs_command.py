@@ -4,18 +4,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from commands import main
 from connec_sync.store import Store
-
-
-@pytest.fixture
-def store_url(tmp_path, monkeypatch) -> str:  # type: ignore[no-untyped-def]
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    monkeypatch.setenv("CONNEC_SYNC_STORE_URL", url)
-    monkeypatch.delenv("CONNEC_SYNC_CONFIG", raising=False)
-    return url
 
 
 def orgs(capsys, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]

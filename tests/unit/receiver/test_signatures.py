@@ -82,3 +82,12 @@ def test_a_timestamp_that_is_not_unix_seconds_is_refused() -> None:
 def test_with_no_secret_configured_every_request_is_refused() -> None:
     with pytest.raises(InvalidSignature):
         SignatureVerifier([]).verify(signed_headers(BODY), BODY)
+
+
+def test_a_secret_whose_base64_lacks_its_padding_verifies_like_the_padded_one() -> None:
+    padded = SECRET_NEW
+    assert padded.endswith("="), "the fixture secret must need padding for this test to say much"
+    unpadded = padded.rstrip("=")
+    headers = signed_headers(BODY, padded, webhook_id="msg_pad")
+    assert SignatureVerifier([unpadded]).verify(headers, BODY) == "msg_pad"
+    assert sign(unpadded, "m", 1, BODY) == sign(padded, "m", 1, BODY)

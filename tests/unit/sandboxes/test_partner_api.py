@@ -200,3 +200,31 @@ def test_writes_through_the_api_emit_no_events_by_default(partner_sandbox, partn
     partner_http.post(api(partner_sandbox, "/companies"), json={"name": "Doe"})
     assert partner_sandbox.state.wait_for_events()
     assert receiver.requests == []
+
+
+def test_the_profile_is_one_record_per_account_read_and_patched_never_created_or_deleted(
+    partner_sandbox, partner_http
+):
+    url = api(partner_sandbox, "/profile")
+    blank = partner_http.get(url).json()
+    assert blank["id"] == "profile" and blank["name"] is None
+    patched = partner_http.patch(url, json={"name": "Doe", "timezone": "Australia/Sydney"})
+    assert patched.status_code == 200 and patched.json()["name"] == "Doe"
+    assert partner_http.get(url).json()["timezone"] == "Australia/Sydney"
+    assert partner_http.patch(url, json={"address": {"country": "Australia"}}).status_code == 422
+    refused = partner_http.post(url, json={"name": "Another"})
+    assert refused.status_code == 405 and "one record per account" in refused.text
+    assert partner_http.delete(api(partner_sandbox, "/profile/profile")).status_code == 405
+    assert partner_http.patch(api(partner_sandbox, "/contacts"), json={}).status_code == 405
+
+
+def test_quotes_and_orders_get_a_total_and_a_sales_order_refers_to_its_quote(
+    partner_sandbox, partner_http
+):
+    line = {"quantity": 2, "unit_amount": 10.0, "tax_rate": 10.0}
+    quote = partner_http.post(api(partner_sandbox, "/quotes"), json={"lines": [line]}).json()
+    assert quote["total"] == 22.0 and quote["status"] == "draft"
+    order = {"quote_id": quote["id"], "lines": [line]}
+    assert partner_http.post(api(partner_sandbox, "/sales_orders"), json=order).status_code == 201
+    wrong = partner_http.post(api(partner_sandbox, "/sales_orders"), json={"quote_id": "q_404"})
+    assert wrong.status_code == 422 and "quote_id" in wrong.json()["error"]["fields"]

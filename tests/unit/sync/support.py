@@ -12,17 +12,18 @@ from typing import Any
 from connec_sync.broker import Message, Publisher, PublishFailed
 from connec_sync.clients.connec import ConnecClient
 from connec_sync.clients.http import RateGate
-from connec_sync.clients.partner import PartnerClient
 from connec_sync.naming import Names
 from connec_sync.settings import SyncSettings, TenantSettings
 from connec_sync.store import Store
 from producers.sync.reader import Sources
 from producers.sync.run import Runner
+from providers.demoapp.client import PartnerClient
 from sandboxes import testing
 from sandboxes.testing import ACCOUNT, GROUP_ID, TENANT, FakeClock
+from tests.services import TEST_ENTITIES
 
 #: every entity both ways, unless a test says otherwise
-BOTH_WAYS = {e: "both" for e in ("organizations", "people", "items", "invoices", "payments")}
+BOTH_WAYS = {e: "both" for e in TEST_ENTITIES}
 
 
 @dataclass

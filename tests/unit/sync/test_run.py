@@ -10,6 +10,8 @@ from connec_sync.store import RunAlreadyGoing
 from connec_sync.store.clock import utcnow
 from producers.sync import reader
 from producers.sync.plan import Request
+from sandboxes.testing import ACCOUNT, GROUP_ID
+from tests.services import TEST_ENTITIES
 from tests.unit.sync.support import RecordingPublisher, SyncWorld
 
 pytestmark = pytest.mark.timeout(30)
@@ -45,7 +47,7 @@ def test_a_first_sync_publishes_every_record_partner_side_first_in_dependency_or
     assert len(world.publisher.envelopes) == 6 * 12
     assert [len(batch) for batch in world.publisher.batches[:3]] == [5, 5, 2]  # a batch per page
     read = {e: {"to-connec": 12, "to-app": 12} for e in ("organizations", "people", "items")}
-    assert run.counts == read | {e: {"to-connec": 0, "to-app": 0} for e in ("invoices", "payments")}
+    assert run.counts == {e: {"to-connec": 0, "to-app": 0} for e in TEST_ENTITIES} | read
 
 
 def test_every_envelope_is_a_sync_upsert_on_the_backfill_lane_of_its_route(
@@ -191,3 +193,17 @@ def test_a_finished_run_is_counted_in_the_sync_metrics() -> None:
     )
     assert (after or 0) - (before or 0) == 3
     assert REGISTRY.get_sample_value("connec_sync_sync_runs_total", {"state": "succeeded"}) >= 1
+
+
+def test_a_sync_reads_the_company_and_the_profile_as_one_record_each(make_world) -> None:  # type: ignore[no-untyped-def]
+    world = make_world(entities={"company": "both"})
+    world.partner.state.user_edit(ACCOUNT, "profile", "profile", {"name": "Partner Co"})
+    world.connec.state.user_edit(GROUP_ID, "company", "", {"name": "Connec Co"})
+
+    run = world.runner.run(world.organization, Request())
+
+    assert run.state == "succeeded" and run.counts == {"company": {"to-connec": 1, "to-app": 1}}
+    (key_app, from_app), (key_connec, from_connec) = [m for b in world.publisher.batches for m in b]
+    assert (key_app, key_connec) == ("company.to-connec.backfill", "company.to-app.backfill")
+    assert (from_app["record"]["id"], from_app["record"]["name"]) == ("profile", "Partner Co")
+    assert from_connec["record"]["name"] == "Connec Co"

@@ -1,4 +1,5 @@
-"""Partner app API client (partner-api.md §1-§2): bearer token, per-account resources."""
+"""The reference partner app's API client (partner-api.md §1-§2): bearer token, per-account
+resources, an Idempotency-Key on creates."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from connec_sync.settings import Settings
 
 #: rate-gate target name of the partner app
 TARGET = "partner"
+
+
+#: resources with one record per account (docs/partner-api.md): GET and PATCH the resource
+SINGLETONS = frozenset({"profile"})
 
 
 class PartnerClient:
@@ -55,7 +60,13 @@ class PartnerClient:
     def pages(
         self, account: str, resource: str, updated_since: str | None = None, limit: int = 100
     ) -> Iterator[list[dict[str, Any]]]:
-        """Each page of records (by updated_at, then id), following `next_cursor` to the end."""
+        """Each page of records (by updated_at, then id), following `next_cursor` to the end;
+        a singleton's one page holds its record when it changed since `updated_since`."""
+        if resource in SINGLETONS:
+            record = self.http.request("GET", self._url(account, resource), account=account).body
+            changed = not updated_since or str(record.get("updated_at") or "") >= updated_since
+            yield [record] if changed else []
+            return
         params: dict[str, Any] = {"limit": limit}
         if updated_since:
             params["updated_since"] = updated_since
@@ -72,5 +83,8 @@ class PartnerClient:
         self.http.close()
 
     def _url(self, account: str, resource: str, record_id: str | None = None) -> str:
+        """A singleton's record is the resource itself: its id is not in the path."""
         url = f"{self.base_url}/v1/accounts/{quote(account, safe='')}/{resource}"
-        return f"{url}/{quote(str(record_id), safe='')}" if record_id is not None else url
+        if record_id is None or resource in SINGLETONS:
+            return url
+        return f"{url}/{quote(str(record_id), safe='')}"
