@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test unit integration e2e lint fmt bench chaos soak fuzz clean
+.PHONY: run test unit integration e2e lint fmt bench chaos soak stress fuzz clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -50,6 +50,10 @@ chaos: $(TEST_STAMP)
 
 soak: $(TEST_STAMP)
 	$(BIN)/python -m chaos --soak --n 50000
+
+# every long-running command SIGTERMed 200 times at random moments, under CPU contention
+stress: $(TEST_STAMP)
+	$(BIN)/python -m chaos.stops --stops 200
 
 fuzz: $(TEST_STAMP)
 	$(BIN)/pip install --quiet -e '.[fuzz]'

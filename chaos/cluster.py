@@ -23,7 +23,7 @@ from chaos.processes import Process
 from chaos.proxy import FaultProxy
 from chaos.rabbit_cluster import ChaosRabbitCluster
 from connec_sync.crash import POISON_ENV
-from tests import services
+from tests import resources, services
 from tests.private_broker import free_port, wait_until
 
 TENANT, API_ID, API_KEY = "default", "chaos-id", "chaos-key"
@@ -228,6 +228,7 @@ class Cluster:
         if url is None:
             return f"sqlite:///{self.run_dir / 'store.db'}"
         self._schema = f"chaos_{uuid.uuid4().hex[:10]}"
+        resources.made(resources.SCHEMA, self._schema, url)
         engine = create_engine(url, isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
             conn.execute(text(f'CREATE SCHEMA "{self._schema}"'))

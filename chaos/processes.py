@@ -24,6 +24,8 @@ class Process:
     arguments: list[str]
     log_path: Path
     env: dict[str, str] = field(default_factory=dict)
+    #: working directory (None: this process's)
+    cwd: Path | None = None
     popen: subprocess.Popen[bytes] | None = None
     starts: int = 0
     _log: IO[bytes] | None = None
@@ -38,6 +40,7 @@ class Process:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env={**os.environ, **self.env},
+            cwd=self.cwd,
             start_new_session=True,  # a signal to the harness's group never reaches it
         )
         self.starts += 1

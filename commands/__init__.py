@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from connec_sync import logs
 from connec_sync.settings import Settings, SettingsError
+from connec_sync.stopping import enable_stack_dumps
 from providers.registry import UnknownProvider, configured
 
 #: modules under commands that each add subcommands with `register(subparsers)`
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    enable_stack_dumps()  # `kill -ABRT <pid>`: a stuck process prints every thread's stack
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_file(args.config)

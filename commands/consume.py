@@ -11,8 +11,9 @@ from connec_sync.broker import open_broker
 from connec_sync.broker.setup import names_for
 from connec_sync.clients.http import RateGate
 from connec_sync.crash import FaultPoints
-from connec_sync.naming import DIRECTIONS
+from connec_sync.naming import DIRECTIONS, Route
 from connec_sync.settings import Settings
+from connec_sync.stopping import StopRequest
 from connec_sync.store import Store
 from consumers import metrics
 from consumers.pipeline import ConsumerServices, consumer_parts
@@ -47,6 +48,13 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     directions = DIRECTIONS if args.direction == "both" else (args.direction,)
     names = names_for(settings.broker)
     routes = [names.route(entity, direction) for entity in entities for direction in directions]
+    with StopRequest.installed() as stop:  # from here on, SIGTERM only records the request
+        return _consume(settings, args, routes, stop)
+
+
+def _consume(
+    settings: Settings, args: argparse.Namespace, routes: list[Route], stop: StopRequest
+) -> int:
     log = logs.get_logger()
     if settings.broker.is_memory:
         log.warning(
@@ -63,6 +71,6 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             metrics.serve(args.metrics_port)
         broker = open_broker(settings.broker, COLLECTIONS)  # every process declares it all
         worker = Worker(settings.broker, handlers, broker=broker, background=background)
-        return run_until_signalled(worker)
+        return run_until_signalled(worker, stop)
     finally:
         store.close()

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
 from typing import Any
 
 from commands.demo import system
 from connec_sync import logs
 from connec_sync.settings import Settings
+from connec_sync.stopping import StopRequest
 
 
 def register(commands: Any) -> None:
@@ -29,9 +28,26 @@ def register(commands: Any) -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
+    """Until SIGTERM or SIGINT (connec_sync.stopping: a signal only records the request, also
+    during the start-up) or `--for` seconds; then stop every part in order."""
+    with StopRequest.installed() as stop:
+        demo = system.start(settings, _ports(settings, args), stop.event)
+        try:
+            if not stop.requested:
+                _announce(demo)
+            stop.wait(args.duration_s)
+            logs.get_logger("demo").info("demo_stopping", reason=stop.reason)
+        finally:
+            system.stop(demo)
+    return 0
+
+
+def _ports(settings: Settings, args: argparse.Namespace) -> tuple[int, int, int]:
+    return (args.receiver_port or settings.receiver.port, args.connec_port, args.partner_port)
+
+
+def _announce(demo: system.Demo) -> None:
     log = logs.get_logger("demo")
-    ports = (args.receiver_port or settings.receiver.port, args.connec_port, args.partner_port)
-    demo = system.start(settings, ports)
     if demo.settings.broker.is_memory:
         log.warning(
             "broker_in_memory", durable=False, note="set CONNEC_SYNC_BROKER_URL for RabbitMQ"
@@ -43,10 +59,3 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         partner_sandbox=demo.partner.url,
     )
     print(f"\n  connec-sync demo running. Status page: {demo.receiver_url}/status\n", flush=True)
-    stopped = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopped.set())
-    stopped.wait(args.duration_s)
-    log.info("demo_stopping")
-    system.stop(demo)
-    return 0

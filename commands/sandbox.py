@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Any
 
 from connec_sync import logs
-from connec_sync.http_server import serve_forever
+from connec_sync.http_server import serve_in_thread
 from connec_sync.settings import Settings
+from connec_sync.stopping import StopRequest
 from sandboxes import connec, partner
 
 #: credentials used when the settings name no tenant / no partner token
@@ -32,7 +34,7 @@ def _register_connec(parser: argparse.ArgumentParser) -> None:
         metavar="GROUP:TENANT",
         help="add a group (repeatable; groups in the settings are added too)",
     )
-    parser.set_defaults(handler=run_connec)
+    parser.set_defaults(handler=lambda settings, args: _run(_connec, settings, args))
 
 
 def _register_partner(parser: argparse.ArgumentParser) -> None:
@@ -48,7 +50,7 @@ def _register_partner(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also emit events for writes made through the API",
     )
-    parser.set_defaults(handler=run_partner)
+    parser.set_defaults(handler=lambda settings, args: _run(_partner, settings, args))
 
 
 def _common(parser: argparse.ArgumentParser, port: int, notify_help: str) -> None:
@@ -59,7 +61,31 @@ def _common(parser: argparse.ArgumentParser, port: int, notify_help: str) -> Non
     parser.add_argument("--window", type=float, default=0.2, help="webhook buffer window (s)")
 
 
-def run_connec(settings: Settings, args: argparse.Namespace) -> int:
+#: builds a sandbox's (app, state) from the settings and arguments, or None after a usage error
+Build = Callable[[Settings, argparse.Namespace], "tuple[Any, Any] | None"]
+
+
+def _run(build: Build, settings: Settings, args: argparse.Namespace) -> int:
+    """Build and serve until SIGTERM or SIGINT (connec_sync.stopping; a signal during the
+    start-up only records the request), then close the server and the webhook sender."""
+    with StopRequest.installed() as stop:
+        built = build(settings, args)
+        if built is None:
+            return 2
+        app, state = built
+        try:
+            server = serve_in_thread(app, args.host, args.port)
+            try:
+                stop.wait()
+                logs.get_logger("sandbox").info("sandbox_stopping", reason=stop.reason)
+            finally:
+                server.stop()
+        finally:
+            state.close()
+    return 0
+
+
+def _connec(settings: Settings, args: argparse.Namespace) -> tuple[Any, Any]:
     log = logs.get_logger("sandbox")
     tenants = {name: (t.api_id, t.api_key) for name, t in settings.connec.tenants.items()}
     if not tenants:
@@ -83,11 +109,14 @@ def run_connec(settings: Settings, args: argparse.Namespace) -> int:
         groups=[g for g, _ in groups],
         notify=args.notify,
     )
-    return _serve(connec.build_app(state), state, args)
+    return connec.build_app(state), state
 
 
-def run_partner(settings: Settings, args: argparse.Namespace) -> int:
+def _partner(settings: Settings, args: argparse.Namespace) -> tuple[Any, Any] | None:
     log = logs.get_logger("sandbox")
+    if args.notify and not settings.partner.webhook_secrets:
+        log.error("sandbox_secret_missing", setting="partner.webhook_secrets")
+        return None
     token = settings.partner.api_token or FALLBACK_TOKEN
     if not settings.partner.api_token:
         log.warning("sandbox_token_defaulted", token=token)
@@ -100,9 +129,6 @@ def run_partner(settings: Settings, args: argparse.Namespace) -> int:
         events_for_api_writes=args.events_for_api_writes,
     )
     if args.notify:
-        if not settings.partner.webhook_secrets:
-            log.error("sandbox_secret_missing", setting="partner.webhook_secrets")
-            return 2
         state.subscribe(
             f"{args.notify.rstrip('/')}/app/events", settings.partner.webhook_secrets[0]
         )
@@ -113,12 +139,4 @@ def run_partner(settings: Settings, args: argparse.Namespace) -> int:
         accounts=accounts,
         notify=args.notify,
     )
-    return _serve(partner.build_app(state), state, args)
-
-
-def _serve(app: Any, state: Any, args: argparse.Namespace) -> int:
-    try:
-        serve_forever(app, args.host, args.port)
-    finally:
-        state.close()
-    return 0
+    return partner.build_app(state), state

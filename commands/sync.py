@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from connec_sync.broker import BrokerUnavailable, declare_all, make_publisher
@@ -12,14 +14,15 @@ from connec_sync.broker.setup import names_for
 from connec_sync.clients.connec import ConnecClient
 from connec_sync.clients.http import RateGate
 from connec_sync.settings import Settings
+from connec_sync.stopping import StopRequest
 from connec_sync.store import RunAlreadyGoing, Store
 from mappers.registry import COLLECTIONS
 from producers.sync import metrics as sync_metrics
 from producers.sync.plan import Request, parse_timestamp
 from producers.sync.progress import progress_for
-from producers.sync.reader import Sources
+from producers.sync.reader import Interrupted, Sources
 from producers.sync.run import Runner
-from producers.sync.schedule import parse_duration, run_every, stop_on_signals
+from producers.sync.schedule import parse_duration, run_every
 from providers.registry import configured
 
 EXIT_FAILED, EXIT_USAGE, EXIT_UNAVAILABLE, EXIT_RUN_GOING = 1, 2, 3, 5
@@ -66,6 +69,11 @@ def _typed(parse: Any) -> Any:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
+    with StopRequest.installed() as stop:  # a signal only records the request; runs check it
+        return _sync(settings, args, stop)
+
+
+def _sync(settings: Settings, args: argparse.Namespace, stop: StopRequest) -> int:
     try:
         declare_all(settings.broker, COLLECTIONS)
     except BrokerUnavailable as error:
@@ -75,10 +83,11 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         sync_metrics.serve(args.metrics_port)
     store = Store.open(settings.store.url)
     publisher = make_publisher(settings.broker)
-    sources = _SourcesByTenant(settings)
+    sources = _SourcesByTenant(settings, stop.event)
     try:
         store.link_configured(settings.organizations)
-        runner = Runner(store, publisher, sources, names_for(settings.broker), settings.sync)
+        names = names_for(settings.broker)
+        runner = Runner(store, publisher, sources, names, settings.sync, stop.event)
         return _run_rounds(runner, store, settings, args)
     finally:
         sources.close()
@@ -88,13 +97,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 def _run_rounds(runner: Runner, store: Store, settings: Settings, args: argparse.Namespace) -> int:
     runner.progress = progress_for()
-    with stop_on_signals(runner.stop):
-        if args.every is None:
-            return round_of_syncs(runner, store, args)
-        share = settings.sync.every_jitter_share
-        return run_every(
-            args.every, share, lambda: round_of_syncs(runner, store, args), runner.stop
-        )
+    if args.every is None:
+        return round_of_syncs(runner, store, args)
+    share = settings.sync.every_jitter_share
+    return run_every(args.every, share, lambda: round_of_syncs(runner, store, args), runner.stop)
 
 
 def round_of_syncs(runner: Runner, store: Store, args: argparse.Namespace) -> int:
@@ -140,13 +146,24 @@ def _selected(store: Store, args: argparse.Namespace) -> list[Any] | None:
     return [organization]
 
 
+def stoppable_sleep(stop: threading.Event) -> Callable[[float], None]:
+    """The rate gate's pause (a Retry-After up to RATE_LIMIT_WAIT_S): a stop request ends it,
+    and the run with it (recorded failed, `Interrupted`)."""
+
+    def sleep(seconds: float) -> None:
+        if stop.wait(seconds):
+            raise Interrupted("stopped while waiting out a rate limit")
+
+    return sleep
+
+
 class _SourcesByTenant:
     """One Connec! client per tenant, one partner client (the configured provider's), one rate
     gate for the process."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, stop: threading.Event) -> None:
         self._settings = settings
-        self._gate = RateGate(max_wait_s=RATE_LIMIT_WAIT_S)
+        self._gate = RateGate(max_wait_s=RATE_LIMIT_WAIT_S, sleep=stoppable_sleep(stop))
         self._provider = configured(settings)
         self._partner = self._provider.client(settings, self._gate)
         self._connec: dict[str, ConnecClient] = {}

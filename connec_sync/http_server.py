@@ -47,14 +47,3 @@ def serve_in_thread(
     thread = threading.Thread(target=server.run, name=f"wsgi-{server.effective_port}", daemon=True)
     thread.start()
     return RunningServer(server, thread)
-
-
-def serve_forever(app: Any, host: str, port: int, threads: int = 8) -> None:
-    """Serve in the foreground until interrupted (used by `connec-sync sandbox ...`)."""
-    server = create_server(app, host=host, port=port, threads=threads)
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()

@@ -4,17 +4,22 @@ built after the fork; graceful stop on SIGTERM; metrics summed across workers.
 Why gunicorn: a pre-fork server gives one Python interpreter (and GIL) per core, restarts a
 crashed worker, and on SIGTERM stops accepting, lets in-flight requests finish within
 `graceful_timeout`, then exits. `gthread` workers keep a few requests per worker in flight
-while they wait for the broker's confirms.
+while they wait for the broker's confirms. The arbiter's signal handlers only queue the signal;
+its own loop does the work and calls our hooks (none of them runs in a signal handler). A
+second SIGTERM while stopping asks for the quick shutdown, as SIGINT does (`_Arbiter`).
 """
 
 from __future__ import annotations
 
 import gc
 import os
+import signal
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 
 from connec_sync import logs
 from connec_sync.settings import Settings
@@ -32,7 +37,14 @@ AppFactory = Callable[[Settings], tuple[Any, list[Any]]]
 
 class ReceiverServer(BaseApplication):
     def __init__(
-        self, settings: Settings, factory: AppFactory, *, host: str, port: int, workers: int
+        self,
+        settings: Settings,
+        factory: AppFactory,
+        *,
+        host: str,
+        port: int,
+        workers: int,
+        on_starting: Callable[[], None] = lambda: None,
     ) -> None:
         self._settings = settings
         self._factory = factory
@@ -47,6 +59,8 @@ class ReceiverServer(BaseApplication):
             "accesslog": None,
             "worker_exit": self._on_worker_exit,
             "child_exit": _on_child_exit,
+            # in the master, just before the arbiter installs its signal handlers
+            "on_starting": lambda _arbiter: on_starting(),
         }
         self._closables: list[Any] = []
         super().__init__()
@@ -68,9 +82,34 @@ class ReceiverServer(BaseApplication):
         logs.get_logger(__name__).info("receiver_worker_started")
         return app
 
+    def run(self) -> None:
+        """As BaseApplication.run, with the arbiter below."""
+        try:
+            _Arbiter(self).run()
+        except RuntimeError as error:
+            print(f"\nError: {error}\n", file=sys.stderr)
+            sys.exit(1)
+
     def _on_worker_exit(self, _server: Any, _worker: Any) -> None:
         for closable in self._closables:
             closable.close()
+
+
+class _Arbiter(Arbiter):
+    """gunicorn's arbiter, where a second SIGTERM while stopping asks for the quick shutdown
+    (as SIGINT does: workers get SIGQUIT, 2 s), so that being told twice ends the stop at
+    once, as in every other long-running command."""
+
+    _terminating = False
+
+    def handle_term(self) -> None:  # the main loop's handling of the first SIGTERM
+        self._terminating = True
+        super().handle_term()
+
+    def signal(self, sig: int, frame: Any) -> None:  # the signal handler: it only queues
+        if sig == signal.SIGTERM and self._terminating:
+            sig = signal.SIGQUIT
+        super().signal(sig, frame)
 
 
 def _on_child_exit(_server: Any, worker: Any) -> None:

@@ -1,9 +1,12 @@
-"""Fixtures shared by every tier: real RabbitMQ and PostgreSQL, isolated per test."""
+"""Fixtures shared by every tier: real RabbitMQ and PostgreSQL, isolated per test; processes
+started by tests (`spawn`), stopped after each test and checked for at the end of the session."""
 
 from __future__ import annotations
 
+import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -14,7 +17,42 @@ from connec_sync.naming import TO_APP, Names
 from connec_sync.settings import BrokerSettings
 from mappers.registry import COLLECTIONS
 from providers.tryton.server import TrytonServer
-from tests import services, tryton_server
+from tests import processes, resources, services, tryton_server
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    processes.mark_session()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if a process a test started is still alive (then kill it), or a broker
+    namespace, private node or PostgreSQL schema a test made is still there."""
+    left = processes.leftover_processes()
+    processes.kill_leftovers(left)
+    lines = [f"process {line}" for line in left] + resources.leftover_resources()
+    if not lines:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line("left behind by the tests (processes now killed):", red=True)
+        for line in lines:
+            reporter.write_line(f"  {line}", red=True)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+def spawn() -> Iterator[Callable[..., subprocess.Popen[Any]]]:
+    """`spawn(command, **popen_options)`: a process in its own group, stopped (SIGTERM, then
+    SIGKILL after 10 s) at the end of the test, whatever happened."""
+    started: list[subprocess.Popen[Any]] = []
+
+    def start(command: list[str], **options: Any) -> subprocess.Popen[Any]:
+        process = processes.spawn(command, **options)
+        started.append(process)
+        return process
+
+    yield start
+    processes.stop_all(started)
 
 
 @pytest.fixture(scope="session")
@@ -69,6 +107,7 @@ class NamespacePool:
     def take(self) -> BrokerSettings:
         namespace = self.free.pop() if self.free else f"t-{uuid.uuid4().hex[:10]}"
         self.made.add(namespace)
+        resources.made(resources.NAMESPACE, namespace, self.url)
         return BrokerSettings(url=self.url, namespace=namespace, retry_delays_s=(1, 2))
 
     def give_back(self, settings: BrokerSettings) -> None:
@@ -114,6 +153,7 @@ def broker_settings(namespace_pool: NamespacePool) -> Iterator[BrokerSettings]:
 def postgres_store_url(postgres_url: str) -> Iterator[str]:
     """A PostgreSQL schema of this test's own, dropped afterwards."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
+    resources.made(resources.SCHEMA, schema, postgres_url)
     admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import resources
+
 #: seconds to wait for the node to boot (it takes ~10 s on two cores)
 BOOT_TIMEOUT_S = 120
 #: a disk-free limit no test machine reaches: raises the disk alarm, blocking publishers
@@ -81,6 +83,7 @@ class PrivateBroker:
         return "loopback_users = none\n"
 
     def start(self) -> None:
+        resources.made(resources.NODE, self.name)
         (self.base / "rabbitmq.conf").write_text(self.config())
         (self.base / "enabled_plugins").write_text("[].\n")
         subprocess.run([_tool("rabbitmq-server"), "-detached"], env=self.environment(), check=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,8 @@ from sandboxes import connec, partner
 
 #: webhook buffer window of the demo's sandboxes, in seconds
 WINDOW_S = 0.5
+#: seconds the consumers get to subscribe at start, and to finish at the stop
+SUBSCRIBE_TIMEOUT_S, STOP_JOIN_S = 15, 8
 
 
 @dataclass
@@ -44,28 +47,47 @@ class Demo:
         return self.receiver.url
 
 
-def start(base: Settings, ports: tuple[int, int, int]) -> Demo:
-    """Sandboxes, store, receiver, consumers; then seed the books and let the users work."""
+def start(
+    base: Settings, ports: tuple[int, int, int], stopping: threading.Event | None = None
+) -> Demo:
+    """Sandboxes, store, receiver, consumers; then seed the books and let the users work. Once
+    `stopping` is set the start-up ends early: what it started is returned, for `stop(demo)`."""
     receiver_port, connec_port, partner_port = ports
     connec_side = _serve(
         connec.start, connec_port, tenants={demo.TENANT: (demo.API_ID, demo.API_KEY)}
     )
-    partner_side = _serve(partner.start, partner_port, tokens=(demo.API_TOKEN,))
+    try:
+        partner_side = _serve(partner.start, partner_port, tokens=(demo.API_TOKEN,))
+    except BaseException:
+        connec_side.stop()
+        raise
     settings = demo.demo_settings(base, connec_side.url, partner_side.url)
     demo.fresh_store_dir()
-    store = Store.open(settings.store.url)
-    store.link_configured(settings.organizations)
-    system = Demo(settings, connec_side, partner_side, store)
-    _start_pipeline(system, receiver_port)
+    system = Demo(settings, connec_side, partner_side, Store.open(settings.store.url))
+    try:
+        _start_parts(system, receiver_port, stopping or threading.Event())
+    except BaseException:
+        stop(system)
+        raise
+    return system
+
+
+def _start_parts(system: Demo, receiver_port: int, stop: threading.Event) -> None:
+    system.store.link_configured(system.settings.organizations)
+    if stop.is_set() or not _start_pipeline(system, receiver_port, stop):
+        return
+    connec_side, partner_side = system.connec, system.partner
     for account, group in CUSTOMERS:
         connec_side.state.add_group(group, demo.TENANT)
         partner_side.state.add_account(account)
     connec_side.state.subscribe_receiver(system.receiver_url)
     partner_side.state.subscribe(system.receiver_url + "/app/events", demo.WEBHOOK_SECRET)
+    if stop.is_set():
+        return
     seed(connec_side.state, partner_side.state)
-    system.users = SimulatedUsers(connec_side.state, partner_side.state)
-    system.users.start()
-    return system
+    if not stop.is_set():
+        system.users = SimulatedUsers(connec_side.state, partner_side.state)
+        system.users.start()
 
 
 def _serve(starter: Any, port: int, **options: Any) -> Any:
@@ -76,7 +98,8 @@ def _serve(starter: Any, port: int, **options: Any) -> Any:
         return starter(port=0, window_s=WINDOW_S, **options)
 
 
-def _start_pipeline(system: Demo, receiver_port: int) -> None:
+def _start_pipeline(system: Demo, receiver_port: int, stop: threading.Event) -> bool:
+    """Receiver and consumers; False when `stop` was set before the consumers subscribed."""
     settings = system.settings
     declare_all(settings.broker, COLLECTIONS)
     system.publisher = make_publisher(settings.broker)
@@ -94,8 +117,13 @@ def _start_pipeline(system: Demo, receiver_port: int) -> None:
     thread = threading.Thread(target=system.worker.run, name="consumers", daemon=True)
     thread.start()
     system.threads.append(thread)
-    if not system.worker.ready.wait(15):
-        raise RuntimeError("the demo's consumers did not subscribe to the broker")
+    deadline = time.monotonic() + SUBSCRIBE_TIMEOUT_S
+    while not system.worker.ready.wait(0.05):
+        if stop.is_set():
+            return False
+        if time.monotonic() > deadline:
+            raise RuntimeError("the demo's consumers did not subscribe to the broker")
+    return True
 
 
 def stop(system: Demo) -> None:
@@ -105,7 +133,7 @@ def stop(system: Demo) -> None:
     if system.worker:
         system.worker.stop()
     for thread in system.threads:
-        thread.join(10)
+        thread.join(STOP_JOIN_S)
     if system.receiver:
         system.receiver.stop()
     if system.publisher:

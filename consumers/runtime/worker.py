@@ -5,7 +5,8 @@ retry tier, dead letter, requeue) on its own thread, and logs one line per messa
 
 Entry points: `Worker(broker_settings, {route: handler}, background=[...]).run()` blocks until
 `stop()` (any thread) and reconnects by itself; `run_until_signalled(worker)` adds SIGTERM/SIGINT
-handling and the hard stop deadline (the CLI and subprocess tests use it).
+handling and the hard stop deadline through `connec_sync.stopping` (the CLI and subprocess tests
+use it): the signal handler only records the request, the stop runs in the loop.
 
 The broker is any `connec_sync.broker.Broker` (RabbitMQ or in memory): the loop only receives,
 takes and settles deliveries through its interface, all on the loop's own thread.
@@ -13,18 +14,17 @@ takes and settles deliveries through its interface, all on the loop's own thread
 
 from __future__ import annotations
 
-import os
 import random
-import signal
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from connec_sync import logs
 from connec_sync.broker import Broker, BrokerUnavailable, ConnectionLost, Consumer, open_broker
 from connec_sync.naming import Route
 from connec_sync.settings import BrokerSettings
+from connec_sync.stopping import EXIT_STOP_DEADLINE, StopRequest
 from consumers.outcomes import UNEXPECTED_ERROR, Handler
 from consumers.runtime.applying import Applier, Job
 from consumers.runtime.reporting import report
@@ -40,10 +40,9 @@ APPLYING_POLL_S = 0.005
 #: after a stop request, seconds spent finishing deliveries already received
 STOP_DRAIN_S = 7.0
 #: after a stop request, seconds before the process exits whatever it is doing (unacked
-#: deliveries go back to their queues), under the 10 s promised
+#: deliveries go back to their queues, the exit status is EXIT_STOP_DEADLINE), under the 10 s
+#: promised
 STOP_DEADLINE_S = 9.5
-#: exit status when the stop deadline forced the exit
-EXIT_STOP_DEADLINE = 75
 #: reconnection backoff: first wait, step, and longest wait, in seconds
 RECONNECT_START_S, RECONNECT_STEP_S, RECONNECT_MAX_S = 1, 1, 5
 
@@ -226,36 +225,16 @@ class Worker:
         _log.info("consumer_drained", released=released)
 
 
-def run_until_signalled(worker: Worker) -> int:
-    """Run the worker in this (main) thread; SIGTERM or SIGINT stops it gracefully, and a stop
-    that overruns STOP_DEADLINE_S ends the process with EXIT_STOP_DEADLINE. Returns 0."""
-
-    def stop(name: str) -> None:
-        _log.info("stop_requested", signal=name)
-        if not worker.stopping:
-            watchdog = threading.Timer(STOP_DEADLINE_S, _exit_at_deadline)
-            watchdog.daemon = True
-            watchdog.start()
-        worker.stop()
-
-    def on_signal(signum: int, _frame: Any) -> None:
-        # not here: the handler interrupts the main thread wherever it is, maybe holding the
-        # log's write lock (a log line just printed), which logging here would wait for forever
-        name = signal.Signals(signum).name
-        threading.Thread(target=stop, args=(name,), name="stop", daemon=True).start()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        worker.run()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+def run_until_signalled(worker: Worker, stop: StopRequest | None = None) -> int:
+    """Run the worker in this (main) thread until SIGTERM or SIGINT, then stop it gracefully; a
+    stop that overruns STOP_DEADLINE_S ends the process with EXIT_STOP_DEADLINE, a second signal
+    at once. `stop`: a request the caller installed already (to cover its start-up). Returns 0."""
+    if stop is None:
+        with StopRequest.installed(STOP_DEADLINE_S) as own:
+            return run_until_signalled(worker, own)
+    stop.on_stop(worker.stop)
+    worker.run()
     return 0
 
 
-def _exit_at_deadline() -> None:
-    _log.error("stop_deadline_passed", deadline_s=STOP_DEADLINE_S)
-    os._exit(EXIT_STOP_DEADLINE)
-
-
-__all__ = ["Worker", "run_until_signalled"]
+__all__ = ["EXIT_STOP_DEADLINE", "Worker", "run_until_signalled"]

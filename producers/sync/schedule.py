@@ -1,15 +1,13 @@
 """`--every DURATION`: run a round of syncs, pause the interval plus or minus some jitter, repeat,
-until SIGTERM or SIGINT."""
+until the stop event is set (`connec-sync sync` sets it on SIGTERM or SIGINT through
+`connec_sync.stopping`)."""
 
 from __future__ import annotations
 
 import random
 import re
-import signal
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -46,18 +44,3 @@ def run_every(
         if stop.wait(jittered(interval_s, share, rand)):
             break
     return status
-
-
-@contextmanager
-def stop_on_signals(stop: threading.Event) -> Iterator[threading.Event]:
-    """Set `stop` on SIGTERM or SIGINT while inside; the previous handlers come back after."""
-
-    def handle(_signum: int, _frame: Any) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield stop
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)

@@ -8,8 +8,11 @@ when rabbitmq-server cannot start; in CI (`CI` set) they fail instead.
 
 from __future__ import annotations
 
+<<<<<<< HEAD
 from collections.abc import Iterator
 
+=======
+>>>>>>> main
 import pytest
 
 from chaos import input_scenarios, scenarios, target_scenarios
@@ -23,12 +26,15 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(240)]
 N = 200
 
 
+<<<<<<< HEAD
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Cluster]:
     with running_system(seed=8) as running:
         yield running
 
 
+=======
+>>>>>>> main
 @pytest.mark.parametrize(
     "scenario",
     [
@@ -41,9 +47,9 @@ def cluster() -> Iterator[Cluster]:
     ],
 )
 def test_no_record_is_lost_duplicated_or_regressed_under_the_fault(
-    cluster: Cluster, scenario: Scenario
+    chaos_cluster: Cluster, scenario: Scenario
 ) -> None:
-    result = scenario(Context(cluster, N, seed=8))
+    result = scenario(Context(chaos_cluster, N, seed=8))
     print(line(result))
     assert result.figures.clean, (result.figures, result.notes)
     assert all(result.checks.values()), (result.checks, result.notes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -19,6 +20,7 @@ from connec_sync.settings import BrokerSettings
 from mappers.registry import COLLECTIONS
 from tests.integration.receiver.conftest import take_all
 from tests.private_broker import free_port, wait_until
+from tests.processes import Spawn
 from tests.unit.receiver.support import API_ID, API_KEY, SECRET_NEW, basic, fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
@@ -49,7 +51,7 @@ entities = {{organizations = "both", people = "both"}}
 
 @pytest.fixture
 def receiver_process(
-    broker_settings: BrokerSettings, tmp_path: Path
+    broker_settings: BrokerSettings, tmp_path: Path, spawn: Spawn
 ) -> Iterator[tuple[subprocess.Popen, str]]:
     port = free_port()
     config = tmp_path / "config.toml"
@@ -65,16 +67,11 @@ def receiver_process(
         )
     )
     command = [sys.executable, "-m", "commands", "--config", str(config), "receiver"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    environ = {**os.environ, "TMPDIR": str(tmp_path)}  # its metrics directory goes there
+    process = spawn(command, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    try:
-        assert wait_until(lambda: _ready(url), timeout=30), "the receiver did not become ready"
-        yield process, url
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
-        process.stdout.close()  # type: ignore[union-attr]
+    assert wait_until(lambda: _ready(url), timeout=30), "the receiver did not become ready"
+    yield process, url  # the spawn fixture stops it (and its workers) whatever happened
 
 
 def _ready(url: str) -> bool:
@@ -119,6 +116,63 @@ def test_the_receiver_process_publishes_notifications_and_stops_gracefully_mid_r
     people = contents[f"{broker_settings.namespace}.people.to-app"]
     assert "late" in [message["record"]["id"] for message in people]
     assert sum(len(messages) for messages in contents.values()) == 3
+
+
+def test_a_worker_that_exits_leaves_the_shared_metrics_to_the_others(
+    receiver_process: tuple[subprocess.Popen, str], tmp_path: Path
+) -> None:
+    """gunicorn's workers leave through the command's code on SystemExit: only the master may
+    remove the metrics directory they all write to (a worker used to remove it)."""
+    process, url = receiver_process
+    answer = requests.post(
+        url + NOTIFY,
+        json=fixture("connec_webhook__mixed_batch.json"),
+        headers={"Authorization": basic()},
+        timeout=10,
+    )
+    assert answer.status_code == 200
+    first, *_ = _workers(process.pid)
+    os.kill(first, signal.SIGTERM)  # a graceful worker exit; the master starts another
+    assert wait_until(lambda: first not in _workers(process.pid) and _workers(process.pid), 30)
+    assert list(tmp_path.glob("connec-sync-metrics-*"))
+    metrics = requests.get(url + "/metrics", timeout=5)
+    assert metrics.status_code == 200
+    assert "receiver_records_published_total" in metrics.text
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=10) == 0
+    assert not list(tmp_path.glob("connec-sync-metrics-*"))  # the master cleaned up
+
+
+def test_a_second_sigterm_ends_the_receivers_graceful_stop_at_once(
+    receiver_process: tuple[subprocess.Popen, str],
+) -> None:
+    """A request held half-sent keeps the graceful stop waiting (up to 8 s); a second SIGTERM
+    turns it into gunicorn's quick shutdown."""
+    process, url = receiver_process
+    body = json.dumps({"people": [{"id": "held", "group_id": "cld-9ax2"}]}).encode()
+    held = socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])), timeout=15)
+    held.sendall(_request_head(len(body)) + body[:5])
+    time.sleep(0.3)  # a worker is reading this request's body
+    process.send_signal(signal.SIGTERM)
+    time.sleep(1.0)
+    assert process.poll() is None  # still finishing the held request gracefully
+    again = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=10)
+    held.close()
+    assert time.monotonic() - again < 4
+
+
+def _workers(master: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master and fields[0] != "Z":
+            children.append(int(stat.parent.name))
+    return sorted(children)
 
 
 def _request_head(length: int) -> bytes:

@@ -18,7 +18,7 @@ import pytest
 from connec_sync.http_server import RunningServer, serve_in_thread
 from mappers.registry import COLLECTIONS
 from operators.status_page import add_status_routes
-from tests import services
+from tests import processes, services
 from tests.unit.operators.status_facts import lane, route, sample_facts
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
@@ -74,7 +74,7 @@ def page_url() -> Iterator[str]:
 def browse(chromium: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     profile = tmp_path / "profile"
     command = [chromium, *FLAGS, f"--user-data-dir={profile}", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=90, check=False)
+    return processes.run(command, 90, capture_output=True, text=True, check=False)
 
 
 def test_chromium_renders_the_status_page_with_its_facts(

@@ -17,6 +17,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from connec_sync.broker.messages import ClusterView, Placement
 from connec_sync.settings import BrokerSettings
+from connec_sync.subprocesses import run_bounded
 
 T = TypeVar("T")
 #: seconds a status query may wait on rabbitmqctl or the management API
@@ -104,9 +105,18 @@ def _broker_is_local(url: str) -> bool:
 
 
 def _from_rabbitmqctl(vhost: str) -> dict[str, QueueFigures]:
+<<<<<<< HEAD
     columns = ("name", "messages_ready", "messages_unacknowledged", "consumers")
     out = _rabbitmqctl("list_queues", "-q", "--formatter", "json", "-p", vhost, *columns)
     rows = json.loads(out or "[]")
+=======
+    command = ["rabbitmqctl", "list_queues", "-q", "--formatter", "json", "-p", vhost]
+    command += ["name", "messages_ready", "messages_unacknowledged", "consumers"]
+    # in a process group of its own, killed whole on timeout: Debian's wrapper `su`s to
+    # rabbitmq, and the Erlang VM it starts would outlive a plain `subprocess.run` timeout
+    done = run_bounded(command, INSPECT_TIMEOUT_S, capture_output=True, text=True, check=True)
+    rows = json.loads(done.stdout or "[]")
+>>>>>>> main
     return {
         row["name"]: QueueFigures(
             int(row["messages_ready"]), int(row["messages_unacknowledged"]), int(row["consumers"])

@@ -151,21 +151,18 @@ def test_replicas_share_the_work_and_apply_each_record_once(broker_settings, rou
 
 
 def test_sigterm_with_work_in_flight_finishes_and_acks_it_and_exits_within_ten_seconds(
-    broker_settings, route, tmp_path
+    broker_settings, route, tmp_path, spawn
 ):
     journal = tmp_path / "journal"
     for n in range(3):
         publish(broker_settings, route, envelope_for(route, f"r{n}"))
     command = [sys.executable, "-m", "tests.integration.consumers.worker_process"]
     command += [broker_settings.url, broker_settings.namespace, str(journal), "1.0"]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        wait_for(lambda: journal.exists() and "started r0" in journal.read_text(), 15)
-        stopped_at = time.monotonic()
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=15)
-    finally:
-        process.kill()
+    process = spawn(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    wait_for(lambda: journal.exists() and "started r0" in journal.read_text(), 15)
+    stopped_at = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=15)  # the spawn fixture kills it if this times out
     assert time.monotonic() - stopped_at < 10
     assert process.returncode == 0, output.decode()
     lines = journal.read_text().split("\n")

@@ -15,6 +15,7 @@ from connec_sync.broker import Message, PublishFailed, declare_all, open_broker
 from connec_sync.broker.setup import names_for, queue_specs
 from connec_sync.settings import BrokerSettings
 from mappers.registry import COLLECTIONS
+from tests import processes
 
 
 def cli(settings: BrokerSettings, tmp_path, *args: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
@@ -27,7 +28,7 @@ def cli(settings: BrokerSettings, tmp_path, *args: str) -> subprocess.CompletedP
     }
     environ.pop("CONNEC_SYNC_CONFIG", None)
     command = [sys.executable, "-m", "commands", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=90, env=environ)
+    return processes.run(command, 90, capture_output=True, text=True, env=environ)
 
 
 def declared(settings: BrokerSettings) -> dict[str, object]:
@@ -35,11 +36,11 @@ def declared(settings: BrokerSettings) -> dict[str, object]:
     if shutil.which("rabbitmqctl") is None:  # a remote broker: existence is what we can see
         with open_broker(settings) as broker:
             return {s.name: broker.count(s.name).exists for s in queue_specs(settings, COLLECTIONS)}
-    listed = subprocess.run(
+    listed = processes.run(
         ["rabbitmqctl", "list_queues", "-q", "--formatter", "json", "name", "arguments"],
+        60,
         capture_output=True,
         text=True,
-        timeout=60,
         check=True,
     )
     prefix = settings.namespace + "."

@@ -16,6 +16,7 @@ import requests
 
 from sandboxes import testing
 from tests.integration.pipeline.support import GROUP, publish, take_all, wait
+from tests.processes import Spawn
 from tests.system import connec_envelope
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
@@ -127,7 +128,7 @@ entities = {{people = "both"}}
     return path
 
 
-def start_consumer(config: Path, **env: str) -> subprocess.Popen:
+def start_consumer(spawn: Spawn, config: Path, **env: str) -> subprocess.Popen:
     command = [
         sys.executable,
         "-m",
@@ -140,13 +141,12 @@ def start_consumer(config: Path, **env: str) -> subprocess.Popen:
         "to-app",
     ]
     environ = {"PATH": "/usr/bin:/bin", **env}
-    return subprocess.Popen(
-        command, cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
+    with (config.parent / "consumer.log").open("ab") as log:
+        return spawn(command, cwd=ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
 
 
 def test_a_crash_between_the_partners_answer_and_the_ack_has_no_second_effect(
-    start_system, tmp_path
+    start_system, tmp_path, spawn
 ) -> None:
     system = start_system(replicas=0)
     config = consumer_config(system, tmp_path / "consumer.toml")
@@ -159,9 +159,9 @@ def test_a_crash_between_the_partners_answer_and_the_ack_has_no_second_effect(
         [connec_envelope("people", p) for p in people],
     )
 
-    crashing = start_consumer(config, CONNEC_SYNC_CRASH_POINT="after_write_before_ack:2")
+    crashing = start_consumer(spawn, config, CONNEC_SYNC_CRASH_POINT="after_write_before_ack:2")
     assert crashing.wait(30) == 70  # crashed after the second record's write, before its ack
-    survivor = start_consumer(config)
+    survivor = start_consumer(spawn, config)
     try:
         wait(
             lambda: (
@@ -182,7 +182,7 @@ def test_a_crash_between_the_partners_answer_and_the_ack_has_no_second_effect(
     assert len(set(keys)) == 3  # a repeated create carried the same key and made nothing new
 
 
-def test_sigterm_with_work_in_flight_loses_nothing(start_system, tmp_path) -> None:
+def test_sigterm_with_work_in_flight_loses_nothing(start_system, tmp_path, spawn) -> None:
     system = start_system(replicas=0)
     config = consumer_config(system, tmp_path / "consumer.toml")
     system.sides.partner.state.faults.set(latency_s=0.05)
@@ -195,7 +195,7 @@ def test_sigterm_with_work_in_flight_loses_nothing(start_system, tmp_path) -> No
         [connec_envelope("people", p) for p in people],
     )
 
-    first = start_consumer(config)
+    first = start_consumer(spawn, config)
     wait(lambda: len(system.sides.partner_records("contacts")) >= 3, what="work in flight")
     stopped_at = time.monotonic()
     first.send_signal(signal.SIGTERM)

@@ -55,7 +55,7 @@ def test_a_server_that_cannot_listen_fails_with_its_log_and_is_cleaned_up(tryton
     assert started.process is None and started.folder is None
 
 
-def test_a_server_ends_when_the_process_that_started_it_is_killed(tryton, tmp_path):
+def test_a_server_ends_when_the_process_that_started_it_is_killed(tryton, tmp_path, spawn):
     script = (
         "from providers.tryton.server import TrytonServer\n"
         "import time\n"
@@ -64,9 +64,7 @@ def test_a_server_ends_when_the_process_that_started_it_is_killed(tryton, tmp_pa
         "time.sleep(600)\n"
     )
     env = {**os.environ, "TMPDIR": str(tmp_path)}  # its server's folder: in tmp_path
-    parent = subprocess.Popen(
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env
-    )
+    parent = spawn([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env)
     try:
         assert parent.stdout is not None
         pid = int(parent.stdout.readline())

@@ -7,11 +7,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from consumers.runtime.affinity import in_container, pin_to_free_cpu
+from tests.processes import stop, wait_for_line
+
+Spawn = Callable[..., "subprocess.Popen[str]"]
+#: a consumer's graceful stop takes under 10 s (docs/architecture.md, guarantee 8)
+STOP_WITHIN_S = 10
 
 CPUS = sorted(os.sched_getaffinity(0))
 needs_two = pytest.mark.skipif(len(CPUS) < 2, reason="pinning needs at least two CPUs")
@@ -31,8 +37,8 @@ early.join()
 """
 
 
-def pinned(directory: Path) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(  # noqa: S603
+def pinned(directory: Path, spawn: Spawn) -> tuple[subprocess.Popen[str], str]:
+    process = spawn(
         [sys.executable, "-c", PINNED, str(directory)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -49,9 +55,9 @@ def end(process: subprocess.Popen[str]) -> None:
 
 
 @needs_two
-def test_each_process_takes_its_own_cpu_and_pins_every_thread(tmp_path: Path) -> None:
-    first, seen_first = pinned(tmp_path)
-    second, seen_second = pinned(tmp_path)
+def test_each_process_takes_its_own_cpu_and_pins_every_thread(tmp_path: Path, spawn: Spawn) -> None:
+    first, seen_first = pinned(tmp_path, spawn)
+    second, seen_second = pinned(tmp_path, spawn)
     try:
         assert seen_first == f"{CPUS[0]} [[{CPUS[0]}]]"
         assert seen_second == f"{CPUS[1]} [[{CPUS[1]}]]"
@@ -61,20 +67,22 @@ def test_each_process_takes_its_own_cpu_and_pins_every_thread(tmp_path: Path) ->
 
 
 @needs_two
-def test_a_process_that_ends_frees_its_cpu_even_when_killed(tmp_path: Path) -> None:
-    first, _ = pinned(tmp_path)
+def test_a_process_that_ends_frees_its_cpu_even_when_killed(tmp_path: Path, spawn: Spawn) -> None:
+    first, _ = pinned(tmp_path, spawn)
     first.kill()
     first.wait(10)
-    again, seen = pinned(tmp_path)
+    again, seen = pinned(tmp_path, spawn)
     end(again)
     assert seen.startswith(f"{CPUS[0]} ")
 
 
 @needs_two
-def test_with_every_cpu_taken_a_process_is_left_to_the_scheduler(tmp_path: Path) -> None:
-    holders = [pinned(tmp_path)[0] for _ in CPUS]
+def test_with_every_cpu_taken_a_process_is_left_to_the_scheduler(
+    tmp_path: Path, spawn: Spawn
+) -> None:
+    holders = [pinned(tmp_path, spawn)[0] for _ in CPUS]
     try:
-        extra, seen = pinned(tmp_path)
+        extra, seen = pinned(tmp_path, spawn)
         end(extra)
     finally:
         for holder in holders:
@@ -90,16 +98,18 @@ def test_without_a_usable_slot_directory_nothing_is_pinned(tmp_path: Path) -> No
     assert os.sched_getaffinity(0) == before
 
 
-def test_the_cli_pins_a_consumer_unless_told_not_to(tmp_path: Path) -> None:
+def test_the_cli_pins_a_consumer_unless_told_not_to(tmp_path: Path, spawn: Spawn) -> None:
     """`connec-sync consume` logs the CPU it took before it subscribes; with
-    `broker.pin_cpu = false` it takes none."""
-    pinned_cpu = _logged_before_subscribing(tmp_path, "true")
+    `broker.pin_cpu = false` it takes none. Each consumer stops on SIGTERM (issue 20: it used
+    to deadlock when the signal landed during a log write)."""
+    pinned_cpu = _logged_before_subscribing(tmp_path, "true", spawn)
     assert any('"event": "consumer_cpu"' in line for line in pinned_cpu)
     assert f'"cpu": {CPUS[0]}' in "".join(pinned_cpu) or len(CPUS) < 2
-    assert not any("consumer_cpu" in line for line in _logged_before_subscribing(tmp_path, "false"))
+    unpinned = _logged_before_subscribing(tmp_path, "false", spawn)
+    assert not any("consumer_cpu" in line for line in unpinned)
 
 
-def _logged_before_subscribing(tmp_path: Path, pin: str) -> list[str]:
+def _logged_before_subscribing(tmp_path: Path, pin: str, spawn: Spawn) -> list[str]:
     env = {
         **os.environ,
         "CONNEC_SYNC_BROKER_URL": "memory://",
@@ -108,20 +118,10 @@ def _logged_before_subscribing(tmp_path: Path, pin: str) -> list[str]:
         "TMPDIR": str(tmp_path),
     }
     command = [sys.executable, "-m", "commands", "consume", "people"]
-    process = subprocess.Popen(  # noqa: S603
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    assert process.stdout is not None
-    lines = []
-    try:
-        for line in process.stdout:
-            if "consumer_subscribed" in line:
-                break
-            lines.append(line)
-    finally:
-        process.terminate()
-        process.communicate(timeout=15)
-    return lines
+    process = spawn(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = wait_for_line(process.stdout, "consumer_subscribed", timeout_s=60)
+    assert stop(process, grace_s=STOP_WITHIN_S) == 0, "the consumer did not stop on SIGTERM"
+    return lines[:-1]
 
 
 def test_a_kubernetes_pod_or_a_cgroup_cpu_quota_is_taken_for_a_container(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from connec_sync import crash
+from tests import processes
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -26,8 +27,8 @@ def _run(spec: str | None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != crash.ENV}
     if spec is not None:
         env[crash.ENV] = spec
-    return subprocess.run(
-        [sys.executable, "-c", PASSES], env=env, capture_output=True, text=True, timeout=20
+    return processes.run(
+        [sys.executable, "-c", PASSES], 20, env=env, capture_output=True, text=True
     )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from connec_sync.settings import Settings, SettingsError
+from tests import processes
 
 GOOD = textwrap.dedent(
     """
@@ -118,9 +119,7 @@ def test_an_error_never_shows_a_secret(tmp_path: Path) -> None:
 
 def run_cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "commands", "--config", str(config), *args]
-    return subprocess.run(
-        command, capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin"}
-    )
+    return processes.run(command, 60, capture_output=True, text=True, env={"PATH": "/usr/bin"})
 
 
 @pytest.mark.parametrize(

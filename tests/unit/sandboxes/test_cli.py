@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from sandboxes.testing import wait_until
+from tests.processes import stop
 
 
 def free_port() -> int:
@@ -20,7 +21,7 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def run_sandbox(tmp_path):
+def run_sandbox(tmp_path, spawn):
     processes = []
 
     def run(*args: str) -> str:
@@ -32,18 +33,14 @@ def run_sandbox(tmp_path):
         )
         env = {**os.environ, "CONNEC_SYNC_CONFIG": str(config)}
         command = [sys.executable, "-m", "commands", "sandbox", *args, "--port", str(port)]
-        processes.append(
-            subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        )
+        processes.append(spawn(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
         url = f"http://127.0.0.1:{port}"
         assert wait_until(lambda: _answers(url), timeout_s=10), processes[-1].stderr
         return url
 
     yield run
-    for process in processes:
-        process.terminate()
-        process.wait(timeout=10)
-        process.stderr.close()
+    for process in processes:  # a sandbox stops gracefully on SIGTERM, within 10 s
+        assert stop(process, grace_s=10) == 0
 
 
 def _answers(url: str) -> bool:

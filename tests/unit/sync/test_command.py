@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
 from commands import main
+from commands.sync import stoppable_sleep
 from connec_sync.broker import open_broker
+from connec_sync.clients.http import RateGate
 from connec_sync.settings import BrokerSettings
 from connec_sync.store import Store
+from producers.sync.reader import Interrupted
 from sandboxes import testing
 from sandboxes.testing import ACCOUNT, GROUP_ID, TENANT
 
@@ -122,3 +127,17 @@ def test_usage_errors_exit_2(env, argv: list[str]) -> None:  # type: ignore[no-u
 def test_an_unknown_group_exits_2(env, capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["sync", "--group", "cld-nope"]) == 2
     assert "no organization default/cld-nope" in capsys.readouterr().err
+
+
+def test_a_stop_ends_a_rate_limit_pause_and_the_run_with_it() -> None:
+    """A Retry-After the sync waits out (up to two minutes) must not hold a SIGTERM'd process
+    past its 10 s: the pause ends at once and the run is interrupted (recorded failed)."""
+    stop = threading.Event()
+    gate = RateGate(max_wait_s=120, sleep=stoppable_sleep(stop))
+    gate.pause(("connec", None), 60)
+    threading.Timer(0.2, stop.set).start()
+    began = time.monotonic()
+    with pytest.raises(Interrupted):
+        gate.wait(("connec", None))
+    assert time.monotonic() - began < 5
+    stoppable_sleep(threading.Event())(0.01)  # without a stop: an ordinary pause

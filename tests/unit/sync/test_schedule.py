@@ -1,14 +1,12 @@
-"""`--every`: durations, jitter bounds, rounds until stopped, signals."""
+"""`--every`: durations, jitter bounds, rounds until stopped (signals: test_stopping.py)."""
 
 from __future__ import annotations
 
-import os
-import signal
 import threading
 
 import pytest
 
-from producers.sync.schedule import jittered, parse_duration, run_every, stop_on_signals
+from producers.sync.schedule import jittered, parse_duration, run_every
 
 pytestmark = pytest.mark.timeout(10)
 
@@ -44,17 +42,6 @@ def test_rounds_repeat_until_stopped_and_the_last_status_is_returned() -> None:
         return status
 
     assert run_every(0.01, 0.5, round_of_syncs, stop) == 5
-
-
-def test_sigterm_sets_the_stop_event_and_the_old_handler_comes_back() -> None:
-    before = signal.getsignal(signal.SIGTERM)
-    stop = threading.Event()
-
-    with stop_on_signals(stop):
-        os.kill(os.getpid(), signal.SIGTERM)
-        assert stop.wait(2)
-
-    assert signal.getsignal(signal.SIGTERM) is before
 
 
 def test_a_stop_during_the_pause_ends_the_loop_at_once() -> None:

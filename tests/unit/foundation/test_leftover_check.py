@@ -1,0 +1,48 @@
+"""The session check of tests/conftest.py: a process a test started, or one of its children,
+still alive at the end is found (and the run fails); so is a private node left running."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from tests import processes, resources
+
+pytestmark = pytest.mark.timeout(60)
+
+#: a child that starts a grandchild of its own and prints the grandchild's pid
+PARENT = (
+    "import subprocess, sys, time\n"
+    "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'])\n"
+    "print(child.pid, flush=True)\n"
+    "time.sleep(120)\n"
+)
+
+
+def test_a_live_process_started_by_a_test_and_its_children_are_found_until_stopped() -> None:
+    parent = processes.spawn([sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    grandchild = int(parent.stdout.readline())
+    try:
+        found = {int(line.split()[0]) for line in processes.leftover_processes()}
+        assert {parent.pid, grandchild} <= found
+    finally:
+        assert processes.stop(parent, grace_s=5) == -15  # the group, grandchild included
+    found = {int(line.split()[0]) for line in processes.leftover_processes()}
+    assert not {parent.pid, grandchild} & found
+
+
+def test_a_private_broker_node_still_running_is_a_leftover() -> None:
+    name = f"t{uuid.uuid4().hex[:8]}@localhost"
+    resources.made(resources.NODE, name)
+    env = {**os.environ, "RABBITMQ_NODENAME": name}
+    node = processes.spawn([sys.executable, "-c", "import time; time.sleep(120)"], env=env)
+    try:
+        assert f"{resources.NODE} {name}" in resources.leftover_resources()
+    finally:
+        processes.stop(node, grace_s=5)
+    assert f"{resources.NODE} {name}" not in resources.leftover_resources()
