@@ -8,33 +8,18 @@ when rabbitmq-server cannot start; in CI (`CI` set) they fail instead.
 
 from __future__ import annotations
 
-<<<<<<< HEAD
-from collections.abc import Iterator
-
-=======
->>>>>>> main
 import pytest
 
 from chaos import input_scenarios, scenarios, target_scenarios
 from chaos.__main__ import line
 from chaos.cluster import Cluster
 from chaos.context import Context, Scenario
-from tests.e2e.systems import running_system
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(240)]
 #: record versions per scenario
 N = 200
 
 
-<<<<<<< HEAD
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Cluster]:
-    with running_system(seed=8) as running:
-        yield running
-
-
-=======
->>>>>>> main
 @pytest.mark.parametrize(
     "scenario",
     [

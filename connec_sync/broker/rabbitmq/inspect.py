@@ -84,14 +84,12 @@ def _view_from_rabbitmqctl(vhost: str) -> ClusterView:
 
 
 def _rabbitmqctl(*arguments: str) -> str:
-    done = subprocess.run(  # noqa: S603 - fixed command, no shell
-        ["rabbitmqctl", *arguments],  # noqa: S607
-        capture_output=True,
-        text=True,
-        timeout=INSPECT_TIMEOUT_S,
-        check=True,
-    )
-    return done.stdout
+    """rabbitmqctl's output. In a process group of its own, killed whole on timeout: Debian's
+    wrapper `su`s to rabbitmq, and the Erlang VM it starts would outlive a plain
+    `subprocess.run` timeout."""
+    command = ["rabbitmqctl", *arguments]
+    done = run_bounded(command, INSPECT_TIMEOUT_S, capture_output=True, text=True, check=True)
+    return str(done.stdout)
 
 
 def _view_from_management(base_url: str, vhost: str) -> ClusterView:
@@ -105,18 +103,9 @@ def _broker_is_local(url: str) -> bool:
 
 
 def _from_rabbitmqctl(vhost: str) -> dict[str, QueueFigures]:
-<<<<<<< HEAD
     columns = ("name", "messages_ready", "messages_unacknowledged", "consumers")
     out = _rabbitmqctl("list_queues", "-q", "--formatter", "json", "-p", vhost, *columns)
     rows = json.loads(out or "[]")
-=======
-    command = ["rabbitmqctl", "list_queues", "-q", "--formatter", "json", "-p", vhost]
-    command += ["name", "messages_ready", "messages_unacknowledged", "consumers"]
-    # in a process group of its own, killed whole on timeout: Debian's wrapper `su`s to
-    # rabbitmq, and the Erlang VM it starts would outlive a plain `subprocess.run` timeout
-    done = run_bounded(command, INSPECT_TIMEOUT_S, capture_output=True, text=True, check=True)
-    rows = json.loads(done.stdout or "[]")
->>>>>>> main
     return {
         row["name"]: QueueFigures(
             int(row["messages_ready"]), int(row["messages_unacknowledged"]), int(row["consumers"])
