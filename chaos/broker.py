@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -12,25 +11,12 @@ from typing import Any
 
 from connec_sync.broker import TakenMessage, open_broker
 from connec_sync.settings import BrokerSettings
-from tests.private_broker import PrivateBroker, wait_until
+from tests.private_broker import PrivateBroker
 
 
 class ChaosBroker(PrivateBroker):
-    """A private node that the harness may kill, hang and restart (never the shared broker)."""
-
-    def beam_pid(self) -> int | None:
-        with contextlib.suppress(FileNotFoundError, ValueError):
-            return int(self.pid_file.read_text().strip())
-        return None
-
-    def kill9(self) -> None:
-        """`kill -9` the Erlang VM: no clean shutdown, unflushed state lost as in a crash."""
-        pid = self.beam_pid()
-        if pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            wait_until(lambda: not _alive(pid), timeout=15)
-        self.pid_file.unlink(missing_ok=True)
+    """A private node that the harness may kill (PrivateBroker.kill9), hang and restart (never
+    the shared broker)."""
 
     def restart(self) -> float:
         """Start the node again on the same ports and data; returns the seconds it took."""
@@ -59,14 +45,3 @@ class ChaosBroker(PrivateBroker):
         with open_broker(BrokerSettings(url=self.url)) as broker:
             broker.take(queue, taken.append, 1_000_000)
         return [(message.headers, json.loads(message.body)) for message in taken]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with contextlib.suppress(OSError):
-        state = open(f"/proc/{pid}/stat").read().split()[2]  # noqa: SIM115
-        return state != "Z"
-    return False

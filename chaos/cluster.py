@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text
 from chaos.broker import ChaosBroker
 from chaos.processes import Process
 from chaos.proxy import FaultProxy
+from chaos.rabbit_cluster import ChaosRabbitCluster
 from connec_sync.crash import POISON_ENV
 from tests import resources, services
 from tests.private_broker import free_port, wait_until
@@ -82,11 +83,16 @@ class Cluster:
     """Start with `start()`, stop with `stop()`; `run_dir` keeps the logs."""
 
     consumers: int = 2
+    #: RabbitMQ nodes: 1 (behind the fault proxies) or a cluster of 3 (every process given the
+    #: three URLs, no proxy)
+    rabbit_nodes: int = 1
+    #: on a cluster: the last node's distribution traffic through fault proxies (a partition)
+    partitionable: bool = False
     run_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="chaos-")))
     seed: int = 0
     ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, Process] = field(default_factory=dict)
-    broker: ChaosBroker | None = None
+    broker: ChaosBroker | ChaosRabbitCluster | None = None
     receiver_link: FaultProxy | None = None
     consumer_link: FaultProxy | None = None
     store_url: str = ""
@@ -110,12 +116,11 @@ class Cluster:
         return [name for name in self.processes if name.startswith("consumer-")]
 
     def start(self) -> Cluster:
-        self.broker = ChaosBroker(self.run_dir / "rabbit")
-        self.broker.base.mkdir(parents=True, exist_ok=True)
-        self.broker.start()
-        target = ("127.0.0.1", self.broker.amqp_port)
-        self.receiver_link = FaultProxy(*target).start()
-        self.consumer_link = FaultProxy(*target).start()
+        if self.rabbit_nodes > 1:
+            rabbit = ChaosRabbitCluster(self.run_dir / "rabbit", self.partitionable)
+            self.broker = rabbit.start()
+        else:
+            self._start_single_node()
         self.ports = {name: free_port() for name in ("receiver", "operator", "connec", "partner")}
         self.store_url = self._store_url()
         config = self._write_config()
@@ -125,6 +130,14 @@ class Cluster:
         for index in range(self.consumers):
             self.start_consumer(index)
         return self
+
+    def _start_single_node(self) -> None:
+        broker = self.broker = ChaosBroker(self.run_dir / "rabbit")
+        broker.base.mkdir(parents=True, exist_ok=True)
+        broker.start()
+        target = ("127.0.0.1", broker.amqp_port)
+        self.receiver_link = FaultProxy(*target).start()
+        self.consumer_link = FaultProxy(*target).start()
 
     def stop(self) -> None:
         for process in self.processes.values():
@@ -206,7 +219,10 @@ class Cluster:
         return self.config_path
 
     def _link_url(self, link: FaultProxy | None) -> str:
-        assert link is not None
+        """The broker URL through a fault proxy (on a cluster: the nodes' own URLs)."""
+        if link is None:
+            assert isinstance(self.broker, ChaosRabbitCluster)
+            return self.broker.url
         return f"amqp://guest:guest@127.0.0.1:{link.port}/%2F"
 
     def _store_url(self) -> str:

@@ -42,9 +42,14 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def render(facts: dict[str, Any]) -> str:
-    lines = [f"broker {facts['broker']}", ""]
+    lines = [f"broker {facts['broker']}"]
+    lines += [f"warning: {warning}" for warning in facts.get("replica_warnings", [])]
+    lines.append("")
     lines += render_routes(facts["routes"])
     lines.append("")
+    if facts.get("cluster_nodes"):
+        lines += render_replicas(facts["cluster_nodes"], facts["queues"])
+        lines.append("")
     lines += render_organizations(facts["organizations"])
     return "\n".join(lines)
 
@@ -59,6 +64,16 @@ def _pair(counts: dict[str, Any] | None) -> str:
 
 def _known(value: Any) -> str:
     return "-" if value is None else str(value)
+
+
+def render_replicas(nodes: list[str], queues: list[dict[str, Any]]) -> list[str]:
+    """Each existing queue's leader node and members, on a cluster of `nodes`."""
+    lines = [f"cluster nodes: {' '.join(nodes)}", f"{'queue':<48} {'leader':<28} members"]
+    for queue in queues:
+        if queue.get("members"):
+            members = " ".join(queue["members"])
+            lines.append(f"{queue['name']:<48} {_known(queue['leader']):<28} {members}")
+    return lines
 
 
 def render_routes(routes: list[dict[str, Any]]) -> list[str]:

@@ -82,6 +82,44 @@ def url(key: str, value: str, schemes: tuple[str, ...]) -> None:
             raise SettingsError(key, "has a malformed port") from None
 
 
+def split_urls(value: str) -> tuple[str, ...]:
+    """The URLs of a comma-separated list (a comma inside a URL is written %2C)."""
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def url_list(key: str, value: Any) -> str:
+    """A URL or a TOML array of URLs, as one comma-separated string."""
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, list | tuple) or not value:
+        raise SettingsError(key, "must be a URL or a non-empty array of URLs")
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or not item.strip():
+            raise SettingsError(f"{key}[{index}]", "must be a non-empty URL string")
+        if "," in item:
+            raise SettingsError(f"{key}[{index}]", "has a comma (write it %2C)")
+    return ",".join(item.strip() for item in value)
+
+
+def broker_urls(key: str, urls: tuple[str, ...]) -> None:
+    """One broker URL, or the AMQP URLs of one cluster's nodes: same vhost, no repeats."""
+    if not urls:
+        raise SettingsError(key, "is empty (expected an AMQP URL or memory://)")
+    for index, each in enumerate(urls):
+        url(key if len(urls) == 1 else f"{key}[{index}]", each, ("amqp", "amqps", "memory"))
+    if len(urls) == 1:
+        return
+    if any(each.startswith("memory:") for each in urls):
+        raise SettingsError(key, "memory:// cannot be one of several nodes")
+    vhosts = {urlsplit(each).path.lstrip("/") or "/" for each in urls}
+    if len(vhosts) > 1:
+        named = ", ".join(sorted(vhosts))
+        raise SettingsError(key, f"names several vhosts ({named}): one cluster, one vhost")
+    nodes = [(urlsplit(each).hostname, urlsplit(each).port) for each in urls]
+    if len(set(nodes)) < len(nodes):
+        raise SettingsError(key, "names the same node twice")
+
+
 def positive(key: str, value: float) -> None:
     if value <= 0:
         raise SettingsError(key, "must be greater than 0")

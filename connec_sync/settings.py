@@ -23,6 +23,8 @@ CONFLICT_POLICIES = ("recent", "connec", "partner")
 
 @dataclass(frozen=True)
 class BrokerSettings:
+    #: one node's AMQP URL, or several nodes of one cluster, comma-separated (a TOML array is
+    #: joined so); see `urls`
     url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
     prefetch: int = 20
     #: records one consumer process applies at once (threads; at most `prefetch`)
@@ -42,8 +44,14 @@ class BrokerSettings:
     max_attempts: int = 8
     #: delay tiers for retries, in seconds; one queue per tier
     retry_delays_s: tuple[int, ...] = (5, 30, 120, 600)
-    #: AMQP heartbeat in seconds
-    heartbeat_s: int = 30
+    #: AMQP heartbeat in seconds: a node gone silent (hung, partitioned away) is given up
+    #: after about twice this, and the client moves to another node
+    heartbeat_s: int = 10
+
+    @property
+    def urls(self) -> tuple[str, ...]:
+        """The nodes `url` names, in the configured order (clients shuffle them)."""
+        return check.split_urls(self.url)
 
     @property
     def is_memory(self) -> bool:
@@ -175,7 +183,7 @@ class Settings:
         raw = apply_environment(_deep_copy(raw), environ or {}, sections)
         check.known_keys("", raw, {f.name for f in fields(cls)})
         settings = cls(
-            broker=_section(BrokerSettings, "broker", raw.get("broker", {})),
+            broker=_section(BrokerSettings, "broker", _broker_urls_joined(raw.get("broker", {}))),
             store=_section(StoreSettings, "store", raw.get("store", {})),
             receiver=_section(ReceiverSettings, "receiver", raw.get("receiver", {})),
             connec=_connec(raw.get("connec", {})),
@@ -227,6 +235,13 @@ def _partner(raw: Any) -> PartnerSettings:
     return dataclasses.replace(base, options=options)
 
 
+def _broker_urls_joined(raw: Any) -> Any:
+    """`broker.url` as one string: a TOML array of node URLs joined by commas."""
+    if isinstance(raw, dict) and "url" in raw:
+        raw["url"] = check.url_list("broker.url", raw["url"])
+    return raw
+
+
 def _connec(raw: Any) -> ConnecSettings:
     raw = dict(raw) if isinstance(raw, Mapping) else raw
     tenants_raw = raw.pop("tenants", {}) if isinstance(raw, dict) else {}
@@ -260,7 +275,7 @@ def _organizations(raw: Any) -> tuple[OrganizationSettings, ...]:
 
 
 def _validate(settings: Settings) -> None:
-    check.url("broker.url", settings.broker.url, ("amqp", "amqps", "memory"))
+    check.broker_urls("broker.url", settings.broker.urls)
     check.url("store.url", settings.store.url, ("sqlite", "postgresql", "postgresql+psycopg"))
     check.url("connec.base_url", settings.connec.base_url, ("http", "https"))
     check.url("partner.base_url", settings.partner.base_url, ("http", "https"))

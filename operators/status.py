@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from connec_sync.broker import Broker, BrokerUnavailable, open_broker
+from connec_sync.broker import Broker, BrokerUnavailable, ClusterView, open_broker
 from connec_sync.broker.setup import queue_specs
 from connec_sync.settings import Settings
 from mappers.registry import COLLECTIONS
@@ -18,7 +18,9 @@ BROKER_DOWN: tuple[type[Exception], ...] = (BrokerUnavailable,)
 
 
 def redact_url(url: str) -> str:
-    """The URL without its password."""
+    """The URL (or comma-separated URLs of a cluster's nodes) without passwords."""
+    if "," in url:
+        return ",".join(redact_url(each.strip()) for each in url.split(","))
     parts = urlsplit(url)
     if parts.password is None:
         return url
@@ -29,10 +31,12 @@ def redact_url(url: str) -> str:
 def queue_facts(settings: Settings, broker: Broker) -> dict[str, Any]:
     """Every work, backfill, retry and dead-letter queue with ready, unacked and consumers."""
     unacked = broker.unacked_counts()
+    view = broker.cluster_view()
     rows = []
     for spec in queue_specs(settings.broker, COLLECTIONS):
         counted = broker.count(spec.name)
         assert spec.route is not None
+        placement = view.queues.get(spec.name) if view is not None else None
         rows.append(
             {
                 "entity": spec.route.entity,
@@ -44,13 +48,36 @@ def queue_facts(settings: Settings, broker: Broker) -> dict[str, Any]:
                 "ready": counted.ready,
                 "unacked": unacked.get(spec.name) if unacked is not None else None,
                 "consumers": counted.consumers,
+                "leader": placement.leader if placement else None,
+                "members": list(placement.members) if placement else None,
             }
         )
     return {
         "broker": redact_url(settings.broker.url),
         "unacked_known": unacked is not None,
         "queues": rows,
+        "cluster_nodes": list(view.nodes) if view is not None else None,
+        "replica_warnings": replica_warnings(view, {str(row["name"]) for row in rows}),
     }
+
+
+def replica_warnings(view: ClusterView | None, queues: set[str]) -> list[str]:
+    """One line per queue of `queues` with fewer members than the cluster has nodes (declared
+    before a node joined, or a member removed), naming the command that adds the replicas."""
+    if view is None or len(view.nodes) < 2:
+        return []
+    warnings = []
+    for name, placement in sorted(view.queues.items()):
+        if name not in queues:
+            continue
+        missing = [node for node in view.nodes if node not in placement.members]
+        if missing:
+            warnings.append(
+                f"queue {name} has {len(placement.members)} of {len(view.nodes)} replicas "
+                f"(none on {', '.join(missing)}): run `rabbitmq-queues grow {missing[0]} all` "
+                "(once per missing node)"
+            )
+    return warnings
 
 
 def organization_facts(store: Any) -> list[dict[str, Any]]:
@@ -120,6 +147,7 @@ def status_facts(settings: Settings, store: Any) -> dict[str, Any]:
     first. An unreachable broker is a fact (`broker_reachable` false), not an error."""
     facts: dict[str, Any] = {"broker": redact_url(settings.broker.url), "broker_reachable": True}
     facts |= {"broker_error": None, "unacked_known": False, "queues": [], "collected": None}
+    facts |= {"cluster_nodes": None, "replica_warnings": []}
     try:
         facts |= _broker_facts(settings, store)
     except BROKER_DOWN as error:

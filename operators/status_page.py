@@ -131,7 +131,11 @@ def _broker_banner(facts: dict[str, Any]) -> str:
         error = escape(str(facts.get("broker_error") or ""))
         return f'<div class="banner down">broker unreachable: {broker} &mdash; {error}</div>'
     unacked = "" if facts.get("unacked_known") else " (unacked counts unknown: ?)"
-    return f'<div class="banner up">broker reachable: {broker}{escape(unacked)}</div>'
+    warnings = "".join(
+        f'<div class="banner down">{escape(warning)}</div>'
+        for warning in facts.get("replica_warnings", [])
+    )
+    return f'<div class="banner up">broker reachable: {broker}{escape(unacked)}</div>{warnings}'
 
 
 def _routes_section(routes: list[dict[str, Any]]) -> str:

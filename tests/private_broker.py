@@ -78,9 +78,13 @@ class PrivateBroker:
         }
         return env
 
+    def config(self) -> str:
+        """The node's rabbitmq.conf."""
+        return "loopback_users = none\n"
+
     def start(self) -> None:
         resources.made(resources.NODE, self.name)
-        (self.base / "rabbitmq.conf").write_text("loopback_users = none\n")
+        (self.base / "rabbitmq.conf").write_text(self.config())
         (self.base / "enabled_plugins").write_text("[].\n")
         subprocess.run([_tool("rabbitmq-server"), "-detached"], env=self.environment(), check=True)
         self.ctl(
@@ -115,6 +119,24 @@ class PrivateBroker:
     def clear_disk_alarm(self) -> None:
         self.ctl("set_disk_free_limit", NORMAL_DISK_LIMIT)
 
+    def beam_pid(self) -> int | None:
+        with contextlib.suppress(FileNotFoundError, ValueError):
+            return int(self.pid_file.read_text().strip())
+        return None
+
+    def beam_running(self) -> bool:
+        pid = self.beam_pid()
+        return pid is not None and _alive(pid)
+
+    def kill9(self) -> None:
+        """`kill -9` the Erlang VM: no clean shutdown, unflushed state lost as in a crash."""
+        pid = self.beam_pid()
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            wait_until(lambda: not _alive(pid), timeout=15)
+        self.pid_file.unlink(missing_ok=True)
+
     def stop(self) -> None:
         """Stop the node, then kill what is left (the Erlang VM and its port mapper)."""
         with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
@@ -131,6 +153,17 @@ class PrivateBroker:
             with contextlib.suppress(OSError, ValueError, ProcessLookupError):
                 if f"RABBITMQ_NODENAME={self.name}".encode() in environ.read_bytes().split(b"\0"):
                     os.kill(int(environ.parent.name), signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with contextlib.suppress(OSError):
+        state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+        return state != "Z"
+    return False
 
 
 def wait_until(predicate, timeout: float = 15.0, interval: float = 0.05) -> bool:  # type: ignore[no-untyped-def]

@@ -10,16 +10,25 @@ from collections.abc import Sequence
 from connec_sync.broker.deliveries import Consumer, Delivery
 from connec_sync.broker.errors import BrokerUnavailable, ConnectionLost, PublishFailed
 from connec_sync.broker.interface import Broker
-from connec_sync.broker.messages import Message, Publisher, QueueCount, TakenMessage
+from connec_sync.broker.messages import (
+    ClusterView,
+    Message,
+    Placement,
+    Publisher,
+    QueueCount,
+    TakenMessage,
+)
 from connec_sync.settings import BrokerSettings
 
 __all__ = [
     "Broker",
     "BrokerUnavailable",
+    "ClusterView",
     "ConnectionLost",
     "Consumer",
     "Delivery",
     "Message",
+    "Placement",
     "PublishFailed",
     "Publisher",
     "QueueCount",

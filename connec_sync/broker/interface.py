@@ -12,7 +12,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 
 from connec_sync.broker.deliveries import Consumer
-from connec_sync.broker.messages import Message, Publisher, QueueCount, TakenMessage
+from connec_sync.broker.messages import (
+    ClusterView,
+    Message,
+    Publisher,
+    QueueCount,
+    TakenMessage,
+)
 from connec_sync.broker.setup import names_for, queue_specs
 from connec_sync.broker.topology import QueueSpec, exchanges
 from connec_sync.naming import Route
@@ -65,6 +71,11 @@ class Broker(ABC):
     @abstractmethod
     def unacked_counts(self) -> dict[str, int] | None:
         """Unacked messages per queue name, or None when the broker cannot tell."""
+
+    def cluster_view(self) -> ClusterView | None:
+        """The broker's nodes and each queue's leader and members, or None when the broker
+        cannot tell (a single in-process broker has no replicas)."""
+        return None
 
     @abstractmethod
     def take(self, queue: str, keep: Callable[[TakenMessage], None], limit: int) -> int:

@@ -37,6 +37,22 @@ class QueueCount:
     exists: bool = True
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where a replicated (quorum) queue lives: its leader node and its member nodes."""
+
+    leader: str | None
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ClusterView:
+    """The broker's nodes (running or not) and each queue's placement, by queue name."""
+
+    nodes: tuple[str, ...]
+    queues: dict[str, Placement]
+
+
 class Publisher(Protocol):
     """Publishes batches of messages, each batch confirmed as a whole or failed."""
 

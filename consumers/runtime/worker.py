@@ -152,7 +152,7 @@ class Worker:
                 return self.broker.consume(list(self.handlers), self.settings.prefetch)
             except BrokerUnavailable as error:
                 _log.warning("broker_unreachable", error=str(error), retry_in_s=wait)
-            if self._stopping.wait(wait):
+            if self._stopping.wait(wait * self.rng.uniform(0.5, 1.0)):  # jitter: not in step
                 raise StopRequested()
             wait = min(wait + RECONNECT_STEP_S, RECONNECT_MAX_S)
 

@@ -3,27 +3,15 @@ sandboxes), started once for the e2e tests that need it (test_faults.py, test_st
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 
 import pytest
 
 from chaos.cluster import Cluster
+from tests.e2e.systems import running_system
 
 
 @pytest.fixture(scope="session")
 def chaos_cluster() -> Iterator[Cluster]:
-    if shutil.which("rabbitmq-server") is None:
-        if os.environ.get("CI"):
-            pytest.fail("rabbitmq-server is required in CI for the fault suite", pytrace=False)
-        pytest.skip("rabbitmq-server is not installed: no private broker node")
-    running = Cluster(consumers=2, seed=8)
-    try:
-        running.start()
-    except Exception:
-        running.stop()
-        raise
-    yield running
-    running.stop()
-    running.cleanup()
+    with running_system(seed=8) as running:
+        yield running

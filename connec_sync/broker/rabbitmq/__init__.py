@@ -11,7 +11,7 @@ import kombu
 
 from connec_sync.broker.errors import BrokerUnavailable, ConnectionLost, PublishFailed
 from connec_sync.broker.interface import Broker
-from connec_sync.broker.messages import Message, Publisher, QueueCount, TakenMessage
+from connec_sync.broker.messages import ClusterView, Message, Publisher, QueueCount, TakenMessage
 from connec_sync.broker.rabbitmq import connections, inspect
 from connec_sync.broker.rabbitmq.confirms import ConfirmingPublisher
 from connec_sync.broker.rabbitmq.connections import CHANNEL_ERRORS, CONNECTION_ERRORS
@@ -48,7 +48,7 @@ class RabbitBroker(Broker):
     def publisher(self) -> Publisher:
         settings = self.settings
         return ConfirmingPublisher(
-            settings.url,
+            settings.urls,
             confirm_timeout_s=settings.confirm_timeout_s,
             heartbeat_s=settings.heartbeat_s,
         )
@@ -80,6 +80,9 @@ class RabbitBroker(Broker):
     def unacked_counts(self) -> dict[str, int] | None:
         figures = inspect.queue_figures(self.settings)
         return None if figures is None else {name: f.unacked for name, f in figures.items()}
+
+    def cluster_view(self) -> ClusterView | None:
+        return inspect.cluster_view(self.settings)
 
     def take(self, queue: str, keep: Callable[[TakenMessage], None], limit: int) -> int:
         return self._on_connection(lambda c: _take(c, queue, keep, limit))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterable
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
@@ -18,10 +18,12 @@ import pika
 from pika.adapters.select_connection import IOLoop
 
 from connec_sync import logs
+from connec_sync.broker import failover
 from connec_sync.broker.errors import PublishFailed
 from connec_sync.broker.messages import Message
-from connec_sync.broker.rabbitmq.batches import Batch
+from connec_sync.broker.rabbitmq.batches import Batch, InFlight
 from connec_sync.broker.rabbitmq.coalescing import CoalescingConnection
+from connec_sync.setting_checks import split_urls
 
 #: longest a publish waits for a connection that is not up yet, in seconds
 CONNECT_WAIT_S = 2.0
@@ -37,13 +39,13 @@ class ConfirmingPublisher:
     """Thread-safe, self-reconnecting publisher; `publish_batch` returns only when every message
     is confirmed, else raises one PublishFailed (nack, return, blocked, disconnect, timeout)."""
 
-    def __init__(self, url: str, *, confirm_timeout_s: float = 5.0, heartbeat_s: int = 30) -> None:
-        self._parameters = pika.URLParameters(url)
-        self._parameters.heartbeat = heartbeat_s
-        self._parameters.blocked_connection_timeout = BLOCKED_CONNECTION_TIMEOUT_S
-        self._parameters.connection_attempts = 1
-        self._parameters.socket_timeout = 5
-        self._parameters.stack_timeout = 10
+    def __init__(
+        self, url: str | Sequence[str], *, confirm_timeout_s: float = 5.0, heartbeat_s: int = 10
+    ) -> None:
+        urls = split_urls(url) if isinstance(url, str) else tuple(url)
+        self._nodes = failover.NodeRotation(urls)
+        self._heartbeat_s = heartbeat_s
+        self._parameters = self._node_parameters(self._nodes.next())
         self._confirm_timeout_s = confirm_timeout_s
         self._ioloop = IOLoop()
         self._thread: threading.Thread | None = None
@@ -54,11 +56,8 @@ class ConfirmingPublisher:
         self._channel: Any = None
         self._blocked = False
         self._problem = "not connected yet"
-        self._delay = RECONNECT_DELAY_S
-        self._pending: dict[int, tuple[Batch, str | None]] = {}  # delivery tag -> batch, message id
-        self._by_message_id: dict[str | None, Batch] = {}
-        self._next_tag = 0
-        self._first_open_tag = 1  # the lowest delivery tag no `multiple` confirm covered yet
+        self._backoff = failover.Backoff(RECONNECT_DELAY_S, RECONNECT_DELAY_MAX_S)
+        self._in_flight = InFlight()
 
     # -- any thread -------------------------------------------------------------------------
 
@@ -127,17 +126,27 @@ class ConfirmingPublisher:
             except Exception as error:  # noqa: BLE001 - anything: the publisher must live on
                 if self._closing:
                     return
-                log.error("publisher_io_failed", error=repr(error), retry_in_s=self._delay)
-                self._restart_io(loop, f"publisher IO failed: {error!r}")
+                pause = self._backoff.pause()
+                log.error("publisher_io_failed", error=repr(error), retry_in_s=round(pause, 2))
+                self._restart_io(loop, f"publisher IO failed: {error!r}", pause)
 
-    def _restart_io(self, broken: IOLoop, problem: str) -> None:
+    def _restart_io(self, broken: IOLoop, problem: str, pause: float) -> None:
         self._ready.clear()
         self._connection, self._channel, self._problem = None, None, problem
         self._fail_pending("disconnected", problem)
         self._ioloop = IOLoop()
-        self._ioloop.call_later(self._delay, self._connect)
+        self._ioloop.call_later(pause, self._connect)
         with contextlib.suppress(Exception):
             broken.close()
+
+    def _node_parameters(self, url: str) -> pika.URLParameters:
+        parameters = pika.URLParameters(url)
+        parameters.heartbeat = self._heartbeat_s
+        parameters.blocked_connection_timeout = BLOCKED_CONNECTION_TIMEOUT_S
+        parameters.connection_attempts = 1
+        parameters.socket_timeout = 5
+        parameters.stack_timeout = 10
+        return parameters
 
     def _connect(self) -> None:
         if self._closing:
@@ -156,16 +165,26 @@ class ConfirmingPublisher:
         connection.channel(on_open_callback=self._on_channel_open)
 
     def _on_channel_open(self, channel: Any) -> None:
-        self._channel, self._next_tag, self._first_open_tag = channel, 0, 1
+        self._channel = channel
+        self._in_flight.new_channel()
         channel.add_on_close_callback(self._on_channel_closed)
         channel.add_on_return_callback(self._on_return)
         channel.confirm_delivery(ack_nack_callback=self._on_confirm, callback=self._on_confirming)
 
     def _on_confirming(self, _frame: Any) -> None:
-        self._delay = RECONNECT_DELAY_S
+        self._backoff.reset()
         self._blocked = False
-        self._ready.set()
         log.info("publisher_connected", host=self._parameters.host, port=self._parameters.port)
+        self._publish_held()
+        self._ready.set()
+
+    def _publish_held(self) -> None:
+        """Publish again, on this connection, what the last one did not confirm."""
+        held = self._in_flight.take_held()
+        for batch, messages in held:
+            self._publish(batch, messages)
+        if held:
+            log.info("publisher_republished", messages=sum(len(m) for _, m in held))
 
     def _on_connection_failed(self, _connection: Any, error: BaseException) -> None:
         self._lost(f"cannot connect: {error!r}")
@@ -177,21 +196,33 @@ class ConfirmingPublisher:
         self._ready.clear()
         self._channel = None
         self._problem = problem
-        self._fail_pending("disconnected", problem)
         if self._closing:
+            self._fail_pending("closed", problem)
             self._ioloop.stop()
             return
-        log.warning("publisher_disconnected", problem=problem, retry_in_s=self._delay)
-        self._ioloop.call_later(self._delay, self._connect)
-        self._delay = min(self._delay * 2, RECONNECT_DELAY_MAX_S)
+        self._hold_pending()
+        self._parameters = self._node_parameters(self._nodes.next())
+        pause = self._backoff.pause()
+        log.warning(
+            "publisher_disconnected",
+            problem=problem,
+            retry_in_s=round(pause, 2),
+            next_node=f"{self._parameters.host}:{self._parameters.port}",
+        )
+        self._ioloop.call_later(pause, self._connect)
 
     def _on_channel_closed(self, _channel: Any, reason: BaseException) -> None:
         self._ready.clear()
         self._channel = None
         self._problem = f"channel closed: {reason!r}"
+        connection = self._connection
+        if connection is None or not connection.is_open:
+            self._hold_pending()  # the connection is going: published again on the next one
+            return
+        # a channel error belongs to a message (e.g. a missing exchange): not published again
         self._fail_pending("disconnected", self._problem)
-        if not self._closing and self._connection is not None and self._connection.is_open:
-            self._connection.channel(on_open_callback=self._on_channel_open)
+        if not self._closing:
+            connection.channel(on_open_callback=self._on_channel_open)
 
     def _on_blocked(self, _connection: Any, _frame: Any) -> None:
         self._blocked = True
@@ -208,15 +239,16 @@ class ConfirmingPublisher:
 
     def _publish(self, batch: Batch, messages: list[Message]) -> None:
         channel = self._channel
-        if channel is None or not channel.is_open or self._blocked:
-            batch.fail("blocked" if self._blocked else "disconnected", self._problem)
+        if self._blocked:
+            batch.fail("blocked", self._problem)
+            return
+        if channel is None or not channel.is_open:  # lost since the caller saw it ready
+            self._in_flight.hold_new(batch, messages)  # published when the link is back
             return
         try:
             with self._connection.coalesced():  # one write for the batch, not three per message
                 for message in messages:
-                    self._next_tag += 1
-                    self._pending[self._next_tag] = (batch, message.message_id)
-                    self._by_message_id[message.message_id] = batch
+                    self._in_flight.add(batch, message)
                     channel.basic_publish(
                         message.exchange,
                         message.routing_key,
@@ -230,34 +262,20 @@ class ConfirmingPublisher:
     def _on_confirm(self, frame: Any) -> None:
         method = frame.method
         nacked = isinstance(method, pika.spec.Basic.Nack)
-        for batch in self._settle(method.delivery_tag, method.multiple):
+        for batch in self._in_flight.settle(method.delivery_tag, method.multiple):
             if nacked:
                 batch.fail("nacked", "the broker refused to store a message")
             else:
                 batch.confirmed()
-
-    def _settle(self, tag: int, multiple: bool) -> list[Batch]:
-        settled = []
-        for each in self._settled_tags(tag, multiple):
-            entry = self._pending.pop(each, None)
-            if entry is not None:
-                self._by_message_id.pop(entry[1], None)
-                settled.append(entry[0])
-        return settled
-
-    def _settled_tags(self, tag: int, multiple: bool) -> Iterable[int]:
-        """The tags a confirm covers. Tags rise by one per publish, so a `multiple` confirm covers
-        those from the lowest not yet covered by one; scanning every pending tag on each confirm
-        instead would cost O(messages in flight) per confirm."""
-        if not multiple:
-            return (tag,)
-        first, self._first_open_tag = self._first_open_tag, max(self._first_open_tag, tag + 1)
-        if tag + 1 - first > len(self._pending):  # a long run of single confirms came before
-            return [t for t in self._pending if t <= tag]
-        return range(first, tag + 1)
+        if nacked and self._channel is not None and self._channel.is_open:
+            # a quorum queue's client in the channel may still point at a dead leader (RabbitMQ
+            # 3.10 nacked every publish of such a channel after a node was killed): a new
+            # channel finds the current leader
+            log.warning("publisher_channel_recycled", reason="nacked")
+            self._channel.close()
 
     def _on_return(self, _channel: Any, method: Any, properties: Any, _body: bytes) -> None:
-        batch = self._by_message_id.get(properties.message_id)
+        batch = self._in_flight.batch_of(properties.message_id)
         if batch is not None:
             detail = (
                 f"{method.reply_text}: no queue for {method.exchange!r} / {method.routing_key!r}"
@@ -265,10 +283,10 @@ class ConfirmingPublisher:
             batch.fail("unroutable", detail)
 
     def _fail_pending(self, reason: str, detail: str) -> None:
-        for batch, _message_id in self._pending.values():
-            batch.fail(reason, detail)
-        self._pending.clear()
-        self._by_message_id.clear()
+        self._in_flight.fail_all(reason, detail)
+
+    def _hold_pending(self) -> None:
+        self._in_flight.hold()
 
     def _shut_down(self) -> None:
         self._fail_pending("closed", "the publisher was closed")

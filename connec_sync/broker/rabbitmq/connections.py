@@ -4,6 +4,7 @@ publish at a time, and what a lost or refused connection raises, as the interfac
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -12,12 +13,17 @@ from amqp.exceptions import ChannelError, MessageNacked
 from amqp.exceptions import ConnectionError as AmqpConnectionError
 from kombu.exceptions import OperationalError
 
+from connec_sync.broker import failover
 from connec_sync.broker.errors import BrokerUnavailable, ConnectionLost, PublishFailed
 from connec_sync.broker.messages import Message
 from connec_sync.broker.topology import QueueSpec, exchanges
 from connec_sync.naming import Names
 from connec_sync.settings import BrokerSettings
 
+#: seconds to open a TCP connection to one node before trying the next
+CONNECT_TIMEOUT_S = 5
+#: pause before another round of attempts at every node, in seconds (jittered)
+RETRY_PAUSE_S = 1.0
 #: AMQP reply code of a basic.return for a mandatory message with no matching queue
 NO_ROUTE = 312
 #: what a refused or lost connection raises midway (OSError covers socket errors and timeouts)
@@ -26,26 +32,37 @@ CONNECTION_ERRORS: tuple[type[Exception], ...] = (OperationalError, AmqpConnecti
 CHANNEL_ERRORS: tuple[type[Exception], ...] = (ChannelError,)
 
 
-def connect(settings: BrokerSettings) -> kombu.Connection:
-    """A kombu connection (not yet connected) with heartbeats and a confirm per publish."""
+def connect(settings: BrokerSettings, url: str | None = None) -> kombu.Connection:
+    """A kombu connection to `url` (default: the first node; not yet connected) with
+    heartbeats and a confirm per publish."""
     return kombu.Connection(
-        settings.url,
+        url or settings.urls[0],
         heartbeat=settings.heartbeat_s,
         transport_options={"confirm_publish": True},
-        connect_timeout=5,
+        connect_timeout=CONNECT_TIMEOUT_S,
     )
 
 
 def open_connection(settings: BrokerSettings, retries: int = 1) -> kombu.Connection:
-    """A connected kombu connection, or BrokerUnavailable naming the cause; a failed attempt is
-    tried again `retries` times (after kombu's pause of 2 s)."""
-    connection = connect(settings)
-    try:
-        connection.ensure_connection(max_retries=retries)
-    except (*CONNECTION_ERRORS, *connection.connection_errors) as error:
-        connection.release()
-        raise BrokerUnavailable(f"cannot reach the broker: {error}") from None
-    return connection
+    """A connected kombu connection to a node that answers (the nodes of `broker.url` tried in
+    a shuffled order), or BrokerUnavailable naming each node's problem; when none answers, the
+    round is tried again `retries` times (after a jittered pause)."""
+    backoff = failover.Backoff(RETRY_PAUSE_S, RETRY_PAUSE_S * 4)
+    problems: list[str] = []
+    for attempt in range(retries + 1):
+        if attempt:
+            time.sleep(backoff.pause())
+        for url in failover.shuffled(settings.urls):
+            connection = connect(settings, url)
+            try:
+                connection.ensure_connection(max_retries=0)
+                return connection
+            except (*CONNECTION_ERRORS, *connection.connection_errors) as error:
+                connection.release()
+                problems.append(f"{failover.node_of(url)}: {error}")
+    raise BrokerUnavailable(
+        f"cannot reach the broker: {'; '.join(problems[-len(settings.urls) :])}"
+    )
 
 
 def _exchange(name: str) -> kombu.Exchange:

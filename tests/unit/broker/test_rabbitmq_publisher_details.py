@@ -8,25 +8,23 @@ import threading
 import pytest
 
 from connec_sync.broker import Message, PublishFailed
-from connec_sync.broker.rabbitmq.batches import Batch
+from connec_sync.broker.rabbitmq.batches import Batch, InFlight
 from connec_sync.broker.rabbitmq.coalescing import COALESCING
 from connec_sync.broker.rabbitmq.confirms import ConfirmingPublisher
 
 
 def test_a_multiple_confirm_settles_every_lower_tag_once() -> None:
-    publisher = ConfirmingPublisher("amqp://guest:guest@127.0.0.1:1/%2F")
-    try:
-        batches = [Batch(1) for _ in range(6)]
-        for tag, batch in enumerate(batches, start=1):
-            publisher._pending[tag] = (batch, f"m{tag}")
-            publisher._by_message_id[f"m{tag}"] = batch
-        assert publisher._settle(2, multiple=False) == [batches[1]]
-        assert publisher._settle(4, multiple=True) == [batches[0], batches[2], batches[3]]
-        assert publisher._settle(4, multiple=True) == []
-        assert publisher._settle(6, multiple=True) == [batches[4], batches[5]]
-        assert publisher._pending == {} and publisher._by_message_id == {}
-    finally:
-        publisher.close()
+    in_flight = InFlight()
+    batches = [Batch(1) for _ in range(6)]
+    for tag, batch in enumerate(batches, start=1):
+        in_flight.add(batch, Message("ex", "people.to-app", b"{}", f"m{tag}"))
+    assert in_flight.settle(2, multiple=False) == [batches[1]]
+    assert in_flight.settle(4, multiple=True) == [batches[0], batches[2], batches[3]]
+    assert in_flight.settle(4, multiple=True) == []
+    assert in_flight.settle(6, multiple=True) == [batches[4], batches[5]]
+    assert in_flight.batch_of("m5") is None
+    in_flight.hold()
+    assert in_flight.take_held() == []  # every message was confirmed: nothing to publish again
 
 
 def test_a_batch_is_waited_for_once_and_keeps_its_first_failure() -> None:

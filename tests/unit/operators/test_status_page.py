@@ -48,6 +48,13 @@ def test_dead_letters_and_waiting_retries_are_coloured_and_quiet_queues_are_not(
     assert re.search(r'<td class="n zero">0 / 0</td>', page)
 
 
+def test_a_queue_short_of_replicas_is_a_warning_naming_the_fix() -> None:
+    warning = "queue connec-sync.people.to-app has 2 of 3 replicas (none on rabbit@c): run x"
+    page = render_page(sample_facts(replica_warnings=[warning]))
+    assert f'<div class="banner down">{warning}</div>' in page
+    assert "banner down" not in render_page(sample_facts())
+
+
 def test_an_unreachable_broker_is_shown_not_a_server_error() -> None:
     facts = sample_facts(broker_reachable=False, broker_error="cannot reach the broker: refused")
     answer = client(lambda: facts).simulate_get("/status")
