@@ -45,6 +45,7 @@ SETTINGS = {
     "retry_delays": "[1, 2]",
     "heartbeat": 4,
     "receiver_port": 8080,  # not served: no receiver among these commands
+    "operator_port": 0,  # the webhook port + 1; the demo is given its own
     "timeout": 5,
     **{"tenant": cluster.TENANT, "api_id": cluster.API_ID, "api_key": cluster.API_KEY},
     **{"provider": cluster.PROVIDER, "token": cluster.TOKEN, "secret": cluster.SECRET},
@@ -224,10 +225,9 @@ def _sandbox_arguments(bench: Bench) -> list[str]:
 
 
 def _demo_arguments(bench: Bench) -> list[str]:
-    ports = [str(private_port(bench.rng)) for _ in range(3)]
-    return ["run", "--receiver-port", ports[0], "--connec-port", ports[1]] + [
-        "--partner-port",
-        ports[2],
+    ports = [str(private_port(bench.rng)) for _ in range(4)]
+    return ["run", "--receiver-port", ports[0], "--operator-port", ports[1]] + [
+        *("--connec-port", ports[2], "--partner-port", ports[3])
     ]
 
 

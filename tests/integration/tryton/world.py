@@ -15,6 +15,7 @@ from connec_sync.clients.http import RateGate
 from connec_sync.naming import DIRECTIONS, Names
 from connec_sync.settings import Settings
 from connec_sync.store import Store
+from consumers.link_backs import LinkBackSender
 from consumers.pipeline import ConsumerServices, consumer_parts
 from consumers.verdicts import Verdict, judge
 from producers.poll.poller import Poller
@@ -144,7 +145,8 @@ def world(tryton: TrytonServer, store_url: str, **options: Any) -> Iterator[Tryt
     routes = [names.route(entity, direction) for entity in ENTITIES for direction in DIRECTIONS]
     handlers, background = consumer_parts(ConsumerServices(settings, store), routes)
     by_route = {(route.entity, route.direction): handler for route, handler in handlers.items()}
-    running = TrytonWorld(connec, store, settings, by_route, background[0])
+    sender = next(part for part in background if isinstance(part, LinkBackSender))
+    running = TrytonWorld(connec, store, settings, by_route, sender)
     try:
         yield running
     finally:
