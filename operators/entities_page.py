@@ -19,7 +19,7 @@ from operators.catalogue import (
     shared_entities,
 )
 from operators.organizations import linked
-from operators.status_page import FACTS_MAX_AGE_S, STYLE, StatusJson, reused, safe_facts
+from operators.status_page import FACTS_MAX_AGE_S, STYLE, HtmlPage, StatusJson, reused
 from providers.interface import Provider
 
 Facts = Callable[[], dict[str, Any]]
@@ -28,26 +28,13 @@ PATH, JSON_PATH = "/entities", "/entities.json"
 
 
 def add_entities_routes(app: falcon.App, facts: Facts) -> None:
-    app.add_route(PATH, EntitiesPage(facts))
+    app.add_route(PATH, HtmlPage(facts, render_page, falcon.HTTP_503))
     app.add_route(JSON_PATH, StatusJson(facts))  # any facts as JSON, 503 when they fail
 
 
 def live_facts(provider: Provider, store: Any) -> Facts:
     """The catalogue with the organizations linked in the store, reused for FACTS_MAX_AGE_S."""
     return reused(lambda: shared_entities(provider, linked(store)), FACTS_MAX_AGE_S)
-
-
-class EntitiesPage:
-    def __init__(self, facts: Facts) -> None:
-        self._facts = facts
-
-    def on_get(self, _req: falcon.Request, resp: falcon.Response) -> None:
-        facts, problem = safe_facts(self._facts)
-        resp.content_type = falcon.MEDIA_HTML
-        resp.cache_control = ["no-store"]
-        if facts is None:
-            resp.status = falcon.HTTP_503
-        resp.text = render_page(facts, problem)
 
 
 def render_page(facts: dict[str, Any] | None, problem: str | None = None) -> str:

@@ -32,7 +32,7 @@ log = logs.get_logger(__name__)
 
 
 def add_status_routes(app: falcon.App, facts: Facts) -> None:
-    app.add_route("/status", StatusPage(facts))
+    app.add_route("/status", HtmlPage(facts, render_page))
     app.add_route("/status.json", StatusJson(facts))
 
 
@@ -81,15 +81,25 @@ class StatusJson:
         resp.text = json.dumps(facts if facts is not None else {"error": problem}, default=str)
 
 
-class StatusPage:
-    def __init__(self, facts: Facts) -> None:
-        self._facts = facts
+class HtmlPage:
+    """A page rendered from facts; when they fail, `render` shows the problem, answered with
+    `unavailable_status` (None: 200, as the status page does, so it still shows the broker)."""
+
+    def __init__(
+        self,
+        facts: Facts,
+        render: Callable[[dict[str, Any] | None, str | None], str],
+        unavailable_status: str | None = None,
+    ) -> None:
+        self._facts, self._render, self._unavailable = facts, render, unavailable_status
 
     def on_get(self, _req: falcon.Request, resp: falcon.Response) -> None:
         facts, problem = safe_facts(self._facts)
         resp.content_type = falcon.MEDIA_HTML
         resp.cache_control = ["no-store"]
-        resp.text = render_page(facts, problem)
+        if facts is None and self._unavailable:
+            resp.status = self._unavailable
+        resp.text = self._render(facts, problem)
 
 
 STYLE = """
