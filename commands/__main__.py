@@ -1,7 +1,5 @@
 """`python -m commands` is `connec-sync`."""
 
-import sys
+from commands import entry
 
-from commands import main
-
-sys.exit(main())
+entry()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import logging
 import os
 import shutil
 import sys
@@ -17,7 +16,7 @@ from connec_sync import logs
 from connec_sync.broker import BrokerUnavailable, Publisher, declare_all, make_publisher
 from connec_sync.http_server import PortDispatch
 from connec_sync.settings import Settings
-from connec_sync.stopping import StopRequest
+from connec_sync.stopping import StopRequest, end_now
 from connec_sync.store import Store
 from mappers.registry import COLLECTIONS
 from operators import entities_page
@@ -122,18 +121,9 @@ def _serve(settings: Settings, args: argparse.Namespace, stop: StopRequest) -> i
         # master removes the directory the others share
         if os.getpid() == master:
             shutil.rmtree(metrics_dir, ignore_errors=True)
-    _end_master(status)
-    return status
-
-
-def _end_master(status: int) -> None:
-    """The master has closed everything it opened: it ends without the interpreter's
-    finalization, whose garbage collection once held a stopped master past its 10 s (a stack
-    dump of `Garbage-collecting`, no Python frame, in the stop stress test)."""
-    logging.shutdown()
-    for stream in (sys.stdout, sys.stderr):
-        stream.flush()
-    os._exit(status)
+    # closed everything it opened: no finalization, whose garbage collection once held a
+    # stopped master past its 10 s (connec_sync.stopping.end_now)
+    end_now(status)
 
 
 def _hand_over(stop: StopRequest) -> None:

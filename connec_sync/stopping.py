@@ -12,6 +12,10 @@ ordinary code, sets `StopRequest.event` and calls the stop callbacks once. The s
   no logging, no locks.
 - A stop that overruns `deadline_s` dumps every thread's stack to stderr (faulthandler) and
   exits with `EXIT_STOP_DEADLINE`: a graceful stop takes under 10 s, or explains itself.
+- A process that was asked to stop ends without the interpreter's finalization once its command
+  has returned (`stopped()`, `end_now`, called by the `connec-sync` entry point): by then it has
+  closed what it opened, and the final garbage collection held stopped processes past 10 s
+  under load (the stop stress test: `Garbage-collecting`, no Python frame).
 
 Every long-running command (consume, receiver, sync --every, sandbox, run, poll) does:
 
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import logging
 import os
 import select
 import signal
@@ -33,6 +38,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from types import FrameType
+from typing import NoReturn
 
 #: the signals that ask for a graceful stop
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -42,6 +48,8 @@ DEFAULT_DEADLINE_S = 9.5
 EXIT_STOP_DEADLINE = 75
 #: byte written to the pipe to wake the relay (no signal has number 0)
 _WAKE = b"\0"
+#: set once a stop of this process was requested (by a signal or from code)
+_STOPPED = threading.Event()
 
 
 def enable_stack_dumps() -> None:
@@ -116,6 +124,7 @@ class StopRequest:
                 return
             self.signum, self._requested_at = signum, time.monotonic()
             self.event.set()
+            _STOPPED.set()
             callbacks, self._callbacks = self._callbacks, []
         self._wake()  # the relay starts counting the deadline
         for callback in callbacks:
@@ -179,6 +188,23 @@ class StopRequest:
         self.request(signum)
 
 
+def stopped() -> bool:
+    """Whether a stop of this process was requested (it is ending)."""
+    return _STOPPED.is_set()
+
+
+def end_now(status: int) -> NoReturn:
+    """End a process that has closed what it opened: logs and streams flushed, then
+    `os._exit(status)`, without the interpreter's finalization (atexit, the final garbage
+    collection of every object), which under CPU contention once held a stopped process past
+    its 10 s."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            stream.flush()
+    os._exit(status)
+
+
 def _exit_at_deadline(deadline_s: float | None) -> None:
     _write_stderr(f'{{"event": "stop_deadline_passed", "deadline_s": {deadline_s}}}\n')
     with contextlib.suppress(AttributeError, ValueError, OSError):
@@ -192,4 +218,11 @@ def _write_stderr(text: str) -> None:
         os.write(2, text.encode())
 
 
-__all__ = ["EXIT_STOP_DEADLINE", "STOP_SIGNALS", "StopRequest", "enable_stack_dumps"]
+__all__ = [
+    "EXIT_STOP_DEADLINE",
+    "STOP_SIGNALS",
+    "StopRequest",
+    "enable_stack_dumps",
+    "end_now",
+    "stopped",
+]

@@ -74,6 +74,8 @@ def standalone_stops(
 
     threads = [threading.Thread(target=series, args=(name,), name=name) for name in names]
     try:
+        if "poll" in names:
+            bench.with_polled()  # a Tryton server for the run (the only polled provider)
         for thread in threads:
             thread.start()
         for thread in threads:

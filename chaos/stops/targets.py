@@ -1,10 +1,12 @@
 """The standalone long-running commands, each started and stopped again and again: `consume` on
 the in-memory broker, `sandbox connec|partner`, `sync --all --every 1s` (against a pair of
-sandboxes seeded with pages of records) and the all-in-one demo `run`.
+sandboxes seeded with pages of records), the all-in-one demo `run` and `poll --every 1s` (against
+a real Tryton, chaos/stops/polled.py).
 
 A stop lands during start-up (a random moment after the start), while serving (a random moment
 after the command said it was ready), or while busy: requests in flight to a sandbox that answers
-slowly, a sync paging through a slow target, the demo applying and logging its users' edits."""
+slowly, a sync paging through a slow target, the demo applying and logging its users' edits, a
+poll paging through a slow Tryton."""
 
 from __future__ import annotations
 
@@ -30,6 +32,9 @@ from chaos.stops.driver import (
     sigterm_and_measure,
     startup_delay,
 )
+from chaos.stops.polled import PolledApp, leases_left, slow_partner
+from chaos.stops.polled import arguments as poll_arguments
+from providers.tryton.server import TrytonServer
 from tests.private_broker import wait_until
 
 #: seconds a command gets to say it is ready (start-up on a busy 2-core machine)
@@ -64,6 +69,8 @@ class Bench:
     sandboxes: dict[str, Process] = field(default_factory=dict)
     #: seconds each command last took from its start to ready (start-up stops land within)
     ready_s: dict[str, float] = field(default_factory=dict)
+    #: for `poll`: the Tryton it polls (with_polled)
+    polled: PolledApp | None = None
 
     @property
     def config(self) -> Path:
@@ -102,15 +109,23 @@ class Bench:
                 faults = requests.delete(self.url(kind) + "/_sandbox/faults", timeout=10)
             faults.raise_for_status()
 
+    def with_polled(self, server: TrytonServer | None = None) -> Bench:
+        """A Tryton for `poll`: `server` (e.g. a test session's) or one started for the run."""
+        self.polled = PolledApp(self.run_dir, server).start()
+        return self
+
     def stop(self) -> None:
         for process in self.sandboxes.values():
             process.stop()
+        if self.polled is not None:
+            self.polled.stop()
 
 
 @dataclass
 class Target:
     """One command: its arguments and environment, how it says it is ready, what makes it
-    busy, the exit statuses of a graceful stop, and a check after each stop."""
+    busy, the exit statuses of a graceful stop, and a check after each stop (what it must
+    leave behind)."""
 
     name: str
     arguments: Callable[[Bench], list[str]]
@@ -118,7 +133,7 @@ class Target:
     env: Callable[[Bench], dict[str, str]] = lambda _bench: {}
     busy: Callable[[Bench, Process], Callable[[], None]] | None = None
     allowed: tuple[int, ...] = (0,)
-    check: Callable[[Bench], str] = lambda _bench: ""
+    check: Callable[[Bench, Stop], str] = lambda _bench, _stop: ""
 
 
 def stop_repeatedly(target: Target, bench: Bench, count: int) -> Figures:
@@ -129,7 +144,7 @@ def stop_repeatedly(target: Target, bench: Bench, count: int) -> Figures:
     for _ in range(count):
         stop = _one_cycle(target, bench, bench.rng.choice(moments), log_path)
         figures.stops.append(stop)
-        if problem := target.check(bench):
+        if problem := target.check(bench, stop):
             figures.problems.append(f"{target.name} ({stop.moment}): {problem}")
     return figures
 
@@ -200,7 +215,7 @@ def _slow_targets(bench: Bench, _process: Process) -> Callable[[], None]:
     return lambda: bench.slow(False)
 
 
-def _runs_left_running(bench: Bench) -> str:
+def _runs_left_running(bench: Bench, _stop: Stop) -> str:
     """A stopped sync leaves no run `running` in its store (it is marked failed)."""
     from sqlalchemy import create_engine, text
 
@@ -261,5 +276,12 @@ TARGETS = {
         _demo_arguments,
         lambda _b, process, marks: _logged_since(process, marks, "demo_started"),
         env=lambda _bench: {"CONNEC_SYNC_BROKER_URL": "memory://"},
+    ),
+    "poll": Target(
+        "poll",
+        poll_arguments,
+        lambda _b, process, marks: _logged_since(process, marks, "poll_round_done"),
+        busy=slow_partner,
+        check=leases_left,
     ),
 }

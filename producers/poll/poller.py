@@ -69,12 +69,11 @@ class Poller:
             log.info("poll_skipped", account=organization.account, reason="leased")
             return None
         try:
-            counts = {
-                entity: self._poll_entity(organization, entity)
-                for entity in self.provider.entities.collections
-                if self.provider.supports(entity, TO_CONNEC)
-                and organization.allows(entity, TO_CONNEC)
-            }
+            counts = {}
+            for entity in self._entities(organization):
+                if self.stop.is_set():  # a read with no changes checks nothing: check here
+                    raise Interrupted(f"stopped before {entity}")
+                counts[entity] = self._poll_entity(organization, entity)
         except Exception:
             metrics.POLLS.labels("failed").inc()
             raise
@@ -82,6 +81,14 @@ class Poller:
             polls.release_lease(organization.id, self.holder)
         metrics.POLLS.labels("done").inc()
         return counts
+
+    def _entities(self, organization: Any) -> list[str]:
+        """The entities the app carries to Connec! for this organization."""
+        return [
+            entity
+            for entity in self.provider.entities.collections
+            if self.provider.supports(entity, TO_CONNEC) and organization.allows(entity, TO_CONNEC)
+        ]
 
     def _poll_entity(self, organization: Any, entity: str) -> int:
         state = self.store.polls.state(organization.id, entity)

@@ -11,6 +11,7 @@ import uuid
 import pytest
 
 from tests import processes, resources
+from tests.private_broker import free_port
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -46,3 +47,14 @@ def test_a_private_broker_node_still_running_is_a_leftover() -> None:
     finally:
         processes.stop(node, grace_s=5)
     assert f"{resources.NODE} {name}" not in resources.leftover_resources()
+
+
+def test_namespaces_on_a_broker_that_does_not_answer_are_reported_not_checked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(resources, "_made", {resources.NAMESPACE: {"t-gone-1", "t-gone-2"}})
+    monkeypatch.setattr(resources, "_urls", {})
+    resources.made(resources.NAMESPACE, "t-gone-3", f"amqp://guest:guest@127.0.0.1:{free_port()}")
+    left = resources._namespaces_left()
+    assert [line.split()[0] for line in left] == ["t-gone-1", "t-gone-2", "t-gone-3"]
+    assert all("not checked: cannot reach the broker" in line for line in left)

@@ -78,6 +78,48 @@ def test_a_stop_past_its_deadline_dumps_every_thread_and_exits(spawn: Spawn) -> 
     assert "<string>" in dump  # the stuck main thread's frame
 
 
+#: the `connec-sync` entry point around a command that logs, is stopped, and leaves an object
+#: whose finalizer would print at the interpreter's finalization
+STOPPED = """
+import atexit, sys
+import commands
+from connec_sync import logs
+from connec_sync.stopping import StopRequest
+
+def stopped_command() -> int:
+    logs.configure("info")
+    atexit.register(lambda: print("finalized", flush=True))
+    with StopRequest.installed() as stop:
+        print("ready", flush=True)
+        stop.wait()
+    logs.get_logger("t").info("stopped_cleanly")
+    print("buffered, not flushed", end="")
+    return int(sys.argv[1])
+
+commands.main = stopped_command
+commands.entry()
+"""
+
+
+@pytest.mark.parametrize("status", [0, 1])
+def test_a_stopped_command_ends_with_its_status_its_output_flushed_and_no_finalization(
+    spawn: Spawn, status: int
+) -> None:
+    process = spawn(
+        [sys.executable, "-c", STOPPED, str(status)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    wait_for_line(process.stdout, "ready", timeout_s=30)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(10) == status
+    assert process.stdout is not None
+    output = process.stdout.read()
+    assert "stopped_cleanly" in output and output.endswith("buffered, not flushed")
+    assert "finalized" not in output
+
+
 def _stuck(spawn: Spawn, deadline_s: float) -> subprocess.Popen[str]:
     process = spawn(
         [sys.executable, "-c", STUCK, str(deadline_s)],
