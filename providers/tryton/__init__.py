@@ -32,7 +32,7 @@ NOTES = {
     "people": f"job title not carried; first and last name are one party name; {SWEPT}",
     "items": f"tax rates, currencies and stock not carried; {SWEPT}",
     "invoices": "an organization's invoices only (person_id not carried); no discounts; a "
-    "posted invoice cannot be changed (credit notes); creates matched by reference",
+    "posted invoice cannot be changed (credit notes)",
     "payments": "one invoice per payment (the pay wizard); to Tryton only with a login "
     "(JSON-RPC); a booked payment cannot be changed or deleted",
 }
