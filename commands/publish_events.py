@@ -1,5 +1,9 @@
 """`connec-sync publish-events --account A FILE`: publish partner change events straight to
-RabbitMQ, as a partner's own publisher would (the body format of partner-api.md section 5)."""
+RabbitMQ, as a partner's own publisher would (the body format of partner-api.md section 5).
+
+It is the tool of a provider whose app pushes its changes (change source `push`): the events'
+resources are named as the configured provider names them. A polled provider's changes are read
+by `connec-sync poll`; for one, the command refuses (exit status 2) and says so."""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ from typing import Any
 
 from connec_sync import logs
 from connec_sync.settings import Settings
+from providers.interface import PUSH, Provider
+from providers.registry import configured
 
 EXIT_INVALID, EXIT_UNAVAILABLE = 2, 3
 
@@ -20,7 +26,9 @@ def register(commands: Any) -> None:
         "publish-events",
         help="publish partner change events to the broker",
         description='FILE holds {"account": ..., "events": [...]} (or just the events array); '
-        "each event is published as one confirmed envelope to <collection>.to-connec.",
+        "each event is published as one confirmed envelope to <collection>.to-connec, its "
+        "resource named as the configured provider (partner.provider) names it. For a provider "
+        "whose app pushes its changes; a polled one (connec-sync poll) exits with status 2.",
     )
     parser.add_argument("--account", required=True, help="the partner account the events belong to")
     parser.add_argument("file", metavar="FILE", help="JSON file, or - for standard input")
@@ -31,6 +39,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     from producers.events import InvalidEvents
     from producers.publisher import PartnerEventPublisher, PublishFailed, UnknownResource
 
+    provider = configured(settings)
+    if provider.change_source != PUSH:
+        print(f"connec-sync publish-events: {_not_pushed(provider)}", file=sys.stderr)
+        return EXIT_INVALID
     try:
         events = _read_events(args.file, args.account)
     except (OSError, ValueError) as error:
@@ -41,6 +53,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         args.account,
         namespace=settings.broker.namespace,
         confirm_timeout_s=settings.broker.confirm_timeout_s,
+        entities=provider.entities,
     )
     try:
         count = publisher.publish(events)
@@ -57,6 +70,14 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         publisher.close()
     logs.get_logger().info("events_published", account=args.account, count=count)
     return 0
+
+
+def _not_pushed(provider: Provider) -> str:
+    return (
+        f"provider {provider.name!r} is polled, not pushed: its changes are read by "
+        "`connec-sync poll`; publish-events publishes the events of a provider whose app sends "
+        "them (change source push)"
+    )
 
 
 def _read_events(path: str, account: str) -> Any:

@@ -4,10 +4,11 @@
     publisher.publish([{"resource": "contacts", "action": "updated", "record": {...}}])
     publisher.close()
 
-Events are those of partner-api.md section 5; each becomes one envelope (`schemas/envelope.py`)
-on the work exchange with routing key `<collection>.to-connec`. `publish` returns once the
-broker confirmed every event (persistent, mandatory, windowed confirms) and raises
-PublishFailed otherwise; the connection reconnects by itself.
+Events are those of partner-api.md section 5, their resources named as the partner app names
+them (`entities`: its provider's; the reference app's by default); each becomes one envelope
+(`schemas/envelope.py`) on the work exchange with routing key `<collection>.to-connec`.
+`publish` returns once the broker confirmed every event (persistent, mandatory, windowed
+confirms) and raises PublishFailed otherwise; the connection reconnects by itself.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from connec_sync.broker import Message, PublishFailed, make_publisher
 from connec_sync.naming import DEFAULT_NAMESPACE, Names
 from connec_sync.settings import BrokerSettings
+from mappers.registry import REFERENCE, EntityTable
 from producers.events import Event, event_envelope, parse_events
 
 __all__ = ["PartnerEventPublisher", "PublishFailed", "UnknownResource"]
@@ -34,8 +36,10 @@ class PartnerEventPublisher:
         *,
         namespace: str = DEFAULT_NAMESPACE,
         confirm_timeout_s: float = 10.0,
+        entities: EntityTable = REFERENCE,
     ) -> None:
         self.account = account
+        self._entities = entities
         self._names = Names(namespace)
         broker = BrokerSettings(url=url, namespace=namespace, confirm_timeout_s=confirm_timeout_s)
         self._publisher = make_publisher(broker)
@@ -49,7 +53,7 @@ class PartnerEventPublisher:
         return len(messages)
 
     def _message(self, event: Event) -> Message:
-        collection = event.collection
+        collection = event.collection_in(self._entities)
         if collection is None:
             raise UnknownResource(f"resource {event.resource!r} is not shared by connec-sync")
         envelope = event_envelope(event, collection, account=self.account, origin="publisher")

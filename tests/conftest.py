@@ -79,6 +79,18 @@ def tryton() -> Iterator[TrytonServer]:
         server.stop()
 
 
+@pytest.fixture
+def own_tryton(tryton: TrytonServer) -> Iterator[TrytonServer]:
+    """A Tryton of the test's own, its database `books` fresh from the template: for a test
+    that reads everything (a first poll, a first sync), which the session's `tryton` (holding
+    every other test's records) would flood."""
+    server = TrytonServer(databases=("books",)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     url = services.find_postgres()

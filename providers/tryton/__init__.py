@@ -15,6 +15,7 @@ from __future__ import annotations
 from connec_sync.clients.http import RateGate
 from connec_sync.naming import TO_APP, TO_CONNEC
 from connec_sync.settings import Settings
+from mappers.registry import COLLECTIONS
 from providers.interface import POLL, Capability, PollTiming, Provider
 from providers.tryton.changes import TrytonChanges
 from providers.tryton.client import TrytonClient
@@ -32,10 +33,41 @@ NOTES = {
     "people": f"job title not carried; first and last name are one party name; {SWEPT}",
     "items": f"tax rates, currencies and stock not carried; {SWEPT}",
     "invoices": "an organization's invoices only (person_id not carried); no discounts; a "
-    "posted invoice cannot be changed (credit notes); creates matched by reference",
+    "posted invoice cannot be changed (credit notes)",
     "payments": "one invoice per payment (the pay wizard); to Tryton only with a login "
     "(JSON-RPC); a booked payment cannot be changed or deleted",
 }
+
+#: the shared collections this provider does not carry, and why (no direction either way)
+NOT_CARRIED = {
+    "tax_codes": "not carried: Tryton's taxes (account.tax) come with its own chart; the "
+    "provider only finds one by rate for an invoice line",
+    "accounts": "not carried: Tryton's chart of accounts is its own (account.account, made "
+    "from a chart template when the books are set up); the provider does not map it",
+    "employees": "not carried: company.employee is not mapped by this provider",
+    "quotes": "not carried: needs Tryton's sale module, which the provider does not install",
+    "sales_orders": "not carried: needs Tryton's sale module, which the provider does not install",
+    "purchase_orders": "not carried: needs Tryton's purchase module, which the provider does "
+    "not install",
+    "opportunities": "not carried: needs Tryton's sale_opportunity module, which the provider "
+    "does not install",
+    "company": "not carried: each database's company (company.company) is made when the "
+    "database is set up, not synced",
+}
+
+
+def capabilities() -> dict[str, Capability]:
+    """Every shared collection: the five carried both ways, the others with no direction."""
+    carried = {
+        collection: Capability(BOTH, deletes_visible=False, note=NOTES[collection])
+        for collection in ENTITIES.collections
+    }
+    missing = {
+        collection: Capability(frozenset(), deletes_visible=False, note=NOT_CARRIED[collection])
+        for collection in COLLECTIONS
+        if collection not in carried
+    }
+    return {**carried, **missing}
 
 
 def options(settings: Settings) -> TrytonOptions:
@@ -70,10 +102,7 @@ PROVIDER = Provider(
     entities=ENTITIES,
     client=client,
     change_source=POLL,
-    capabilities={
-        collection: Capability(BOTH, deletes_visible=False, note=NOTES[collection])
-        for collection in ENTITIES.collections
-    },
+    capabilities=capabilities(),
     local_app="commands.demo.partners:TrytonApp",
     summary="Tryton 8.2 (one database per account), polled",
     changes=changes,

@@ -9,9 +9,10 @@ purchase `account.tax`) and the item's variant with its unit. A state is reached
 buttons (`validate_invoice`, `post`, `cancel`, `draft`); a posted or paid invoice cannot be
 written, and a payment makes it paid (providers.tryton.payments).
 
-Tryton keeps no key of ours on an invoice that stays off the printed document, so a create is
-matched instead by type, party and reference (Connec!'s transaction number): a repeated create
-with a reference finds the first invoice."""
+A create keeps our key (from the Connec! id) in the `note` of the invoice's first line, which
+Tryton keeps, searches and leaves off the printed invoice; an invoice without lines keeps it in
+its `description`. A repeated create (the consumer died between Tryton's answer and its own
+commit) searches for the key first and finds the first invoice, with or without a reference."""
 
 from __future__ import annotations
 
@@ -50,12 +51,14 @@ STATES = ("draft", "validated", "posted", "paid")
 FORWARD = {"draft": "validate_invoice", "validated": "post"}
 #: header fields written as they are
 HEADER = ("reference", "comment")
+#: where an invoice without lines keeps our create's key
+KEY_WITHOUT_LINES = "description"
 
 
 @dataclass(frozen=True)
 class Invoices(Records):
     model: str = "account.invoice"
-    key_field: str = "reference"
+    key_field: str = "lines.note"
     archivable: bool = False
 
     @property
@@ -63,11 +66,7 @@ class Invoices(Records):
         return INVOICE_FIELDS
 
     def replayed(self, body: dict[str, Any], code: str) -> list[Any] | None:
-        if not body.get("reference") or not body.get("party_id"):
-            return None
-        kind = "in" if body.get("kind") == "in" else "out"
-        party = int(body["party_id"])
-        return [("type", "=", kind), ("party", "=", party), ("reference", "=", body["reference"])]
+        return [["OR", (self.key_field, "=", code), (KEY_WITHOUT_LINES, "=", code)]]
 
     def make(self, client: TrytonClient, books: Books, body: dict[str, Any], code: str) -> int:
         made = int(client.create(books.database, self.model, self.created(body, books, code))["id"])
@@ -110,7 +109,10 @@ class Invoices(Records):
             **{name: body[name] for name in HEADER if name in body},
         }
         lines = [_line(line, books, out) for line in body.get("lines") or ()]
-        return {**record, "lines": [values.create(*lines)] if lines else []}
+        if not lines:
+            return {**record, KEY_WITHOUT_LINES: code, "lines": []}
+        lines[0]["note"] = code
+        return {**record, "lines": [values.create(*lines)]}
 
     def changes(self, body: dict[str, Any], books: Books, current: dict) -> dict[str, Any]:
         out = current["type"] == "out"

@@ -23,7 +23,8 @@ class TrytonOptions:
     deletes_every: int = 30
     #: seconds a change waits before a poll reads it: longer than a Tryton transaction may take
     #: to commit or a consumer's write to Tryton to be recorded, plus the clock skew between
-    #: the Tryton server and the poller
+    #: the Tryton server and the poller (docs/tryton.md "Polling": the constraint, and the
+    #: failed writes no margin covers)
     overlap_s: float = 30.0
     #: a Tryton user's login and password, for the one call REST cannot make: the invoice pay
     #: wizard over JSON-RPC (payments to Tryton); empty: payments are not written

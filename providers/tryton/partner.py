@@ -2,8 +2,9 @@
 flat records by resource (providers.tryton.mapping describes them); it reads and writes the
 Tryton models behind each resource in the database named by the account, through TrytonClient.
 
-- A create is idempotent: its key is kept in the created record (an identifier), so a repeated
-  create finds the first record and answers it (the consumer then writes the body if it differs).
+- A create is idempotent: its key is kept in the created record (an identifier, an invoice
+  line's note: `Records.key_field`), so a repeated create finds the first record and answers it
+  (the consumer then writes the body if it differs).
 - Archiving is `active = false`. Tryton freezes an archived record's fields, so an update of an
   archived record unarchives it, writes, and archives it again when the body says so
   (`Records.save`; invoices and payments save their own way).

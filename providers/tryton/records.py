@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from providers.tryton.books import Books
     from providers.tryton.client import TrytonClient
 
-#: the prefix of our idempotency keys in Tryton identifiers
+#: the prefix of our idempotency keys in Tryton (identifiers, notes, descriptions)
 KEY_PREFIX = "connec-sync:"
 #: a domain that sees archived records too
 ALL = ("active", "in", [True, False])

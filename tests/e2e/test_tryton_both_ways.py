@@ -32,7 +32,6 @@ from producers.receiver.metrics import ReceiverMetrics
 from producers.sync.schedule import run_every
 from providers.registry import configured
 from providers.tryton.client import TrytonClient
-from providers.tryton.server import TrytonServer
 from sandboxes import testing
 from tests.integration.tryton.world import DATABASE, tryton_settings
 
@@ -124,17 +123,6 @@ class Running:
             if ours in record["id"]:
                 return record
         return None
-
-
-@pytest.fixture
-def own_tryton(tryton) -> Iterator[TrytonServer]:
-    """A Tryton of this test's own, its database fresh from the template (the session's
-    `tryton`, which made the template, holds every other test's records)."""
-    server = TrytonServer(databases=(DATABASE,)).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -14,6 +14,26 @@ from tests.unit.consumers.support import take_all
 GROUP, ACCOUNT, PROVIDER = testing.GROUP_ID, testing.ACCOUNT, "demoapp"
 
 
+def consumer_settings_head(broker: BrokerSettings, store_url: str, connec_url: str) -> str:
+    """The TOML a `consume` process of a test starts with: the broker (short retry tiers), the
+    store and the Connec! sandbox with the test tenant."""
+    return f"""
+[broker]
+url = "{broker.url}"
+namespace = "{broker.namespace}"
+retry_delays_s = [1, 2]
+max_attempts = 20
+[store]
+url = "{store_url}"
+[connec]
+base_url = "{connec_url}"
+timeout_s = 5
+[connec.tenants.{testing.TENANT}]
+api_id = "{testing.API_ID}"
+api_key = "{testing.API_KEY}"
+"""
+
+
 def wait(condition: Any, timeout_s: float = 20.0, what: str = "condition") -> Any:
     assert testing.wait_until(condition, timeout_s, every_s=0.05), (
         f"{what} not met in {timeout_s} s"

@@ -15,7 +15,13 @@ import pytest
 import requests
 
 from sandboxes import testing
-from tests.integration.pipeline.support import GROUP, publish, take_all, wait
+from tests.integration.pipeline.support import (
+    GROUP,
+    consumer_settings_head,
+    publish,
+    take_all,
+    wait,
+)
 from tests.processes import Spawn
 from tests.system import connec_envelope
 
@@ -99,21 +105,9 @@ def test_5xx_bursts_and_dropped_answers_heal_while_invalid_records_are_dead_lett
 
 
 def consumer_config(system, path: Path) -> Path:  # type: ignore[no-untyped-def]
-    settings, broker = system.settings, system.settings.broker
-    text = f"""
-[broker]
-url = "{broker.url}"
-namespace = "{broker.namespace}"
-retry_delays_s = [1, 2]
-max_attempts = 20
-[store]
-url = "{settings.store.url}"
-[connec]
-base_url = "{settings.connec.base_url}"
-timeout_s = 5
-[connec.tenants.default]
-api_id = "{testing.API_ID}"
-api_key = "{testing.API_KEY}"
+    settings = system.settings
+    head = consumer_settings_head(settings.broker, settings.store.url, settings.connec.base_url)
+    text = f"""{head}
 [partner]
 base_url = "{settings.partner.base_url}"
 api_token = "{testing.API_TOKEN}"

@@ -144,6 +144,28 @@ def test_a_payment_create_repeated_with_its_key_finds_the_line_it_booked(tryton_
     assert first["allocations"] == [{"invoice_id": str(invoice["id"]), "amount": 4.0}]
 
 
+def test_an_invoice_create_repeated_with_its_key_finds_the_first_even_without_a_reference(
+    tryton_world, books
+):
+    party = books.party()
+    partner = tryton_world.handlers[("invoices", "to-app")].pipeline.targets.partner
+    line = {"description": "Hours", "quantity": 2, "unit_price": 15}
+    with_lines = {"kind": "out", "status": "draft", "party_id": str(party["id"]), "lines": [line]}
+    without_lines = {**with_lines, "lines": []}
+    key, other_key = books.unique("key"), books.unique("key")
+    first = partner.create(DATABASE, "invoices", with_lines, key)
+    assert partner.create(DATABASE, "invoices", with_lines, key)["id"] == first["id"]
+    blank = partner.create(DATABASE, "invoices", without_lines, other_key)
+    assert partner.create(DATABASE, "invoices", without_lines, other_key)["id"] == blank["id"]
+    made = books.client.search(
+        DATABASE, INVOICE, [("party", "=", party["id"])], ["lines.note", "description"]
+    )
+    keys = {invoice["id"]: invoice for invoice in made}
+    assert sorted(keys) == sorted([int(first["id"]), int(blank["id"])])
+    assert keys[int(first["id"])]["lines"][0]["note"].endswith(key)  # off the printed invoice
+    assert keys[int(blank["id"])]["description"].endswith(other_key)
+
+
 def test_a_draft_invoice_is_edited_validated_and_cancelled_and_a_posted_one_refuses_changes(
     tryton_world, books
 ):

@@ -40,6 +40,21 @@ def test_the_tryton_provider_is_polled_and_carries_every_entity_both_ways_with_n
     assert "pay wizard" in tryton.capabilities["payments"].note
 
 
+def test_its_capability_table_names_every_shared_collection_and_says_why_the_rest_is_not_carried():
+    tryton = configured(tryton_settings(company=1))
+    assert set(tryton.capabilities) == set(COLLECTIONS)
+    missing = [each for each in COLLECTIONS if each not in tryton.entities.collections]
+    assert len(missing) == 8
+    for collection in missing:
+        capability = tryton.capabilities[collection]
+        assert capability.directions == frozenset()
+        assert capability.note.startswith("not carried: ")
+        assert not tryton.supports(collection, TO_APP) and not tryton.supports(
+            collection, TO_CONNEC
+        )
+    assert "sale module" in tryton.capabilities["quotes"].note
+
+
 def test_its_options_are_read_from_the_partner_tryton_table_and_the_environment() -> None:
     settings = Settings.from_mapping(
         {"partner": {"provider": "tryton", "tryton": {"company": 3, "password": "hunter2"}}},
