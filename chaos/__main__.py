@@ -35,9 +35,6 @@ CLUSTER_SCENARIOS: dict[str, Scenario] = {
     "partition": cluster_scenarios.partition,
     "two-nodes-down": cluster_scenarios.two_nodes_down,
 }
-#: rows run only when named (--only): partition loses nothing, but after the heal the drain
-#: probe (`rabbitmqctl list_queues name messages`) times out on RabbitMQ 3.10.8 (docs/chaos.md)
-NOT_BY_DEFAULT = ("partition",)
 
 
 def line(result: Result) -> str:
@@ -64,7 +61,7 @@ def _measured(result: Result) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 30)
-    chosen = args.only or [*SCENARIOS, *(n for n in CLUSTER_SCENARIOS if n not in NOT_BY_DEFAULT)]
+    chosen = args.only or [*SCENARIOS, *CLUSTER_SCENARIOS]
     if args.soak:
         chosen = soak_rounds(chosen, args.rounds, seed)
     print(f"chaos: n={args.n} seed={seed} scenarios={','.join(chosen)}", flush=True)

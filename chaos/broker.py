@@ -14,6 +14,17 @@ from connec_sync.settings import BrokerSettings
 from tests.private_broker import PrivateBroker
 
 
+def messages_by_queue(listing: str) -> dict[str, int]:
+    """`rabbitmqctl list_queues -q name messages` as {queue: messages} (lines it cannot read,
+    such as a warning, are left out)."""
+    depths: dict[str, int] = {}
+    for line in listing.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit():
+            depths[parts[0]] = int(parts[1])
+    return depths
+
+
 class ChaosBroker(PrivateBroker):
     """A private node that the harness may kill (PrivateBroker.kill9), hang and restart (never
     the shared broker)."""
@@ -30,6 +41,10 @@ class ChaosBroker(PrivateBroker):
 
     def resume(self) -> None:
         self._signal(signal.SIGCONT)
+
+    def queue_depths(self) -> dict[str, int]:
+        """Messages (ready or unacked) in each queue of the node."""
+        return messages_by_queue(self.ctl("list_queues", "-q", "name", "messages"))
 
     def close_all_connections(self) -> None:
         self.ctl("close_all_connections", "chaos: connections dropped")

@@ -157,13 +157,12 @@ class Run:
     def queued(self) -> int:
         """Messages (ready or unacked) in every work and retry queue of the suite."""
         assert self.cluster.broker is not None
-        listing = self.cluster.broker.ctl("list_queues", "-q", "name", "messages")
-        total = 0
-        for line in listing.splitlines():
-            parts = line.split()
-            if len(parts) == 2 and parts[1].isdigit() and not parts[0].endswith(".dead"):
-                total += int(parts[1]) if parts[0].startswith(NAMESPACE + ".") else 0
-        return total
+        depths = self.cluster.broker.queue_depths()
+        return sum(
+            messages
+            for name, messages in depths.items()
+            if name.startswith(NAMESPACE + ".") and not name.endswith(".dead")
+        )
 
     def _quiet(self) -> bool:
         quiet_since = self._quiet_since

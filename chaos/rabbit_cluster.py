@@ -14,10 +14,12 @@ import json
 import subprocess
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from chaos.epmd import Registration
-from chaos.proxy import FaultProxy
+from chaos.proxy_process import ProxyProcess
 from tests.private_broker import free_port
 from tests.private_cluster import ClusterNode, PrivateCluster
 
@@ -32,7 +34,7 @@ class ChaosRabbitCluster(PrivateCluster):
         super().__init__(run_dir)
         self.partitionable = partitionable
         self.cut_off = self.nodes[-1]
-        self.proxies: list[FaultProxy] = []
+        self.proxies: list[ProxyProcess] = []
         self._registrations: list[Registration] = []
         if partitionable:  # only then: the proxies slow the nodes' traffic down
             for node in self.nodes:
@@ -45,7 +47,7 @@ class ChaosRabbitCluster(PrivateCluster):
         if not self.partitionable:
             super().join()
             return
-        self.proxies = [FaultProxy("127.0.0.1", node.dist_port).start() for node in self.nodes]
+        self.proxies = [ProxyProcess("127.0.0.1", node.dist_port).start() for node in self.nodes]
         *rest, last = self.nodes
         self._registrations = [Registration(self.epmd_port, last.name, self.proxies[-1].port)]
         self._registrations += [
@@ -75,17 +77,43 @@ class ChaosRabbitCluster(PrivateCluster):
 
     def ctl(self, *arguments: str, timeout: float = 60) -> str:
         """`rabbitmqctl` against a running node; RuntimeError when it does not answer."""
+        return self._ctl_on(self.any_running(), *arguments, timeout=timeout)
+
+    @staticmethod
+    def _ctl_on(node: ClusterNode, *arguments: str, timeout: float = 60) -> str:
         try:
-            return self.any_running().ctl(*arguments, timeout=timeout)
+            return node.ctl(*arguments, timeout=timeout)
         except subprocess.TimeoutExpired as error:
             raise RuntimeError(f"rabbitmqctl {arguments[0]} timed out") from error
 
+    def queue_depths(self) -> dict[str, int]:
+        """Messages (ready or unacked) in each queue, read from each queue's leader."""
+        depths: dict[str, int] = {}
+        for row in self.list_queues("name", "messages"):
+            depths[row["name"]] = max(int(row["messages"] or 0), depths.get(row["name"], 0))
+        return depths
+
+    def list_queues(self, *columns: str) -> list[dict[str, Any]]:
+        """`rabbitmqctl list_queues` rows ({column: value}) of the whole cluster.
+
+        A cluster-wide listing has every node send its queues' rows straight to the
+        rabbitmqctl process, which the last node of a partitionable cluster cannot find: it asks
+        its own port mapper, in which rabbitmqctl did not register (it registers in the mapper
+        of the node it was started against). Such a listing never ends (`Some queue(s) are
+        unresponsive`, docs/chaos.md). So a partitionable cluster is listed node by node, each
+        node its own queues (`--local`, where their leader runs)."""
+        arguments = ("list_queues", "-q", "--formatter", "json", *columns)
+        if not self.partitionable:
+            return list(json.loads(self.ctl(*arguments) or "[]"))
+        running = [node for node in self.nodes if node.beam_running()]
+        with ThreadPoolExecutor(len(running) or 1) as pool:
+            outs = pool.map(lambda node: self._ctl_on(node, *arguments, "--local"), running)
+            return [row for out in outs for row in json.loads(out or "[]")]
+
     def busiest_leader(self, prefix: str) -> ClusterNode:
         """The node leading most of the queues whose names start with `prefix`."""
-        out = self.ctl("list_queues", "-q", "--formatter", "json", "name", "leader")
-        leaders = Counter(
-            row["leader"] for row in json.loads(out or "[]") if row["name"].startswith(prefix)
-        )
+        rows = self.list_queues("name", "leader")
+        leaders = Counter(row["leader"] for row in rows if row["name"].startswith(prefix))
         name = leaders.most_common(1)[0][0] if leaders else self.nodes[0].name
         return self.node_named(name)
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from chaos.proxy import FaultProxy
+from chaos.proxy_process import ProxyProcess
 from chaos.traffic import INVALID, Plan, Record, batches, ordered_versions, split_records
 
 pytestmark = pytest.mark.timeout(20)
@@ -81,8 +82,11 @@ def roundtrip(port: int, timeout: float = 2.0) -> bytes:
         return conn.recv(16)
 
 
-def test_the_proxy_passes_refuses_resets_black_holes_and_delays(echo_server: int) -> None:
-    proxy = FaultProxy("127.0.0.1", echo_server).start()
+@pytest.mark.parametrize("kind", [FaultProxy, ProxyProcess], ids=["thread", "process"])
+def test_the_proxy_passes_refuses_resets_black_holes_and_delays(
+    echo_server: int, kind: type[FaultProxy] | type[ProxyProcess]
+) -> None:
+    proxy = kind("127.0.0.1", echo_server).start()
     try:
         assert roundtrip(proxy.port) == b"ping"
         proxy.set_mode("refuse")
@@ -97,8 +101,23 @@ def test_the_proxy_passes_refuses_resets_black_holes_and_delays(echo_server: int
         proxy.set_mode("latency", latency_s=0.3)
         started = time.monotonic()
         assert roundtrip(proxy.port) == b"ping" and time.monotonic() - started >= 0.5
+        proxy.set_mode("reset")
+        proxy.set_mode("pass")  # healed: fresh connections flow again
+        assert roundtrip(proxy.port) == b"ping"
     finally:
         proxy.stop()
+
+
+def test_a_proxy_process_refuses_an_unknown_mode_and_ends_when_stopped(echo_server: int) -> None:
+    proxy = ProxyProcess("127.0.0.1", echo_server).start()
+    try:
+        with pytest.raises(ValueError, match="unknown proxy mode"):
+            proxy.set_mode("sideways")
+        assert roundtrip(proxy.port) == b"ping"
+    finally:
+        proxy.stop()
+    with pytest.raises(ConnectionRefusedError):
+        roundtrip(proxy.port)
 
 
 def test_a_record_carrying_the_poison_marker_makes_the_handler_raise() -> None:
