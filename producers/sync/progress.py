@@ -68,8 +68,11 @@ class Tally:
         return (last - first) / (now - then) if now > then else 0.0
 
     def eta_s(self) -> float | None:
-        """Seconds until what was read is applied, at the current rate; None: no rate yet."""
+        """Seconds until what was read is applied, at the current rate; None: nothing read or
+        no rate yet."""
         left, rate = max(self.read - self.applied, 0), self.rate()
+        if not self.read:
+            return None
         if not left:
             return 0.0
         return left / rate if rate > 0 else None
