@@ -28,8 +28,10 @@ from bench import _raw_consumer
 from bench._consumer_setup import cpu_seconds, stop
 from bench._import_world import BOOKS, World, command, counts, start
 from bench.common import write_results
-from connec_sync.broker import Message, make_publisher
-from connec_sync.settings import BrokerSettings
+from connec_sync.broker import Message, make_publisher, open_broker
+from connec_sync.broker.setup import names_for
+from connec_sync.naming import BACKFILL
+from connec_sync.settings import BrokerSettings, Settings
 from mappers import MappingContext, to_connec, to_partner, validate_connec, validate_partner
 from sandboxes import testing
 
@@ -48,7 +50,7 @@ def ours(world: World, direction: str) -> dict[str, Any]:
     total = sum(counts().values())
     consume = [*ENTITIES, "--direction", direction]
     consumer = start(command(config, "--log-level", "warning", "consume", *consume))
-    time.sleep(3)  # connected and consuming
+    _wait_consuming(config, direction)
     entity_args = [arg for e in ENTITIES for arg in ("--entity", e)]
     log_file = world.work / f"sync-{world.run}.log"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -78,6 +80,20 @@ def ours(world: World, direction: str) -> dict[str, Any]:
         "sync_exit_status": status,
         "last_progress": _last_progress(log_file),
     }
+
+
+def _wait_consuming(config: Path, direction: str, timeout_s: float = 120) -> None:
+    """Until the consumer is attached to the backfill lane of every entity (its start-up, under
+    load several seconds, is not the import's time)."""
+    settings = Settings.from_file(config)
+    names = names_for(settings.broker)
+    lanes = [names.route(entity, direction).work_queue(BACKFILL) for entity in ENTITIES]
+    deadline = time.monotonic() + timeout_s
+    with open_broker(settings.broker) as broker:
+        while any(not broker.count(lane).consumers for lane in lanes):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the consumer did not start")
+            time.sleep(0.2)
 
 
 def _linked_back(world: World, total: int) -> float:
