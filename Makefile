@@ -43,6 +43,7 @@ fmt: $(TEST_STAMP)
 	$(BIN)/ruff format .
 
 bench: $(TEST_STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench
 
 chaos: $(TEST_STAMP)

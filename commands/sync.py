@@ -54,6 +54,11 @@ def register(commands: Any) -> None:
         metavar="DURATION",
         help="repeat with jitter until SIGTERM (e.g. 15m, 1h)",
     )
+    parser.add_argument(
+        "--wait",
+        action="store_true",
+        help="after publishing, wait until the consumers applied every record (with progress)",
+    )
     parser.add_argument("--metrics-port", type=int, metavar="N", help="serve /metrics on port N")
     parser.set_defaults(handler=run)
 
@@ -87,6 +92,7 @@ def _sync(settings: Settings, args: argparse.Namespace, stop: StopRequest) -> in
 
 def _run_rounds(runner: Runner, store: Store, settings: Settings, args: argparse.Namespace) -> int:
     runner.progress = progress_for()
+    runner.wait_applied = args.wait
     if args.every is None:
         return round_of_syncs(runner, store, args)
     share = settings.sync.every_jitter_share

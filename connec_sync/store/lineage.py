@@ -106,6 +106,25 @@ class Lineage:
         )
         return self._rows(query.order_by(table.c.id))
 
+    def settled(self, owner: str, since: datetime, routes: Iterable[tuple[str, str]]) -> int:
+        """Deliveries of `owner`'s records on these (entity, direction) routes settled since
+        `since` for good: applied, skipped or dead-lettered (a retry is not)."""
+        table = tables.lineage_events
+        wanted = [(entity, direction) for entity, direction in routes]
+        if not wanted:
+            return 0
+        on_route = or_(*[(table.c.entity == e) & (table.c.direction == d) for e, d in wanted])
+        query = select(func.count()).where(
+            table.c.minute >= int(since.timestamp() // 60),
+            table.c.at >= since,
+            table.c.step == "delivery",
+            table.c.outcome != "retried",
+            table.c.owner == owner,
+            on_route,
+        )
+        with self._engine.connect().execution_options(**READ) as conn:
+            return int(conn.execute(query).scalar_one())
+
     def prune(self, before: datetime) -> int:
         """Drop the events older than `before`; returns how many."""
         table = tables.lineage_events

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,12 +108,19 @@ def api_pages(sources: Sources, organization: Any, step: Step) -> Iterator[list[
     )
 
 
-def read_step(sources: Sources, organization: Any, step: Step, stop: threading.Event) -> PageSpool:
+def read_step(
+    sources: Sources,
+    organization: Any,
+    step: Step,
+    stop: threading.Event,
+    on_page: Callable[[int], None] = lambda records: None,
+) -> PageSpool:
     """The step's pages, read to the end; a transient failure reads the step again (nothing
-    of it is published yet), up to READ_ATTEMPTS, honouring Retry-After."""
+    of it is published yet), up to READ_ATTEMPTS, honouring Retry-After. `on_page(records)`
+    after each page read (progress)."""
     for attempt in range(1, READ_ATTEMPTS + 1):
         try:
-            return _read_once(sources, organization, step, stop)
+            return _read_once(sources, organization, step, stop, on_page)
         except TransientTargetError as error:
             if attempt == READ_ATTEMPTS:
                 raise
@@ -121,13 +128,20 @@ def read_step(sources: Sources, organization: Any, step: Step, stop: threading.E
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _read_once(sources: Sources, organization: Any, step: Step, stop: threading.Event) -> PageSpool:
+def _read_once(
+    sources: Sources,
+    organization: Any,
+    step: Step,
+    stop: threading.Event,
+    on_page: Callable[[int], None],
+) -> PageSpool:
     spool = PageSpool()
     try:
         for page in api_pages(sources, organization, step):
             if stop.is_set():
                 raise Interrupted("stopped while reading")
             spool.add(step.direction, page)
+            on_page(len(page))
     except BaseException:
         spool.close()
         raise

@@ -18,12 +18,15 @@ from connec_sync.settings import SyncSettings
 from connec_sync.store.clock import utcnow
 from connec_sync.store.runs import FAILED, RUNNING, SUCCEEDED, SyncRun
 from producers.sync import metrics
+from producers.sync.applied import AppliedWatch
 from producers.sync.guard import MassArchive, check_archive_share
 from producers.sync.plan import Plan, Request, Step, plan_run
 from producers.sync.progress import NoProgress, Progress
 from producers.sync.reader import Interrupted, PageSpool, Sources, read_step
 from schemas.envelope import Envelope
 
+#: seconds between two counts of the run's applied records (a query of lineage)
+APPLIED_POLL_S = 1.0
 #: how many earlier runs are looked at to find the last success of each step
 PAST_RUNS = 50
 #: failures that end a run as failed with their message (anything else is also logged as a bug)
@@ -43,6 +46,11 @@ class Runner:
     settings: SyncSettings = field(default_factory=SyncSettings)
     stop: threading.Event = field(default_factory=threading.Event)
     progress: Progress = field(default_factory=NoProgress)
+    #: after publishing, wait until the consumers settled every record the run published
+    wait_applied: bool = False
+
+    def __post_init__(self) -> None:
+        self._applied = AppliedWatch(self.store, APPLIED_POLL_S)
 
     def run(self, organization: Any, request: Request) -> SyncRun:
         """One finished run; raises RunAlreadyGoing (and records nothing) if one is running."""
@@ -58,18 +66,30 @@ class Runner:
             except BaseException:  # SystemExit, KeyboardInterrupt: never leave it "running"
                 self.store.runs.finish(run.id, FAILED, counts, "interrupted")
                 raise
-            self.store.runs.finish(run.id, state, counts, error)
-            metrics.record_run(state, counts)
-            self.progress.finished(state)
-            log.info(f"sync_run_{state}", counts=counts, error=error)
+            self._finish(run.id, state, counts, error)
         finished = self.store.runs.by_id(run.id)
         assert finished is not None
         return finished
+
+    def _finish(
+        self, run_id: int, state: str, counts: dict[str, dict[str, int]], error: str | None
+    ) -> None:
+        """Record the run's end; with `wait_applied`, then wait for the consumers."""
+        self.store.runs.finish(run_id, state, counts, error)
+        metrics.record_run(state, counts)
+        if state == SUCCEEDED and self.wait_applied:
+            done = self._applied.wait(self.progress, self.stop)
+            applied = self._applied.settled
+            event = "sync_run_applied" if done else "sync_run_not_all_applied"
+            log.info(event, published=self._applied.published, applied=applied)
+        self.progress.finished(state)
+        log.info(f"sync_run_{state}", counts=counts, error=error)
 
     def _run_plan(
         self, organization: Any, plan: Plan, counts: dict[str, dict[str, int]]
     ) -> tuple[str, str | None]:
         self.progress.started(organization.group_id, len(plan.steps))
+        self._applied.watch(organization.group_id, utcnow(), plan.steps)
         try:
             for index, step in enumerate(plan.steps):
                 self.progress.step(index, step.entity, step.direction)
@@ -84,7 +104,8 @@ class Runner:
 
     def _sync_step(self, organization: Any, step: Step) -> int:
         sources = self.sources_for(organization)
-        with closing(read_step(sources, organization, step, self.stop)) as spool:
+        spool = read_step(sources, organization, step, self.stop, self.progress.read)
+        with closing(spool):
             check_archive_share(
                 self.store.id_map,
                 organization,
@@ -103,7 +124,8 @@ class Runner:
             if page:
                 self.publisher.publish_batch([self._message(organization, step, r) for r in page])
             published += len(page)
-            self.progress.advanced(len(page))
+            self.progress.published(len(page))
+            self._applied.poll(self.progress, len(page))
         return published
 
     def _message(self, organization: Any, step: Step, record: dict[str, Any]) -> Message:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 
 import pytest
 
@@ -17,40 +15,18 @@ from connec_sync.clients.http import RateGate
 from connec_sync.settings import BrokerSettings
 from connec_sync.store import Store
 from producers.sync.reader import Interrupted
-from sandboxes import testing
-from sandboxes.testing import ACCOUNT, GROUP_ID, TENANT
+from sandboxes.testing import GROUP_ID
 
 pytestmark = pytest.mark.timeout(30)
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch) -> Iterator[dict[str, str]]:  # type: ignore[no-untyped-def]
-    """Settings by environment for both sandboxes, a memory:// broker of its own namespace."""
-    connec, partner = testing.start_connec(), testing.start_partner()
-    values = {
-        "CONNEC_SYNC_BROKER_URL": "memory://",
-        "CONNEC_SYNC_BROKER_NAMESPACE": f"t-{uuid.uuid4().hex[:8]}",
-        "CONNEC_SYNC_STORE_URL": f"sqlite:///{tmp_path / 'store.db'}",
-        "CONNEC_SYNC_CONNEC_BASE_URL": connec.url,
-        "CONNEC_SYNC_CONNEC_TENANTS_DEFAULT_API_ID": testing.API_ID,
-        "CONNEC_SYNC_CONNEC_TENANTS_DEFAULT_API_KEY": testing.API_KEY,
-        "CONNEC_SYNC_PARTNER_BASE_URL": partner.url,
-        "CONNEC_SYNC_PARTNER_API_TOKEN": testing.API_TOKEN,
-        "CONNEC_SYNC_SYNC_PAGE_SIZE": "4",
-    }
+def env(command_env, monkeypatch) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The command's settings (conftest `command_env`) in this process's environment."""
     monkeypatch.delenv("CONNEC_SYNC_CONFIG", raising=False)
-    for name, value in values.items():
+    for name, value in command_env.items():
         monkeypatch.setenv(name, value)
-    store = Store.open(values["CONNEC_SYNC_STORE_URL"])
-    store.organizations.upsert(
-        tenant=TENANT, group_id=GROUP_ID, account=ACCOUNT, entities={"people": "both"}
-    )
-    store.close()
-    partner.state.seed(ACCOUNT, "contacts", [{"first_name": f"P{i}"} for i in range(9)])
-    connec.state.seed(GROUP_ID, "people", [{"first_name": f"C{i}"} for i in range(5)])
-    yield values
-    connec.stop()
-    partner.stop()
+    return command_env
 
 
 def ready(values: dict[str, str], queue: str) -> int | None:
