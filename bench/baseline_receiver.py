@@ -89,9 +89,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
     settings = Settings.from_file(args.config)
-    ReceiverServer(
-        settings, build_app, host="127.0.0.1", port=args.port, workers=settings.receiver.workers
-    ).run()
+    binds = [f"127.0.0.1:{args.port}"]
+    ReceiverServer(settings, build_app, binds=binds, workers=settings.receiver.workers).run()
 
 
 if __name__ == "__main__":

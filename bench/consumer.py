@@ -17,18 +17,14 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
-
-import requests
 
 from bench import _raw_consumer
 from bench._consumer_setup import (
     BROKER_URL,
     Bench,
-    _ts,
     consumer,
     cpu_seconds,
     machine_cpu,
@@ -36,6 +32,7 @@ from bench._consumer_setup import (
     stop,
 )
 from bench.common import percentile, write_results
+from bench.latency import _paced, _written
 from connec_sync import logs
 from connec_sync.broker import make_publisher
 from connec_sync.http_server import serve_in_thread
@@ -137,7 +134,7 @@ def end_to_end(bench: Bench) -> dict[str, float]:
     process = consumer(bench.config)
     time.sleep(3)
     try:
-        _paced(receiver.url, people, answered)
+        _paced(receiver.url, people, answered, PACED_RATE, {})
         bench.wait_posts(len(people))
         written = _written(bench)
     finally:
@@ -149,39 +146,6 @@ def end_to_end(bench: Bench) -> dict[str, float]:
     return {
         "p50_ms": percentile(latencies, 0.5) * 1000,
         "p99_ms": percentile(latencies, 0.99) * 1000,
-    }
-
-
-def _paced(url: str, people: list[dict[str, Any]], answered: dict[str, float]) -> None:
-    start, lock = time.time() + 0.2, threading.Lock()
-    indexes = iter(range(len(people)))
-
-    def sender() -> None:
-        session = requests.Session()
-        session.auth = (testing.API_ID, testing.API_KEY)
-        while True:
-            with lock:
-                index = next(indexes, None)
-            if index is None:
-                return
-            time.sleep(max(0.0, start + index / PACED_RATE - time.time()))
-            path = "/maestrano/connec/notifications/default"
-            session.post(url + path, json={"people": [people[index]]}, timeout=30)
-            answered[people[index]["first_name"]] = time.time()
-
-    threads = [threading.Thread(target=sender) for _ in range(16)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-
-def _written(bench: Bench) -> dict[str, float]:
-    log = bench.partner.state.request_log.entries()
-    return {
-        e["body"]["first_name"]: _ts(e["at"])
-        for e in log
-        if e["method"] == "POST" and e["status"] == 201
     }
 
 
