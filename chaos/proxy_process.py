@@ -1,7 +1,7 @@
 """A fault proxy (chaos/proxy.py) in a process of its own, so that it forwards at its own pace
-whatever the harness does: the harness's sender threads and request-log poller hold its
-interpreter, and a proxy on a thread of that interpreter delayed the Erlang distribution
-traffic it carried by seconds (the partition row, docs/chaos.md).
+whatever the harness does: the harness's sender threads and request-log poller share its
+interpreter, and the partition row's proxies carry the Erlang distribution traffic, whose ticks
+must arrive within seconds (an 8 s net_ticktime) or the nodes take each other for gone.
 
 `python -m chaos.proxy_process HOST PORT` prints the port it listens on, then reads one command
 per line on stdin (`<mode> [latency_s]`, as `FaultProxy.set_mode` takes them), answering `ok`

@@ -97,11 +97,11 @@ class ChaosRabbitCluster(PrivateCluster):
         """`rabbitmqctl list_queues` rows ({column: value}) of the whole cluster.
 
         A cluster-wide listing has every node send its queues' rows straight to the
-        rabbitmqctl process, which the last node of a partitionable cluster cannot find: it asks
-        its own port mapper, in which rabbitmqctl did not register (it registers in the mapper
-        of the node it was started against). Such a listing never ends (`Some queue(s) are
-        unresponsive`, docs/chaos.md). So a partitionable cluster is listed node by node, each
-        node its own queues (`--local`, where their leader runs)."""
+        rabbitmqctl process, which registers only in the port mapper of the node it was started
+        against; the last node of a partitionable cluster has a port mapper of its own, so it
+        and the first two cannot find each other's rabbitmqctl, and such a listing never ends
+        (`Some queue(s) are unresponsive`, docs/chaos.md). So a partitionable cluster is listed
+        node by node, each node its own queues (`--local`, where their leader runs)."""
         arguments = ("list_queues", "-q", "--formatter", "json", *columns)
         if not self.partitionable:
             return list(json.loads(self.ctl(*arguments) or "[]"))
