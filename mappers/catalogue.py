@@ -67,7 +67,7 @@ def _row(rule: Any, connec_prefix: str, partner_prefix: str) -> dict[str, Any]:
     row = {
         "connec": connec_prefix + rule.connec,
         "partner": partner_prefix + rule.partner if hasattr(rule, "partner") else None,
-        "conversion": "",
+        "conversion": getattr(rule, "description", ""),  # a provider's own rule says its own
         "flow": BOTH,
         "reference": None,
         "note": "",

@@ -32,8 +32,22 @@ def shared_entities(provider: Provider, organizations: list[dict[str, Any]]) -> 
         "summary": provider.summary,
         "change_source": provider.change_source,
         "entities": entities,
+        "not_carried": not_carried(provider),
         "organizations": [_switches(org, collections) for org in organizations],
     }
+
+
+def not_carried(provider: Provider) -> list[dict[str, str]]:
+    """The shared collections the provider's capability table says it does not carry (no
+    direction), each with its note saying why."""
+    return [
+        {"collection": collection, "why": capability.note}
+        for collection, capability in provider.capabilities.items()
+        if not capability.directions
+    ]
+
+
+NOT_CARRIED_TITLE = "Shared collections this partner app does not carry"
 
 
 def _switches(org: dict[str, Any], collections: list[str]) -> dict[str, Any]:
@@ -54,7 +68,8 @@ def organization_name(org: dict[str, Any]) -> str:
 
 def render_markdown(facts: dict[str, Any]) -> str:
     """The catalogue as Markdown (docs/shared-entities.md)."""
-    parts = [_markdown_head(facts), _markdown_overview(facts), _markdown_organizations(facts)]
+    parts = [_markdown_head(facts), _markdown_overview(facts), *_markdown_not_carried(facts)]
+    parts.append(_markdown_organizations(facts))
     parts += [_markdown_entity(entity) for entity in facts["entities"]]
     return "\n\n".join(parts) + "\n"
 
@@ -101,6 +116,13 @@ def _markdown_overview(facts: dict[str, Any]) -> str:
         for first, resource, *rest in overview_rows(facts)
     ]
     return "## Overview\n\n" + markdown_table(OVERVIEW_HEADER, rows)
+
+
+def _markdown_not_carried(facts: dict[str, Any]) -> list[str]:
+    rows = [[f"`{each['collection']}`", each["why"]] for each in facts["not_carried"]]
+    if not rows:
+        return []
+    return [f"## {NOT_CARRIED_TITLE}\n\n" + markdown_table(["Connec! collection", "why"], rows)]
 
 
 def _markdown_organizations(facts: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 import falcon
 
 from operators.catalogue import (
+    NOT_CARRIED_TITLE,
     OVERVIEW_HEADER,
     TITLE,
     organization_name,
@@ -52,7 +53,7 @@ def render_page(facts: dict[str, Any] | None, problem: str | None = None) -> str
         f"{escape(facts['summary'])}. Its changes reach us by {escape(facts['change_source'])}. "
         "Entities in dependency order: a reference waits until its target is linked.</p>"
     )
-    body = intro + _overview(facts) + _organizations(facts)
+    body = intro + _overview(facts) + _not_carried(facts) + _organizations(facts)
     body += "".join(_entity(entity) for entity in facts["entities"])
     return head + body + "</body></html>"
 
@@ -63,6 +64,13 @@ def _overview(facts: dict[str, Any]) -> str:
         for first, *rest in overview_rows(facts)
     ]
     return "<h2>Overview</h2>" + _table(OVERVIEW_HEADER, rows)
+
+
+def _not_carried(facts: dict[str, Any]) -> str:
+    rows = [[escape(each["collection"]), escape(each["why"])] for each in facts["not_carried"]]
+    if not rows:
+        return ""
+    return f"<h2>{escape(NOT_CARRIED_TITLE)}</h2>" + _table(["Connec! collection", "why"], rows)
 
 
 def _organizations(facts: dict[str, Any]) -> str:

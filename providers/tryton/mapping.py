@@ -58,6 +58,9 @@ class PersonName:
     """Connec!'s first and last name <-> one Tryton party name."""
 
     partner: str = "name"
+    #: what the catalogue of shared entities shows (operators/catalogue.py)
+    connec: str = "first_name + last_name"
+    description: str = "joined by a space; read back, the last word is the last name"
 
     def to_partner(self, source: dict, target: dict, ctx: MappingContext, where: str) -> None:
         first, last = get_path(source, "first_name"), get_path(source, "last_name")

@@ -4,8 +4,8 @@ one record in Tryton once another consumer has taken the redelivered message: ev
 keeps a key of ours from the Connec! id that a repeated create searches for first. The invoice
 has no transaction number, so nothing else (type, party, reference) could match it.
 
-The broker is a private node: a `consume` process declares every collection's queues, which the
-shared broker is better spared."""
+The broker is a private node of this module's own: a `consume` process declares every
+collection's queues, which the shared broker is better spared."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from mappers.registry import COLLECTIONS
 from sandboxes import testing
 from tests.integration.pipeline.support import consumer_settings_head, publish, wait
 from tests.integration.tryton.world import DATABASE, TrytonWorld, world
-from tests.private_broker import PrivateBroker, private_broker  # noqa: F401 - session fixture
+from tests.private_broker import PrivateBroker, running_private_broker
 from tests.processes import Spawn
 from tests.system import connec_envelope
 
@@ -43,9 +43,17 @@ def tryton_world(tryton, sqlite_store_url) -> Iterator[TrytonWorld]:
         yield running
 
 
+@pytest.fixture(scope="module")
+def private_node() -> Iterator[PrivateBroker]:
+    """This module's own node: its stop is part of the module's last test (and its timeout),
+    not of whichever test ends the session."""
+    with running_private_broker() as node:
+        yield node
+
+
 @pytest.fixture
-def broker_settings(private_broker: PrivateBroker) -> Iterator[BrokerSettings]:  # noqa: F811
-    settings = BrokerSettings(url=private_broker.url, namespace=f"crash-{uuid.uuid4().hex[:8]}")
+def broker_settings(private_node: PrivateBroker) -> Iterator[BrokerSettings]:
+    settings = BrokerSettings(url=private_node.url, namespace=f"crash-{uuid.uuid4().hex[:8]}")
     declare_all(settings, COLLECTIONS)
     yield settings
     with open_broker(settings, COLLECTIONS) as broker:

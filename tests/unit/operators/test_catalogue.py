@@ -16,7 +16,7 @@ from commands.receiver import operator_app
 from connec_sync.store import Store
 from mappers.catalogue import TO_CONNEC_ONLY, describe
 from mappers.registry import COLLECTIONS, REFERENCE, RESOURCES
-from operators.catalogue import shared_entities
+from operators.catalogue import NOT_CARRIED_TITLE, render_markdown, shared_entities
 from operators.entities_page import add_entities_routes, render_page
 from producers.receiver.metrics import ReceiverMetrics
 from providers.registry import provider
@@ -103,6 +103,18 @@ def test_the_page_shows_every_entity_and_field_escaped_and_links_back_to_status(
     assert "&lt;script&gt;x&lt;/script&gt;" in page and "<script" not in page.lower()
     assert '<a href="/status">status</a>' in page and "lines[].product_id" in page
     assert client(sample).simulate_get("/entities.json").json["provider"] == "demoapp"
+
+
+def test_a_provider_that_does_not_carry_some_collections_lists_them_with_why() -> None:
+    tryton = shared_entities(provider("tryton"), [])
+    missing = {each["collection"]: each["why"] for each in tryton["not_carried"]}
+    assert set(missing) == set(COLLECTIONS) - {e["collection"] for e in tryton["entities"]}
+    assert "sale module" in missing["quotes"]
+    markdown, page = render_markdown(tryton), render_page(tryton)
+    assert f"## {NOT_CARRIED_TITLE}" in markdown and "| `quotes` | not carried: " in markdown
+    assert f"<h2>{NOT_CARRIED_TITLE}</h2>" in page and "<td>quotes</td>" in page
+    assert sample()["not_carried"] == []  # the reference app carries them all
+    assert NOT_CARRIED_TITLE not in render_markdown(sample())
 
 
 def test_a_failing_store_gives_a_page_saying_so_and_a_503() -> None:
