@@ -11,6 +11,7 @@ reports where the time goes, per step (bench/_stamps.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import statistics
 import subprocess
@@ -55,7 +56,9 @@ class Pipelines:
         self.store.link_configured(settings.organizations)
         self.publisher = make_publisher(settings.broker)
         app = create_app(settings, self.store, self.publisher, ReceiverMetrics())
-        raw_app, _ = baseline_receiver.build_app(settings)
+        # the raw receiver's connections sit idle while ours runs: no heartbeat to miss
+        idle = dataclasses.replace(settings.broker, url=f"{settings.broker.url}?heartbeat=0")
+        raw_app, _ = baseline_receiver.build_app(dataclasses.replace(settings, broker=idle))
         self.receivers: dict[str, RunningServer] = {
             "ours": serve_in_thread(app),
             "raw": serve_in_thread(raw_app),
