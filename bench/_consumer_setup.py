@@ -20,6 +20,7 @@ from connec_sync.broker import Message, declare_all, open_broker
 from connec_sync.broker.setup import queue_specs
 from connec_sync.settings import Settings
 from connec_sync.store import Store
+from mappers.registry import COLLECTIONS
 from sandboxes import testing
 
 BROKER_URL = os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
@@ -49,9 +50,8 @@ entities = {{people = "both"}}
 
 class Bench:
     def __init__(self, work: Path, entities: tuple[str, ...] = ("people",)) -> None:
-        """`entities`: those whose queues are declared (the benchmarks move people; each entity
-        has 10 queues and the shared broker wedges near 300 in all: two benchmarks declaring
-        every entity at once wedged it)."""
+        """`entities`: those whose queues this process declares (the benchmarks move people; a
+        consumer process declares every entity's, and `close` deletes them all)."""
         self.work, self.entities = work, entities
         self.connec, self.partner = testing.start_connec(window_s=0.2), testing.start_partner()
         self.namespace = f"bench-{uuid.uuid4().hex[:8]}"
@@ -138,7 +138,8 @@ class Bench:
     def close(self) -> None:
         try:
             with open_broker(self.settings.broker) as broker:
-                names = [s.name for s in queue_specs(self.settings.broker, self.entities)]
+                # every entity's: a consumer process declares them all (commands/consume.py)
+                names = [s.name for s in queue_specs(self.settings.broker, COLLECTIONS)]
                 broker.delete_queues([*names, f"{self.namespace}.raw"])
         finally:
             self.connec.stop()

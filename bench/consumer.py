@@ -59,11 +59,15 @@ def raw_baseline(bench: Bench, run: int, records: int = RECORDS) -> dict[str, fl
     _raw_consumer.declare(BROKER_URL, queue)
     bench.publish(queue, bodies, exchange="")
     args = [BROKER_URL, queue, bench.partner.url, testing.API_TOKEN, testing.ACCOUNT, str(records)]
-    process = subprocess.Popen([sys.executable, "-m", "bench._raw_consumer", *args])  # noqa: S603
+    command = [sys.executable, "-m", "bench._raw_consumer", *args]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)  # noqa: S603
     bench.wait_posts(records)
-    process.wait(30)
+    out, _ = process.communicate(timeout=30)
     posts = bench.posts()
-    return {"records_per_s": (len(posts) - 1) / (posts[-1] - posts[0])}
+    return {
+        "records_per_s": (len(posts) - 1) / (posts[-1] - posts[0]),
+        "cpu_ms_per_record": 1000 * json.loads(out)["cpu_s"] / records,
+    }
 
 
 def _partner_body(person: dict[str, Any], ctx: MappingContext) -> dict[str, Any]:
@@ -218,8 +222,9 @@ def table(r: dict[str, Any]) -> str:
         return label, f"{f['records_per_s']:.0f} rec/s", note + cost
 
     baseline = f"{b['baseline']['records_per_s']:.0f} rec/s"
+    raw_cpu = f"{b['baseline']['cpu_ms_per_record']:.2f} ms CPU/rec"
     rows = [
-        ("raw baseline (pika + requests POST + ack)", baseline, ""),
+        ("raw baseline (pika + requests POST + ack)", baseline, raw_cpu),
         row("1 process, SQLite (create + link back)", "one", _x(r, "one_to_baseline", 0.6)),
         row("2 processes, SQLite", "two", _x(r, "two_to_one", 1.5)),
         row("1 process, PostgreSQL", "one_pg", _x(r, "one_pg_to_baseline", 0.6)),

@@ -11,6 +11,7 @@ reports where the time goes, per step (bench/_stamps.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import statistics
 import subprocess
@@ -55,7 +56,9 @@ class Pipelines:
         self.store.link_configured(settings.organizations)
         self.publisher = make_publisher(settings.broker)
         app = create_app(settings, self.store, self.publisher, ReceiverMetrics())
-        raw_app, _ = baseline_receiver.build_app(settings)
+        # the raw receiver's connections sit idle while ours runs: no heartbeat to miss
+        idle = dataclasses.replace(settings.broker, url=f"{settings.broker.url}?heartbeat=0")
+        raw_app, _ = baseline_receiver.build_app(dataclasses.replace(settings, broker=idle))
         self.receivers: dict[str, RunningServer] = {
             "ours": serve_in_thread(app),
             "raw": serve_in_thread(raw_app),
@@ -105,9 +108,12 @@ def measure(pipes: Pipelines, name: str, rate: int, run: int) -> dict[str, Any]:
     latencies = [written[n] - at for n, at in answered.items() if n in written]
     if len(latencies) != len(people):
         raise RuntimeError(f"{len(latencies)} of {len(people)} records written")
+    posts = [at - sent[n] for n, at in answered.items()]
     return {
         "p50_ms": percentile(latencies, 0.5) * 1000,
         "p99_ms": percentile(latencies, 0.99) * 1000,
+        "receiver_p50_ms": percentile(posts, 0.5) * 1000,
+        "receiver_p99_ms": percentile(posts, 0.99) * 1000,
         "load_average": load,
         "machine_cpu_busy": busy / total,
         "sent": sent,
@@ -193,7 +199,7 @@ def summary(measured: dict[int, dict[str, list[dict[str, Any]]]]) -> dict[str, A
     for rate, runs in measured.items():
         pairs = list(zip(runs["raw"], runs["ours"], strict=True))
         figures: dict[str, Any] = {}
-        for key in ("p50_ms", "p99_ms"):
+        for key in ("p50_ms", "p99_ms", "receiver_p50_ms", "receiver_p99_ms"):
             figures[f"raw_{key}"] = statistics.median(r[key] for r in runs["raw"])
             figures[f"ours_{key}"] = statistics.median(r[key] for r in runs["ours"])
             figures[f"ratio_{key}"] = statistics.median(o[key] / r[key] for r, o in pairs)
@@ -223,6 +229,13 @@ def table(results: dict[str, Any]) -> str:
         lines.append(
             f"| {rate}/s | ours | {f['ours_p50_ms']:.1f} | {f['ours_p99_ms']:.1f} | "
             f"{f['ratio_p50_ms']:.2f} / {f['ratio_p99_ms']:.2f} | |"
+        )
+    for rate in RATES:
+        f = results[str(rate)]
+        lines.append(
+            f"receiver, post to answer at {rate}/s, p50 / p99 (ms): raw "
+            f"{f['raw_receiver_p50_ms']:.1f} / {f['raw_receiver_p99_ms']:.1f}, ours "
+            f"{f['ours_receiver_p50_ms']:.1f} / {f['ours_receiver_p99_ms']:.1f}"
         )
     for rate in RATES:
         steps = results[str(rate)]["steps_ms"]
