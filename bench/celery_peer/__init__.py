@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import sys
 import tempfile
 import uuid
@@ -47,6 +48,7 @@ def main() -> int:
         measured = _measure(_consumer_setup.Bench(work))
     finally:
         node.stop()
+        shutil.rmtree(work, ignore_errors=True)
     results = summary(measured, load, ROUNDS)
     print(table(results))
     print(f"results: {write_results('celery_peer', results)}")

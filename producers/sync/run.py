@@ -104,7 +104,7 @@ class Runner:
 
     def _sync_step(self, organization: Any, step: Step) -> int:
         sources = self.sources_for(organization)
-        spool = read_step(sources, organization, step, self.stop, self.progress.read)
+        spool = read_step(sources, organization, step, self.stop, self._read)
         with closing(spool):
             check_archive_share(
                 self.store.id_map,
@@ -114,6 +114,11 @@ class Runner:
                 self.settings.max_archive_share,
             )
             return self._publish(organization, step, spool)
+
+    def _read(self, records: int) -> None:
+        """A page read: shown, and the applied count refreshed (earlier steps are applying)."""
+        self.progress.read(records)
+        self._applied.poll(self.progress)
 
     def _publish(self, organization: Any, step: Step, spool: PageSpool) -> int:
         """One confirmed batch per page, to the step's backfill lane."""

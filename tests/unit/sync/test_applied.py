@@ -12,7 +12,7 @@ import pytest
 
 from connec_sync.store import Store
 from producers.sync.applied import AppliedWatch
-from producers.sync.plan import Step
+from producers.sync.plan import Request, Step
 from producers.sync.progress import NoProgress
 
 pytestmark = pytest.mark.timeout(20)
@@ -89,3 +89,31 @@ def test_a_stop_request_ends_the_wait_unfinished(store: Any) -> None:
     stop.set()
 
     assert watch.wait(NoProgress(), stop) is False
+
+
+class Recorded(NoProgress):
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[str] = []
+
+    def read(self, records: int) -> None:
+        self.events.append("read")
+
+    def published(self, records: int) -> None:
+        self.events.append("published")
+
+    def applied(self, total: int) -> None:
+        self.events.append("applied")
+
+
+def test_the_applied_count_is_refreshed_from_the_first_page_read_on(
+    world: Any,
+) -> None:
+    world.seed_partner("contacts", 12)
+    progress = Recorded()
+    world.runner.progress = progress
+
+    world.runner.run(world.organization, Request(entities=("people",)))
+
+    assert progress.events[:2] == ["read", "applied"]
+    assert "published" in progress.events
