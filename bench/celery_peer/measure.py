@@ -15,7 +15,7 @@ from pathlib import Path
 from bench._consumer_setup import Bench, _ts, consumer, cpu_seconds, stop
 from bench.common import _run_threads, _take, percentile
 from bench.consumer import _envelope as envelope
-from bench.consumer import _written
+from bench.latency import _written
 from connec_sync.broker import make_publisher
 from connec_sync.broker.setup import names_for
 from connec_sync.naming import LIVE
