@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import threading
 import weakref
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 #: how long a SQLite writer waits for another process's lock before failing, in ms
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -38,6 +39,23 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
     return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def lineage_url(url: str | URL) -> str | None:
+    """Where lineage (connec_sync.store.lineage) is kept apart from the store: on SQLite, a
+    database file of its own beside the store's (`store.db` -> `store-lineage.db`), so that its
+    batched inserts take their own write lock and never wait for, nor hold up, a consumer's id
+    map commits (SQLite has one writer per file). None: in the store's own database (PostgreSQL
+    writes rows concurrently; SQLite in memory has no file to put beside)."""
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    if database.startswith("file:") or parsed.query.get("uri"):
+        return None  # a SQLite URI names its file in its own way: lineage stays inside
+    path = Path(database)
+    beside = path.with_name(f"{path.stem}-lineage{path.suffix}")
+    return parsed.set(database=str(beside)).render_as_string(hide_password=False)
 
 
 def _sqlite_engine(url: Any) -> Engine:

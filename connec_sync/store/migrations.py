@@ -8,6 +8,7 @@ from collections.abc import Callable
 from sqlalchemy import Column, Connection, Integer, MetaData, Table, inspect, text
 
 from connec_sync.store import tables
+from connec_sync.store.engine import lineage_url
 
 Step = Callable[[Connection], None]
 
@@ -95,6 +96,13 @@ def _v10_lineage(conn: Connection) -> None:
     tables.lineage_events.create(conn)
 
 
+def _v11_lineage_in_its_own_file(conn: Connection) -> None:
+    """On a SQLite file, lineage moves to a database file of its own (engine.lineage_url;
+    LINEAGE_FILE below): the store's table goes, with the events it held."""
+    if conn.dialect.name == "sqlite" and lineage_url(conn.engine.url) is not None:
+        tables.lineage_events.drop(conn)
+
+
 #: (version, step), oldest first; append, never edit a released step
 MIGRATIONS: tuple[tuple[int, Step], ...] = (
     (1, _v1_initial),
@@ -107,8 +115,11 @@ MIGRATIONS: tuple[tuple[int, Step], ...] = (
     (8, _v8_dropped_fields),
     (9, _v9_poll_state),
     (10, _v10_lineage),
+    (11, _v11_lineage_in_its_own_file),
 )
 LATEST = MIGRATIONS[-1][0]
+#: the schema of lineage's own SQLite file (engine.lineage_url), upgraded as the store's is
+LINEAGE_FILE: tuple[tuple[int, Step], ...] = ((1, _v10_lineage),)
 
 
 def current_version(conn: Connection) -> int:
@@ -117,13 +128,17 @@ def current_version(conn: Connection) -> int:
     return int(conn.execute(text("SELECT MAX(version) FROM schema_version")).scalar() or 0)
 
 
-def upgrade(conn: Connection, target: int = LATEST) -> list[int]:
-    """Apply the steps newer than the database's version up to `target`; returns what ran."""
+def upgrade(
+    conn: Connection, target: int | None = None, steps: tuple[tuple[int, Step], ...] = MIGRATIONS
+) -> list[int]:
+    """Apply the `steps` newer than the database's version up to `target` (default: the last);
+    returns what ran."""
+    target = steps[-1][0] if target is None else target
     if not inspect(conn).has_table("schema_version"):
         tables.schema_version.create(conn)
     done = current_version(conn)
     applied = []
-    for version, step in MIGRATIONS:
+    for version, step in steps:
         if done < version <= target:
             step(conn)
             conn.execute(tables.schema_version.delete())

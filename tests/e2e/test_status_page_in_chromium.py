@@ -5,8 +5,10 @@ Set STATUS_PAGE_SCREENSHOT=docs/status-page.png to refresh the documentation's c
 
 from __future__ import annotations
 
+import json
 import math
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -102,13 +104,41 @@ def demo_activity() -> dict[str, Any]:
     }
 
 
+#: the status page in a frame; once loaded, `typed` goes into its search box; 12 s later (the
+#: page refreshes every 5 s) the harness writes how often the frame loaded and what the box holds
+HARNESS = """<!doctype html><html><body><iframe id="f" src="/status" width="1200" height="700">
+</iframe><pre id="out">waiting</pre><script>
+var loads = 0, frame = document.getElementById("f");
+function box() { return frame.contentDocument.querySelector("form.trace input[name=id]"); }
+frame.addEventListener("load", function () {
+  loads += 1;
+  if (loads === 1) { box().value = %s; }
+});
+setTimeout(function () {
+  document.getElementById("out").textContent = "loads=" + loads + " box=[" + box().value + "]";
+}, 12000);
+</script></body></html>"""
+
+
+class Harness:
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.content_type = "text/html"
+        resp.text = HARNESS % json.dumps(req.get_param("typed") or "")
+
+
 @pytest.fixture
-def page_url() -> Iterator[str]:
+def server() -> Iterator[RunningServer]:
     app = falcon.App()
     add_status_routes(app, demo_facts)
-    server: RunningServer = serve_in_thread(app)
-    yield f"{server.url}/status"
-    server.stop()
+    app.add_route("/harness", Harness())
+    running: RunningServer = serve_in_thread(app)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def page_url(server: RunningServer) -> str:
+    return f"{server.url}/status"
 
 
 def browse(chromium: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -143,3 +173,19 @@ def test_chromium_takes_a_readable_screenshot_of_the_status_page(
     assert (width, height) == (1280, 900)
     if os.environ.get("STATUS_PAGE_SCREENSHOT"):
         shutil.copyfile(shot, os.environ["STATUS_PAGE_SCREENSHOT"])
+
+
+@pytest.mark.parametrize(("typed", "refreshed"), [("", True), ("co_1", False)])
+def test_the_page_refreshes_itself_but_not_over_a_half_typed_search(
+    chromium: str, server: RunningServer, tmp_path: Path, typed: str, refreshed: bool
+) -> None:
+    url = f"{server.url}/harness?typed={typed}"
+    done = browse(chromium, tmp_path, "--virtual-time-budget=20000", "--dump-dom", url)
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = re.search(r"loads=(\d+) box=\[([^\]]*)\]", done.stdout)
+    assert found is not None, done.stdout[-2000:]
+    loads, box = int(found[1]), found[2]
+    if refreshed:
+        assert loads >= 2 and box == ""
+    else:
+        assert loads == 1 and box == "co_1"

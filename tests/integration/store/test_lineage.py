@@ -1,18 +1,23 @@
 """Lineage on SQLite and on PostgreSQL: the recorder's batched insert on the driver, the
-search by either id or message id, the kept envelope, and pruning after the retention."""
+search by either id or message id, the kept envelope, pruning after the retention, and on
+SQLite its own database file, whose writes never wait for the store's."""
 
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import inspect
 
 from connec_sync.naming import Names
 from connec_sync.store import Store
 from connec_sync.store.clock import utcnow
+from connec_sync.store.engine import lineage_url
 from consumers.lineage import LineageRecorder
 from consumers.verdicts import Verdict
 from tests.unit.consumers.support import envelope_for
@@ -82,3 +87,43 @@ def test_a_failing_store_drops_the_batch_and_the_recorder_goes_on(store: Store) 
     recorder = LineageRecorder(Broken(), retention_days=7)
     settle(recorder, "p1", Verdict("skipped", "stale"))
     assert recorder.flush() == 0 and recorder.flush() == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "apart"),
+    [
+        ("sqlite:////var/lib/sync/store.db", "sqlite:////var/lib/sync/store-lineage.db"),
+        ("sqlite:///store.sqlite3", "sqlite:///store-lineage.sqlite3"),
+        ("sqlite://", None),
+        ("sqlite:///:memory:", None),
+        ("postgresql+psycopg://sync@db/sync", None),
+    ],
+)
+def test_lineage_has_a_file_of_its_own_beside_a_sqlite_store_only(
+    url: str, apart: str | None
+) -> None:
+    assert lineage_url(url) == apart
+
+
+def test_on_sqlite_lineage_writes_while_a_consumer_holds_the_stores_write_lock(
+    sqlite_store_url: str,
+) -> None:
+    store = Store.open(sqlite_store_url)
+    recorder = LineageRecorder(store.lineage, retention_days=7)
+    holder = store.engine.raw_connection()
+    try:
+        assert not inspect(store.engine).has_table("lineage_events")
+        holder.driver_connection.execute("BEGIN IMMEDIATE")  # a long id map transaction
+        written = settle(recorder, "p1", Verdict("skipped", "stale"))
+        done = threading.Thread(target=recorder.flush)
+        done.start()
+        done.join(5)
+        assert not done.is_alive(), "lineage waited for the store's writer"
+        assert [e["reason"] for e in store.lineage.events(message_ids=[written.message_id])] == [
+            "stale"
+        ]
+    finally:
+        holder.rollback()
+        holder.close()
+        store.close()
+    assert Path(lineage_url(sqlite_store_url) or "").name == "store-lineage.db"
