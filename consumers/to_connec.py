@@ -12,10 +12,13 @@ from consumers.guard import STALE, Hold, Version
 from consumers.outcomes import Deferred, Outcome, Rejected, Skip
 from consumers.steps import MISSING_REFERENCE, RecordPipeline, checked, display_name, version_of
 from mappers import PartnerRecord, connec_id
+from providers.interface import CREATED_BY_SYNC
 from schemas.envelope import Envelope
 
 #: skip reason of a deletion of a record that was never linked
 NOT_LINKED = "not_linked"
+#: retry (then dead-letter) reason of a record our own create made that is not linked yet
+ECHO_IN_FLIGHT = "echo_in_flight"
 
 
 def apply_to_connec(pipeline: RecordPipeline, envelope: Envelope) -> Outcome:
@@ -28,6 +31,7 @@ def apply_to_connec(pipeline: RecordPipeline, envelope: Envelope) -> Outcome:
         raise Rejected("invalid", '{"id": ["Missing."]}')
     if envelope.action == "deleted":
         return _archive(pipeline, organization, envelope, str(partner_id))
+    _wait_for_own_create(pipeline, organization, envelope.record)
     name, mapper = pipeline.entity, pipeline.mapper
     record = checked(lambda: mapper.validate_partner(name, envelope.record))
     version = version_of(envelope, record)
@@ -53,6 +57,26 @@ def apply_to_connec(pipeline: RecordPipeline, envelope: Envelope) -> Outcome:
         shown = display_name(view)
         trail = {"target": "connec", "method": "POST", "body": pushed}
         return pipeline.applied(hold, version, details, trail, dropped, name=shown, **changes)
+
+
+def _wait_for_own_create(pipeline: RecordPipeline, organization: Any, record: dict) -> None:
+    """Deferred(`echo_in_flight`) for a record connec-sync created in the app for a Connec!
+    record (the change source marked it CREATED_BY_SYNC) that the id map does not link to a
+    Connec! id yet: the to-app write that made it failed after the app committed it, and its
+    retry will link it (then this record is an ordinary echo). Creating it in Connec! would
+    duplicate the Connec! record. When the link never comes (the to-app message dead-lettered),
+    this message is dead-lettered `echo_in_flight` once its retries are spent, never created."""
+    if not record.get(CREATED_BY_SYNC):
+        return
+    partner_id = str(record["id"])
+    link = pipeline.id_map.find(organization.id, pipeline.entity, partner_id=partner_id)
+    if link is None or link.connec_id is None:
+        error = (
+            f"{pipeline.entity} {partner_id} was created in the app by connec-sync for a Connec!"
+            " record, and is not linked yet: its to-app write's retry links it (if that message"
+            " was dead-lettered, replay it, then this one)"
+        )
+        raise Deferred(ECHO_IN_FLIGHT, error)
 
 
 def _current(

@@ -25,6 +25,10 @@ from mappers.registry import EntityTable
 
 #: change sources: the app sends signed events (receiver), or `connec-sync poll` reads it
 PUSH, POLL = "push", "poll"
+#: the field (True) of a changed record that connec-sync itself created in the app for a Connec!
+#: record (the record keeps our create's idempotency key): the to-Connec! consumer never creates
+#: a Connec! record for it while it is not linked (consumers/to_connec.py, `echo_in_flight`)
+CREATED_BY_SYNC = "created_by_connec_sync"
 
 
 class PartnerApi(Protocol):
@@ -82,7 +86,7 @@ class ChangeReader(Protocol):
         limit: int,
     ) -> Iterator[ChangedPage]:
         """The records created, written or archived since `cursor` (None: all), oldest
-        first, `limit` at a time."""
+        first, `limit` at a time; those our own creates made are marked `CREATED_BY_SYNC`."""
         ...
 
     def existing(self, account: str, resource: str, ids: Sequence[str]) -> set[str]:

@@ -65,6 +65,10 @@ class Invoices(Records):
     def fields(self) -> tuple[str, ...]:
         return INVOICE_FIELDS
 
+    @property
+    def key_fields(self) -> tuple[str, ...]:
+        return (self.key_field, KEY_WITHOUT_LINES)
+
     def replayed(self, body: dict[str, Any], code: str) -> list[Any] | None:
         return [["OR", (self.key_field, "=", code), (KEY_WITHOUT_LINES, "=", code)]]
 

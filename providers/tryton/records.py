@@ -33,6 +33,17 @@ class Records:
     #: whether its records can be archived (`active`)
     archivable: bool = True
 
+    @property
+    def key_fields(self) -> tuple[str, ...]:
+        """Every field a create of ours may keep its key in (dotted paths nest)."""
+        return (self.key_field,) if self.key_field else ()
+
+    def created_by_us(self, record: dict[str, Any]) -> bool:
+        """Whether a record as read (with its `key_fields`) keeps one of our create keys: it was
+        made by connec-sync for a Connec! record."""
+        found = (value for path in self.key_fields for value in values_at(record, path))
+        return any(isinstance(value, str) and value.startswith(KEY_PREFIX) for value in found)
+
     def domain(self, books: Books) -> list[Any]:
         """What records of `model` are of this kind (archived ones too)."""
         return [ALL] if self.archivable else []
@@ -91,6 +102,19 @@ def common_flat(record: dict[str, Any]) -> dict[str, Any]:
         "created_at": _iso(record.get("create_date")),
         "updated_at": _iso(moment),
     }
+
+
+def values_at(record: Any, path: str) -> list[Any]:
+    """The values at a dotted path of a record as read, through nested records and lists."""
+    if isinstance(record, list):
+        return [value for each in record for value in values_at(each, path)]
+    if not isinstance(record, dict):
+        return []
+    head, _, rest = path.partition(".")
+    value = record.get(head)
+    if not rest:
+        return [value] if value is not None else []
+    return values_at(value, rest)
 
 
 def _iso(moment: Any) -> str | None:
