@@ -13,6 +13,7 @@ and a `link_conflict` when the to-app retry linked the record."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -72,6 +73,17 @@ def named(tryton_world: TrytonWorld, collection: str, name: str) -> list[dict[st
 
 def connec_id(record: dict[str, Any]) -> str:
     return next(entry["id"] for entry in record["id"] if entry["provider"] == "connec")
+
+
+def of_company(tryton_world: TrytonWorld, company: dict[str, Any]) -> list[dict[str, Any]]:
+    """The Connec! invoices of an organization."""
+    invoices = tryton_world.connec.state.records(testing.GROUP_ID, "invoices")
+    ours = connec_id(company)
+    return [
+        each
+        for each in invoices
+        if any(entry.get("id") == ours for entry in each.get("organization_id") or ())
+    ]
 
 
 def primed(tryton_world: TrytonWorld) -> Any:
@@ -164,6 +176,42 @@ def test_a_lost_create_whose_retry_never_comes_is_dead_lettered_then_replayed_on
         DATABASE, "product.template", [("name", "=", record["name"])], ["id"]
     )
     assert len(products) == 1
+
+
+def test_an_invoice_whose_answer_was_lost_waits_by_the_key_in_its_first_lines_note(
+    tryton_world, books, monkeypatch
+):
+    poller = primed(tryton_world)
+    company = tryton_world.in_connec("organizations", id=books.unique("o"), name=books.unique("C"))
+    assert tryton_world.from_connec("organizations", company).outcome == "applied"
+    party = int(tryton_world.partner_id("organizations", connec_id(company)))
+    tryton_world.link_backs.flush()  # Connec! knows the party's Tryton id
+    invoice = tryton_world.in_connec(
+        "invoices",
+        id=books.unique("inv"),
+        type="CUSTOMER",
+        status="DRAFT",
+        transaction_date=datetime.date.today().isoformat(),
+        organization_id=company["id"],
+        amount={"currency": "USD"},
+        lines=[{"description": "Repairs", "quantity": 1, "unit_price": {"net_amount": 40}}],
+    )
+    answers_lost(monkeypatch, tryton_world, "invoices")
+    assert tryton_world.from_connec("invoices", invoice).reason == "transient_error"
+    monkeypatch.undo()
+    [made] = books.client.search(DATABASE, "account.invoice", [("party", "=", party)], ["id"])
+
+    envelope = polled(tryton_world, poller, str(made["id"]))
+    waiting = to_connec(tryton_world, envelope, 0)
+
+    assert envelope.record[CREATED_BY_SYNC] is True
+    assert (waiting.outcome, waiting.reason) == ("retried", ECHO_IN_FLIGHT), waiting
+    assert len(of_company(tryton_world, company)) == 1
+    assert tryton_world.from_connec("invoices", invoice).outcome == "applied"
+    again = to_connec(tryton_world, envelope, 1)
+    assert (again.outcome, again.reason) == ("skipped", "echo"), again
+    assert len(of_company(tryton_world, company)) == 1
+    assert tryton_world.partner_id("invoices", connec_id(invoice)) == str(made["id"])
 
 
 def test_a_record_made_by_a_user_in_tryton_is_not_marked_and_reaches_connec(tryton_world, books):
