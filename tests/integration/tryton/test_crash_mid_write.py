@@ -10,7 +10,6 @@ collection's queues, which the shared broker is better spared."""
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import signal
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from connec_sync.settings import BrokerSettings
 from mappers.registry import COLLECTIONS
 from sandboxes import testing
 from tests.integration.pipeline.support import consumer_settings_head, publish, wait
-from tests.integration.tryton.world import DATABASE, TrytonWorld, world
+from tests.integration.tryton.world import DATABASE, TrytonWorld, connec_id, world
 from tests.private_broker import PrivateBroker, running_private_broker
 from tests.processes import Spawn
 from tests.system import connec_envelope
@@ -90,10 +89,6 @@ def start_consumer(spawn: Spawn, config: Path, entity: str, **env: str) -> subpr
         return spawn(command, cwd=ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
 
 
-def connec_id(record: dict[str, Any]) -> str:
-    return next(entry["id"] for entry in record["id"] if entry["provider"] == "connec")
-
-
 def crash_then_recover(
     tryton_world: TrytonWorld, broker: Any, spawn: Spawn, tmp_path: Path, entity: str, record: dict
 ) -> str:
@@ -123,21 +118,8 @@ def crash_then_recover(
 def test_an_invoice_without_a_number_is_created_once_across_a_crash_after_the_write(
     tryton_world, books, broker_settings, spawn, tmp_path
 ):
-    company = tryton_world.in_connec(
-        "organizations", id=books.unique("o"), name=books.unique("Crash Customer")
-    )
-    assert tryton_world.from_connec("organizations", company).outcome == "applied"
-    party = int(tryton_world.partner_id("organizations", connec_id(company)))
-    invoice = tryton_world.in_connec(
-        "invoices",
-        id=books.unique("inv"),
-        type="CUSTOMER",
-        status="AUTHORISED",
-        transaction_date=datetime.date.today().isoformat(),
-        organization_id=company["id"],
-        amount={"currency": "USD"},
-        lines=[{"description": "Repairs", "quantity": 1, "unit_price": {"net_amount": 40}}],
-    )
+    company, party = tryton_world.customer(books.unique("Crash Customer"))
+    invoice = tryton_world.repairs_invoice(books, company, "AUTHORISED")
     assert not invoice.get("transaction_number")
 
     number = crash_then_recover(tryton_world, broker_settings, spawn, tmp_path, "invoices", invoice)

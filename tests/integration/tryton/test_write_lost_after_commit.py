@@ -13,7 +13,6 @@ and a `link_conflict` when the to-app retry linked the record."""
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -28,7 +27,7 @@ from providers.tryton import values
 from providers.tryton.books import ORGANIZATION
 from sandboxes import testing
 from schemas.envelope import Envelope, decode
-from tests.integration.tryton.world import DATABASE, TrytonWorld, world
+from tests.integration.tryton.world import DATABASE, TrytonWorld, connec_id, world
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 MAX_ATTEMPTS = 8
@@ -69,10 +68,6 @@ def to_connec(tryton_world: TrytonWorld, envelope: Envelope, attempts: int) -> V
 def named(tryton_world: TrytonWorld, collection: str, name: str) -> list[dict[str, Any]]:
     records = tryton_world.connec.state.records(testing.GROUP_ID, collection)
     return [record for record in records if record.get("name") == name]
-
-
-def connec_id(record: dict[str, Any]) -> str:
-    return next(entry["id"] for entry in record["id"] if entry["provider"] == "connec")
 
 
 def of_company(tryton_world: TrytonWorld, company: dict[str, Any]) -> list[dict[str, Any]]:
@@ -182,20 +177,9 @@ def test_an_invoice_whose_answer_was_lost_waits_by_the_key_in_its_first_lines_no
     tryton_world, books, monkeypatch
 ):
     poller = primed(tryton_world)
-    company = tryton_world.in_connec("organizations", id=books.unique("o"), name=books.unique("C"))
-    assert tryton_world.from_connec("organizations", company).outcome == "applied"
-    party = int(tryton_world.partner_id("organizations", connec_id(company)))
+    company, party = tryton_world.customer(books.unique("Lost Invoice Customer"))
     tryton_world.link_backs.flush()  # Connec! knows the party's Tryton id
-    invoice = tryton_world.in_connec(
-        "invoices",
-        id=books.unique("inv"),
-        type="CUSTOMER",
-        status="DRAFT",
-        transaction_date=datetime.date.today().isoformat(),
-        organization_id=company["id"],
-        amount={"currency": "USD"},
-        lines=[{"description": "Repairs", "quantity": 1, "unit_price": {"net_amount": 40}}],
-    )
+    invoice = tryton_world.repairs_invoice(books, company, "DRAFT")
     answers_lost(monkeypatch, tryton_world, "invoices")
     assert tryton_world.from_connec("invoices", invoice).reason == "transient_error"
     monkeypatch.undo()

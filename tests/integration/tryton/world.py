@@ -5,6 +5,7 @@ the session's real Tryton, its database `books` the linked account."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 import random
 from collections.abc import Iterator
@@ -127,10 +128,34 @@ class TrytonWorld:
                 return record
         return None
 
+    def customer(self, name: str) -> tuple[dict[str, Any], int]:
+        """An organization made in Connec! and applied to Tryton: its record, its party id."""
+        company = self.in_connec("organizations", id=f"o-{name}", name=name)
+        assert self.from_connec("organizations", company).outcome == "applied"
+        return company, int(self.partner_id("organizations", connec_id(company)))
+
+    def repairs_invoice(self, books: Any, company: dict[str, Any], status: str) -> dict[str, Any]:
+        """A customer invoice of `company` made in Connec!, one 40.00 line, no number."""
+        return self.in_connec(
+            "invoices",
+            id=books.unique("inv"),
+            type="CUSTOMER",
+            status=status,
+            transaction_date=datetime.date.today().isoformat(),
+            organization_id=company["id"],
+            amount={"currency": "USD"},
+            lines=[{"description": "Repairs", "quantity": 1, "unit_price": {"net_amount": 40}}],
+        )
+
     def partner_id(self, collection: str, connec_id: str) -> str:
         link = self.store.id_map.find(self.organization.id, collection, connec_id=connec_id)
         assert link is not None and link.partner_id is not None, (collection, connec_id)
         return str(link.partner_id)
+
+
+def connec_id(record: dict[str, Any]) -> str:
+    """The Connec! id of a Connec! record (its `connec` entry)."""
+    return next(entry["id"] for entry in record["id"] if entry["provider"] == "connec")
 
 
 @contextmanager
