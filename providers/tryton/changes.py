@@ -10,9 +10,10 @@ margin) are read: a newer one is left to a later poll, so that a write dated ear
 committing is not passed by the cursor, and so that our own writes to Tryton (a consumer's
 create, recorded in the id map when its calls are done) come back as echoes, not as new
 records. The cursor is the last (date, id) read. A record that keeps a create key of ours
-(`Records.key_field`) is marked `CREATED_BY_SYNC`: if the write that made it failed after Tryton
-committed it (a timeout on our side, a crash), it stays unlinked until that message's retry,
-and the to-Connec! consumer waits for the link rather than creating it in Connec! again.
+(`Records.key_fields`) is marked `CREATED_BY_SYNC`, as the sync's read (`TrytonPartner.pages`)
+marks it: if the write that made it failed after Tryton committed it (a timeout on our side, a
+crash), it stays unlinked until that message's retry, and the to-Connec! consumer waits for
+the link rather than creating it in Connec! again.
 """
 
 from __future__ import annotations
@@ -21,10 +22,9 @@ import datetime
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from providers.interface import CREATED_BY_SYNC, ChangedPage
-from providers.tryton.books import Books
+from providers.interface import ChangedPage
 from providers.tryton.partner import TrytonPartner, records_of
-from providers.tryton.records import ALL, Records
+from providers.tryton.records import ALL
 
 #: the passes: (cursor key, date field, domain of the records it reads)
 PASSES = (
@@ -72,7 +72,7 @@ class TrytonChanges:
         `settled_before`, with the position of the last one."""
         kind, books = records_of(resource), self.partner.books(account)
         client = self.partner.client
-        fields = tuple(dict.fromkeys((*kind.fields, *kind.key_fields, field)))
+        fields = tuple(dict.fromkeys((*kind.read_fields, field)))
         position = start
         while True:
             where: list[Any] = [domain, *kind.domain(books)]
@@ -84,7 +84,7 @@ class TrytonChanges:
             if not settled:
                 return
             position = [settled[-1][field].isoformat(), settled[-1]["id"]]
-            yield [_flat(kind, record, books) for record in settled], position
+            yield [kind.marked_flat(record, books) for record in settled], position
             if len(settled) < limit:
                 return
 
@@ -101,15 +101,6 @@ class TrytonChanges:
 
     def close(self) -> None:
         self.partner.close()
-
-
-def _flat(kind: Records, record: dict[str, Any], books: Books) -> dict[str, Any]:
-    """The flat record of a record as read, marked CREATED_BY_SYNC when a create of ours made
-    it (it keeps our key): unlinked, it is a write of ours still in flight, not a new record."""
-    flat = kind.flat(record, books)
-    if kind.created_by_us(record):
-        flat[CREATED_BY_SYNC] = True
-    return flat
 
 
 def _after(field: str, position: list[Any]) -> list[Any]:

@@ -83,14 +83,15 @@ class TrytonPartner:
         self, account: str, resource: str, updated_since: str | None = None, limit: int = 100
     ) -> Iterator[list[dict[str, Any]]]:
         """Every record of the resource (archived ones too), by id, `limit` at a time; those
-        created or written after `updated_since` when given."""
+        created or written after `updated_since` when given. Our own creates are marked
+        CREATED_BY_SYNC (`Records.marked_flat`), as the change reader marks them."""
         kind, books = records_of(resource), self.books(account)
         domain: list[Any] = list(kind.domain(books))
         if updated_since:
             moment = _moment(updated_since)
             domain.append(["OR", ("create_date", ">", moment), ("write_date", ">", moment)])
-        for page in self.client.pages(account, kind.model, limit, domain, kind.fields):
-            yield [kind.flat(record, books) for record in page]
+        for page in self.client.pages(account, kind.model, limit, domain, kind.read_fields):
+            yield [kind.marked_flat(record, books) for record in page]
 
     def close(self) -> None:
         self.client.close()

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from providers.interface import CREATED_BY_SYNC
+
 if TYPE_CHECKING:
     from providers.tryton.books import Books
     from providers.tryton.client import TrytonClient
@@ -37,6 +39,19 @@ class Records:
     def key_fields(self) -> tuple[str, ...]:
         """Every field a create of ours may keep its key in (dotted paths nest)."""
         return (self.key_field,) if self.key_field else ()
+
+    @property
+    def read_fields(self) -> tuple[str, ...]:
+        """What reads of changed records ask for: `fields` and `key_fields`."""
+        return tuple(dict.fromkeys((*self.fields, *self.key_fields)))
+
+    def marked_flat(self, record: dict[str, Any], books: Books) -> dict[str, Any]:
+        """The flat record of a record as read (with `read_fields`), marked CREATED_BY_SYNC when
+        a create of ours made it: unlinked, it is a write of ours in flight, not a new record."""
+        flat = self.flat(record, books)
+        if self.created_by_us(record):
+            flat[CREATED_BY_SYNC] = True
+        return flat
 
     def created_by_us(self, record: dict[str, Any]) -> bool:
         """Whether a record as read (with its `key_fields`) keeps one of our create keys: it was

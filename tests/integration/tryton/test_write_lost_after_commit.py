@@ -125,6 +125,11 @@ def test_a_create_whose_answer_was_lost_is_polled_without_a_second_connec_record
     assert envelope.record[CREATED_BY_SYNC] is True
     assert (waiting.outcome, waiting.reason) == ("retried", ECHO_IN_FLIGHT), waiting
     assert len(named(tryton_world, "organizations", record["name"])) == 1
+    partner = tryton_world.handlers[("organizations", "to-connec")].pipeline.targets.partner
+    synced = [
+        r for page in partner.pages(DATABASE, "organizations") for r in page if r["id"] == party
+    ]
+    assert synced == [envelope.record]  # the sync's read marks it too
 
     retried = tryton_world.from_connec("organizations", record)  # the to-app message's retry
     assert retried.outcome == "applied", retried
