@@ -10,8 +10,15 @@ from connec_sync.naming import TO_CONNEC
 from consumers.fingerprints import body_fingerprint
 from consumers.guard import STALE, Hold, Version
 from consumers.outcomes import Deferred, Outcome, Rejected, Skip
-from consumers.steps import MISSING_REFERENCE, RecordPipeline, checked, display_name, version_of
-from mappers import PartnerRecord, connec_id
+from consumers.steps import (
+    MISSING_REFERENCE,
+    RecordPipeline,
+    admitted,
+    checked,
+    display_name,
+    version_of,
+)
+from mappers import ConnecPush, PartnerRecord, connec_id
 from providers.interface import CREATED_BY_SYNC
 from schemas.envelope import Envelope
 
@@ -44,10 +51,14 @@ def apply_to_connec(pipeline: RecordPipeline, envelope: Envelope) -> Outcome:
             record, version = _current(pipeline, organization, record["id"])
             hold.check_version(TO_CONNEC, version)
         ctx = pipeline.context(organization, hold.link)
-        pushed = checked(lambda: mapper.to_connec(name, record, ctx))
-        view = checked(lambda: mapper.partner_view(name, record))
-        fingerprint = body_fingerprint(name, view, mapper.entities)
-        hold.admit(TO_CONNEC, version, fingerprint, organization.conflict_winner)
+        record, version, (pushed, view), fingerprint = admitted(
+            hold,
+            TO_CONNEC,
+            organization.conflict_winner,
+            (record, version),
+            lambda: _current(pipeline, organization, record["id"]),
+            lambda current: _mapped(pipeline, current, ctx),
+        )
         _require_references(pipeline, organization, pushed)
         hold.attempt(TO_CONNEC, version)
         status, answer = _upsert(pipeline, organization, hold, pushed)
@@ -57,6 +68,16 @@ def apply_to_connec(pipeline: RecordPipeline, envelope: Envelope) -> Outcome:
         shown = display_name(view)
         trail = {"target": "connec", "method": "POST", "body": pushed}
         return pipeline.applied(hold, version, details, trail, dropped, name=shown, **changes)
+
+
+def _mapped(
+    pipeline: RecordPipeline, record: PartnerRecord, ctx: Any
+) -> tuple[tuple[ConnecPush, dict[str, Any]], str]:
+    """The record as pushed to Connec! and its partner view; the view's fingerprint."""
+    name, mapper = pipeline.entity, pipeline.mapper
+    pushed = checked(lambda: mapper.to_connec(name, record, ctx))
+    view = checked(lambda: mapper.partner_view(name, record))
+    return (pushed, view), body_fingerprint(name, view, mapper.entities)
 
 
 def _wait_for_own_create(pipeline: RecordPipeline, organization: Any, record: dict) -> None:
