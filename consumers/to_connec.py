@@ -61,9 +61,10 @@ def apply_to_connec(pipeline: RecordPipeline, envelope: Envelope) -> Outcome:
         )
         _require_references(pipeline, organization, pushed)
         hold.attempt(TO_CONNEC, version)
-        status, answer = _upsert(pipeline, organization, hold, pushed)
-        details = {"connec_id": hold.link.connec_id, "partner_id": record["id"], "status": status}
-        changes = {"connec_fingerprint": fingerprint, "partner_fingerprint": None}
+        status, joined = _upsert(pipeline, organization, hold, pushed)
+        own_id = joined.get("connec_id", hold.link.connec_id)
+        details = {"connec_id": own_id, "partner_id": record["id"], "status": status}
+        changes = {"connec_fingerprint": fingerprint, "partner_fingerprint": None, **joined}
         dropped = (*record.dropped, *pushed.dropped)
         shown = display_name(view)
         trail = {"target": "connec", "method": "POST", "body": pushed}
@@ -126,11 +127,13 @@ def _archive(
         ctx = pipeline.context(organization, hold.link)
         hold.attempt(TO_CONNEC, version)
         retired = pipeline.mapper.archive_payload(name, partner_id, ctx)
-        status, _ = _upsert(pipeline, organization, hold, retired)
-        details = {"connec_id": hold.link.connec_id, "partner_id": partner_id, "status": status}
+        status, joined = _upsert(pipeline, organization, hold, retired)
+        own_id = joined.get("connec_id", hold.link.connec_id)
+        details = {"connec_id": own_id, "partner_id": partner_id, "status": status}
         error = f"partner record {partner_id} deleted in the app; archived in Connec!"
         trail = {"target": "connec", "method": "POST", "body": retired}
-        return pipeline.applied(hold, version, details, trail, inactive=True, last_error=error)
+        changes: dict[str, Any] = {"inactive": True, "last_error": error, **joined}
+        return pipeline.applied(hold, version, details, trail, **changes)
 
 
 def _require_references(pipeline: RecordPipeline, organization: Any, pushed: dict) -> None:
@@ -146,8 +149,11 @@ def _require_references(pipeline: RecordPipeline, organization: Any, pushed: dic
 
 def _upsert(
     pipeline: RecordPipeline, organization: Any, hold: Hold, pushed: dict[str, Any]
-) -> tuple[str, dict[str, Any]]:
-    """POST upsert (with the Connec! id too when we know it), then store the Connec! id."""
+) -> tuple[str, dict[str, str]]:
+    """POST upsert (with the Connec! id too when we know it); returns `created` or `updated`,
+    and the Connec! id to join when the link lacks it. The caller joins it in the commit that
+    records the version (one write, not two): should the process stop before it, the
+    redelivered message upserts again by our id, which Connec! answers with the same record."""
     if hold.link.connec_id is not None:
         pushed = {
             **pushed,
@@ -162,9 +168,8 @@ def _upsert(
             raise Deferred(MISSING_REFERENCE, f"{error.status} {error.body}") from None
         raise
     new_id = connec_id(answer.get("id"))
-    if new_id is not None:
-        hold.join(connec_id=new_id)
-    return ("created" if status == 201 else "updated"), answer
+    joined = {"connec_id": new_id} if new_id not in (None, hold.link.connec_id) else {}
+    return ("created" if status == 201 else "updated"), joined
 
 
 def _names_a_reference(pipeline: RecordPipeline, body: str) -> bool:
