@@ -1,10 +1,9 @@
-"""What a publishing thread hands the IO thread (the outbox) and waits on: the broker's confirms
-of one batch (connec_sync.broker.rabbitmq.confirms completes it on its IO thread)."""
+"""What a publishing thread waits on: the broker's confirms of one batch (connec_sync.broker.
+rabbitmq.confirms completes it on its IO thread)."""
 
 from __future__ import annotations
 
 import threading
-from collections import deque
 from collections.abc import Iterable
 
 from connec_sync.broker.errors import PublishFailed
@@ -42,41 +41,6 @@ class Batch:
         if not self.is_done:
             self.is_done = True
             self._unfinished.release()
-
-
-class Outbox:
-    """Batches handed from publishing threads to the IO thread, which takes all of them at once.
-
-    Waking the IO loop costs a lock and a socket write in the publishing thread, and a pass of
-    the loop in the IO thread; one wake-up is enough for whatever was handed over until the IO
-    thread takes it: `put` says whether this hand-over must wake it. The IO thread clears the
-    mark before it takes, so a batch put meanwhile is either taken now or wakes it again."""
-
-    def __init__(self) -> None:
-        self._batches: deque[tuple[Batch, list[Message]]] = deque()
-        self._awaited = False  # a wake-up is on its way: the IO thread will take what is here
-
-    def put(self, batch: Batch, messages: list[Message]) -> bool:
-        """Hand a batch over; True if the caller must wake the IO thread to take it."""
-        self._batches.append((batch, messages))
-        if self._awaited:
-            return False
-        self._awaited = True
-        return True
-
-    def take_all(self) -> list[tuple[Batch, list[Message]]]:
-        """On the IO thread: every batch handed over and not failed since (timed out)."""
-        self._awaited = False
-        taken = []
-        while self._batches:
-            batch, messages = self._batches.popleft()
-            if not batch.is_done:
-                taken.append((batch, messages))
-        return taken
-
-    def rearm(self) -> None:
-        """The wake-up may be lost (the IO loop was replaced): the next `put` wakes again."""
-        self._awaited = False
 
 
 class InFlight:

@@ -1,9 +1,8 @@
 """pika, the producers' side of RabbitMQ: publishing batches with windowed confirms.
 
 One SelectConnection runs on its own IO thread; any thread may call `publish_batch`, which hands
-the batch to that thread (the outbox: one wake-up and one socket write for the batches of
-concurrent requests), publishes every message (persistent, mandatory) without waiting, then
-waits once for all the broker's confirms. One synchronous confirm per message would cap a
+the batch to that thread, publishes every message (persistent, mandatory) without waiting, and
+then waits once for all the broker's confirms. One synchronous confirm per message would cap a
 publisher near 1,250 messages/s; windowed confirms reach 15,000+ on the same machine.
 """
 
@@ -22,7 +21,7 @@ from connec_sync import logs
 from connec_sync.broker import failover
 from connec_sync.broker.errors import PublishFailed
 from connec_sync.broker.messages import Message
-from connec_sync.broker.rabbitmq.batches import Batch, InFlight, Outbox
+from connec_sync.broker.rabbitmq.batches import Batch, InFlight
 from connec_sync.broker.rabbitmq.coalescing import CoalescingConnection
 from connec_sync.broker.rabbitmq.parameters import message_properties, node_parameters
 from connec_sync.setting_checks import split_urls
@@ -59,12 +58,14 @@ class ConfirmingPublisher:
         self._problem = "not connected yet"
         self._backoff = failover.Backoff(RECONNECT_DELAY_S, RECONNECT_DELAY_MAX_S)
         self._in_flight = InFlight()
-        self._outbox = Outbox()
 
     @classmethod
     def for_settings(cls, settings: BrokerSettings) -> ConfirmingPublisher:
-        timeout_s, heartbeat_s = settings.confirm_timeout_s, settings.heartbeat_s
-        return cls(settings.urls, confirm_timeout_s=timeout_s, heartbeat_s=heartbeat_s)
+        return cls(
+            settings.urls,
+            confirm_timeout_s=settings.confirm_timeout_s,
+            heartbeat_s=settings.heartbeat_s,
+        )
 
     # -- any thread -------------------------------------------------------------------------
 
@@ -86,10 +87,8 @@ class ConfirmingPublisher:
             return
         self._await_link()
         batch = Batch(len(messages))
-        if self._outbox.put(batch, messages):
-            self._ioloop.add_callback_threadsafe(self._publish_handed_over)
+        self._ioloop.add_callback_threadsafe(partial(self._publish, batch, messages))
         if not batch.wait(self._confirm_timeout_s):
-            self._outbox.rearm()  # in case the wake-up was lost with a replaced IO loop
             self._ioloop.add_callback_threadsafe(
                 partial(batch.fail, "timeout", f"no confirm within {self._confirm_timeout_s}s")
             )
@@ -142,10 +141,8 @@ class ConfirmingPublisher:
     def _restart_io(self, broken: IOLoop, problem: str, pause: float) -> None:
         self._ready.clear()
         self._connection, self._channel, self._problem = None, None, problem
-        self._in_flight.fail_all("disconnected", problem)
+        self._fail_pending("disconnected", problem)
         self._ioloop = IOLoop()
-        self._outbox.rearm()
-        self._ioloop.add_callback_threadsafe(self._publish_handed_over)  # held until connected
         self._ioloop.call_later(pause, self._connect)
         with contextlib.suppress(Exception):
             broken.close()
@@ -199,10 +196,10 @@ class ConfirmingPublisher:
         self._channel = None
         self._problem = problem
         if self._closing:
-            self._in_flight.fail_all("closed", problem)
+            self._fail_pending("closed", problem)
             self._ioloop.stop()
             return
-        self._in_flight.hold()
+        self._hold_pending()
         self._parameters = node_parameters(self._nodes.next(), self._heartbeat_s)
         pause = self._backoff.pause()
         log.warning(
@@ -219,10 +216,10 @@ class ConfirmingPublisher:
         self._problem = f"channel closed: {reason!r}"
         connection = self._connection
         if connection is None or not connection.is_open:
-            self._in_flight.hold()  # the connection is going: published again on the next one
+            self._hold_pending()  # the connection is going: published again on the next one
             return
         # a channel error belongs to a message (e.g. a missing exchange): not published again
-        self._in_flight.fail_all("disconnected", self._problem)
+        self._fail_pending("disconnected", self._problem)
         if not self._closing:
             connection.channel(on_open_callback=self._on_channel_open)
 
@@ -230,7 +227,7 @@ class ConfirmingPublisher:
         self._blocked = True
         self._ready.clear()
         self._problem = "the broker blocked publishing (resource alarm)"
-        self._in_flight.fail_all("blocked", self._problem)
+        self._fail_pending("blocked", self._problem)
         log.warning("publisher_blocked")
 
     def _on_unblocked(self, _connection: Any, _frame: Any) -> None:
@@ -238,12 +235,6 @@ class ConfirmingPublisher:
         if self._channel is not None and self._channel.is_open:
             self._ready.set()
         log.info("publisher_unblocked")
-
-    def _publish_handed_over(self) -> None:
-        connection = self._connection
-        with connection.coalesced() if connection else contextlib.nullcontext():  # one write
-            for batch, messages in self._outbox.take_all():
-                self._publish(batch, messages)
 
     def _publish(self, batch: Batch, messages: list[Message]) -> None:
         channel = self._channel
@@ -285,13 +276,19 @@ class ConfirmingPublisher:
     def _on_return(self, _channel: Any, method: Any, properties: Any, _body: bytes) -> None:
         batch = self._in_flight.batch_of(properties.message_id)
         if batch is not None:
-            where = f"{method.exchange!r} / {method.routing_key!r}"
-            batch.fail("unroutable", f"{method.reply_text}: no queue for {where}")
+            detail = (
+                f"{method.reply_text}: no queue for {method.exchange!r} / {method.routing_key!r}"
+            )
+            batch.fail("unroutable", detail)
+
+    def _fail_pending(self, reason: str, detail: str) -> None:
+        self._in_flight.fail_all(reason, detail)
+
+    def _hold_pending(self) -> None:
+        self._in_flight.hold()
 
     def _shut_down(self) -> None:
-        for batch, _messages in self._outbox.take_all():
-            batch.fail("closed", "the publisher was closed")
-        self._in_flight.fail_all("closed", "the publisher was closed")
+        self._fail_pending("closed", "the publisher was closed")
         connection = self._connection
         if connection is not None and not (connection.is_closed or connection.is_closing):
             connection.close()  # _on_connection_closed stops the loop

@@ -67,34 +67,6 @@ def test_batches_from_many_threads_are_all_confirmed_and_stored(
     assert ready_count(broker_settings, names.route("people", "to-app").work_queue()) == 6 * 10 * 25
 
 
-def test_batches_handed_over_while_the_io_thread_is_busy_wake_it_once(declared) -> None:  # type: ignore[no-untyped-def]
-    names, publisher = declared
-    publisher.publish_batch(messages(names, 1))  # connected
-    busy, wakes, errors = threading.Event(), [], []
-    original = publisher._ioloop.add_callback_threadsafe
-
-    def counted(callback):  # type: ignore[no-untyped-def]
-        wakes.append(callback)
-        original(callback)
-
-    publisher._ioloop.add_callback_threadsafe = counted  # type: ignore[method-assign]
-    original(lambda: (busy.set(), threading.Event().wait(0.5)))  # the IO thread is held
-
-    def send() -> None:
-        try:
-            publisher.publish_batch(messages(names, 3))
-        except Exception as error:  # noqa: BLE001 - collected for the assertion
-            errors.append(error)
-
-    assert busy.wait(5)
-    threads = [threading.Thread(target=send) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == [] and len(wakes) == 1  # eight batches confirmed, one wake-up
-
-
 def test_one_unroutable_message_fails_its_batch_and_not_the_next(declared) -> None:  # type: ignore[no-untyped-def]
     names, publisher = declared
     with pytest.raises(PublishFailed) as failed:

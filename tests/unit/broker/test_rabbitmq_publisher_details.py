@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from connec_sync.broker import Message, PublishFailed
-from connec_sync.broker.rabbitmq.batches import Batch, InFlight, Outbox
+from connec_sync.broker.rabbitmq.batches import Batch, InFlight
 from connec_sync.broker.rabbitmq.coalescing import COALESCING
 from connec_sync.broker.rabbitmq.confirms import ConfirmingPublisher
 
@@ -33,19 +33,6 @@ def test_a_batch_is_waited_for_once_and_keeps_its_first_failure() -> None:
     batch.fail("nacked")
     batch.fail("timeout")
     assert batch.wait(0.01) and batch.error is not None and batch.error.reason == "nacked"
-
-
-def test_one_wake_up_takes_every_batch_handed_over_until_then() -> None:
-    outbox, batches = Outbox(), [Batch(1) for _ in range(4)]
-    message = Message("ex", "people.to-app", b"{}", "m")
-    assert outbox.put(batches[0], [message])  # wake the IO thread
-    assert not outbox.put(batches[1], [message])  # it is woken already
-    batches[1].fail("timeout")  # given up meanwhile: not published
-    assert [batch for batch, _ in outbox.take_all()] == [batches[0]]
-    assert outbox.put(batches[2], [message])  # taken: the next hand-over wakes it again
-    outbox.rearm()  # its wake-up was lost with a replaced IO loop
-    assert outbox.put(batches[3], [message])
-    assert [batch for batch, _ in outbox.take_all()] == [batches[2], batches[3]]
 
 
 def test_frames_are_coalesced_with_this_pika() -> None:
