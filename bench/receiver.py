@@ -24,7 +24,16 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.common import Client, closed_loop, paced, percentile, rss_mb, wait_ready, write_results
+from bench.common import (
+    Client,
+    closed_loop,
+    cpu_s,
+    paced,
+    percentile,
+    rss_mb,
+    wait_ready,
+    write_results,
+)
 from connec_sync.broker import BrokerUnavailable, declare_all, open_broker
 from connec_sync.broker.setup import names_for
 from connec_sync.settings import Settings
@@ -92,7 +101,9 @@ def server(command: list[str], port: int, cwd: str | None = None) -> Iterator[su
         process.wait(timeout=15)
 
 
-def measure_phase(phase: str, port: int) -> dict[str, float]:
+def measure_phase(phase: str, port: int, pid: int) -> dict[str, float]:
+    """One phase on one server; for closed loops, also the CPU its processes spent per record
+    (holds under other load, where records/s does not)."""
     url = f"http://127.0.0.1:{port}"
     if phase == "paced":
         run = paced(lambda: Client(url, PATH, notification(1), AUTH), PACED_RATE, SECONDS)
@@ -103,18 +114,27 @@ def measure_phase(phase: str, port: int) -> dict[str, float]:
         }
     records = int(phase)
     body = notification(records)
+    used = cpu_s(pid)
     run = closed_loop(lambda: Client(url, PATH, body, AUTH), CONCURRENCY, SECONDS)
-    return {f"records_per_s_{records}": run.per_second() * records, "failed": run.failed}
+    cpu_us = (cpu_s(pid) - used) * 1e6 / max(1, run.ok * records)
+    return {
+        f"records_per_s_{records}": run.per_second() * records,
+        f"cpu_us_per_record_{records}": cpu_us,
+        "failed": run.failed,
+    }
 
 
-def measure_both(ports: dict[str, int], settings: Settings) -> dict[str, dict[str, Any]]:
-    """Each phase runs on both servers in turn, ROUNDS times, so background load on a shared
-    machine hits both alike; the best throughput and the median latencies are kept."""
-    runs: dict[str, list[dict[str, float]]] = {name: [] for name in ports}
+def measure_both(
+    servers: dict[str, tuple[int, int]], settings: Settings
+) -> dict[str, dict[str, Any]]:
+    """Each phase runs on every server (name: port, pid) in turn, ROUNDS times, so background
+    load on a shared machine hits them alike; the best throughput and the median latencies and
+    CPU are kept."""
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in servers}
     for _round in range(ROUNDS):
         for phase in ("1", "50", "paced"):
-            for name, port in ports.items():
-                runs[name].append(measure_phase(phase, port))
+            for name, (port, pid) in servers.items():
+                runs[name].append(measure_phase(phase, port, pid))
                 purge(settings)
     return {name: summarise(results) for name, results in runs.items()}
 
@@ -123,7 +143,7 @@ def summarise(results: list[dict[str, float]]) -> dict[str, Any]:
     summary: dict[str, Any] = {"failed": sum(r.pop("failed") for r in results)}
     for key in ("records_per_s_1", "records_per_s_50"):
         summary[key] = max(r[key] for r in results if key in r)
-    for key in ("p50_ms", "p99_ms"):
+    for key in ("p50_ms", "p99_ms", "cpu_us_per_record_1", "cpu_us_per_record_50"):
         summary[key] = statistics.median(r[key] for r in results if key in r)
     summary["all_runs"] = results
     return summary
@@ -149,6 +169,8 @@ def table(ours: dict[str, Any], baseline: dict[str, Any]) -> str:
         ("records/s, 50-record notifications", "records_per_s_50"),
     ]
     rows += [
+        ("server CPU per record, 1-record (us)", "cpu_us_per_record_1"),
+        ("server CPU per record, 50-record (us)", "cpu_us_per_record_50"),
         (f"p50 latency at {PACED_RATE} req/s (ms)", "p50_ms"),
         (f"p99 latency at {PACED_RATE} req/s (ms)", "p99_ms"),
     ]
@@ -199,16 +221,17 @@ def measure_servers(config: Path, settings: Settings) -> dict[str, Any]:
     and measure them in turns."""
     base_cmd = [sys.executable, "-m", "bench.baseline_receiver", "--config", str(config)]
     ports = {"receiver": 18181, "baseline": 18182}
-    with ExitStack() as servers:
+    with ExitStack() as stack:
         processes = {
-            "receiver": servers.enter_context(server(receiver_command(config, 18181), 18181)),
-            "baseline": servers.enter_context(server(base_cmd + ["--port", "18182"], 18182)),
+            "receiver": stack.enter_context(server(receiver_command(config, 18181), 18181)),
+            "baseline": stack.enter_context(server(base_cmd + ["--port", "18182"], 18182)),
         }
         if BEFORE_TREE:
             command = receiver_command(config, 18184)
-            processes["before"] = servers.enter_context(server(command, 18184, BEFORE_TREE))
+            processes["before"] = stack.enter_context(server(command, 18184, BEFORE_TREE))
             ports["before"] = 18184
-        results = measure_both(ports, settings)
+        servers = {name: (port, processes[name].pid) for name, port in ports.items()}
+        results = measure_both(servers, settings)
         for name, process in processes.items():
             results[name]["rss_mb"] = rss_mb(process.pid)
     return results
