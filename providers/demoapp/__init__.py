@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # imported when a client is made: the receiver calls no app (
 NAME = "demoapp"
 
 
-def client(settings: Settings, gate: RateGate) -> PartnerClient:
+def make_client(settings: Settings, gate: RateGate) -> PartnerClient:
     from providers.demoapp.client import PartnerClient
 
     return PartnerClient.from_settings(settings, gate)
@@ -30,7 +30,7 @@ def client(settings: Settings, gate: RateGate) -> PartnerClient:
 PROVIDER = Provider(
     name=NAME,
     entities=REFERENCE,
-    client=client,
+    client=make_client,
     change_source=PUSH,
     #: every entity both ways, deletions sent as `deleted` events
     capabilities={collection: Capability() for collection in REFERENCE.collections},

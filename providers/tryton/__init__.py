@@ -77,7 +77,7 @@ def options(settings: Settings) -> TrytonOptions:
     return options_of(settings.partner.options.get(NAME, {}))
 
 
-def client(settings: Settings, gate: RateGate) -> TrytonPartner:
+def make_client(settings: Settings, gate: RateGate) -> TrytonPartner:
     from providers.tryton.client import TrytonClient
     from providers.tryton.partner import TrytonPartner
 
@@ -97,7 +97,7 @@ def client(settings: Settings, gate: RateGate) -> TrytonPartner:
 def changes(settings: Settings, gate: RateGate) -> TrytonChanges:
     from providers.tryton.changes import TrytonChanges
 
-    return TrytonChanges(client(settings, gate))
+    return TrytonChanges(make_client(settings, gate))
 
 
 def poll_timing(settings: Settings) -> PollTiming:
@@ -108,7 +108,7 @@ def poll_timing(settings: Settings) -> PollTiming:
 PROVIDER = Provider(
     name=NAME,
     entities=ENTITIES,
-    client=client,
+    client=make_client,
     change_source=POLL,
     capabilities=capabilities(),
     local_app="commands.demo.partners:TrytonApp",

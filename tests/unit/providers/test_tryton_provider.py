@@ -157,3 +157,17 @@ def test_an_item_maps_its_prices_to_the_list_and_cost_price() -> None:
         "cost_price": 4.0,
         "archived": True,
     }
+
+
+def test_the_change_source_is_made_after_a_client_whose_module_was_imported_late() -> None:
+    """The client's module is imported when a client is made, which binds the package's
+    attribute of that name: the change source must still find the function that makes one."""
+    from connec_sync.clients.http import RateGate
+    from providers.tryton.changes import TrytonChanges
+
+    tryton = configured(tryton_settings(company=1))
+    made = tryton.client(tryton_settings(company=1), RateGate())
+    changes = tryton.changes(tryton_settings(company=1), RateGate())
+    assert isinstance(made, TrytonPartner) and isinstance(changes, TrytonChanges)
+    made.close()
+    changes.close()
