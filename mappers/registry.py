@@ -40,6 +40,7 @@ from schemas import organizations as organization_schemas
 from schemas import payments as payment_schemas
 from schemas import people as person_schemas
 from schemas import tax_codes as tax_code_schemas
+from schemas.entity_names import EntityNames
 from schemas.shapes import EntitySchemas
 
 
@@ -97,6 +98,8 @@ class EntityTable:
     def __init__(self, entities: tuple[Entity, ...]) -> None:
         self.entities = entities
         self.collections = tuple(each.collection for each in entities)
+        #: their names alone (schemas/entity_names.py): what the receiver reads events with
+        self.names = EntityNames((each.collection, each.resource) for each in entities)
         self._by_collection = {each.collection: each for each in entities}
         self._by_resource = {each.resource: each for each in entities}
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connec_sync.naming import TO_CONNEC
-from mappers.registry import COLLECTIONS, REFERENCE, EntityTable
+from schemas.entity_names import COLLECTIONS, REFERENCE, EntityNames
 from schemas.envelope import Envelope
 
 ACTIONS = ("created", "updated", "deleted")
@@ -38,13 +38,10 @@ class Event:
         """The Connec! collection of the resource in the reference app's resources."""
         return self.collection_in(REFERENCE)
 
-    def collection_in(self, entities: EntityTable) -> str | None:
+    def collection_in(self, entities: EntityNames) -> str | None:
         """The Connec! collection of the resource among a partner app's `entities` (its
-        provider's); None when this system does not share it."""
-        try:
-            collection = entities.by_resource(self.resource).collection
-        except KeyError:
-            return None
+        provider's names); None when this system does not share it."""
+        collection = entities.collection_of(self.resource)
         return collection if collection in COLLECTIONS else None
 
     @property
@@ -111,7 +108,7 @@ def event_envelope(
 
 
 def split_events(
-    batch: EventBatch, organization: Any | None, entities: EntityTable = REFERENCE
+    batch: EventBatch, organization: Any | None, entities: EntityNames = REFERENCE
 ) -> tuple[list[Envelope], Counter[str]]:
     """The receiver's envelopes for a batch: only for a linked account, only entities sent to
     Connec! (resources named as the partner app's `entities` name them); the rest counted by

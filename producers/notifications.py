@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from connec_sync.naming import TO_APP
-from mappers.registry import COLLECTIONS
+from schemas.entity_names import COLLECTIONS
 from schemas.envelope import Envelope, now_iso
 
 #: reasons a record is ignored (a metrics label: keep the set small and fixed)

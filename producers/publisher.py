@@ -53,7 +53,7 @@ class PartnerEventPublisher:
         return len(messages)
 
     def _message(self, event: Event) -> Message:
-        collection = event.collection_in(self._entities)
+        collection = event.collection_in(self._entities.names)
         if collection is None:
             raise UnknownResource(f"resource {event.resource!r} is not shared by connec-sync")
         envelope = event_envelope(event, collection, account=self.account, origin="publisher")

@@ -4,8 +4,9 @@ An `Envelope` is typed and frozen. It is built in one place, `Envelope.new`; it 
 broker message with `message()` (its body is `encode()`), and a message body becomes one again
 with `decode`, which validates it (the envelope's own fields, not the record: a consumer
 validates the record). Its wire form, the format partners publish directly (README), is a JSON
-object with exactly the fields of `EnvelopeSchema`; `source` is not kept but follows from the
-direction (Connec! records travel to the app, the app's to Connec!).
+object with exactly the fields of `EnvelopeSchema` (schemas/envelope_wire.py, imported on the
+first decode); `source` is not kept but follows from the direction (Connec! records travel to the
+app, the app's to Connec!).
 """
 
 from __future__ import annotations
@@ -15,34 +16,20 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
-
-from marshmallow import (
-    RAISE,
-    Schema,
-    ValidationError,
-    fields,
-    post_load,
-    validate,
-    validates_schema,
-)
+from typing import Any
 
 from connec_sync.broker.messages import Message
-from connec_sync.naming import LIVE, Names, direction_for
-
-#: bump when the envelope changes shape; consumers refuse versions they do not know
-FORMAT_VERSION = 1
-SOURCES = ("connec", "app")
-DIRECTIONS = ("to-app", "to-connec")
-ACTIONS = ("upsert", "created", "updated", "deleted")
-ORIGINS = ("webhook", "publisher", "sync", "replay", "poll")
+from connec_sync.naming import LIVE, Names
+from schemas.envelope_terms import (
+    ACTIONS,
+    DIRECTIONS,
+    FORMAT_VERSION,
+    ORIGINS,
+    UndecodableMessage,
+)
 
 #: serialises as compactly as one line of JSON can be (one encoder for every envelope)
 _ENCODER = json.JSONEncoder(separators=(",", ":"))
-
-
-class UndecodableMessage(Exception):
-    """A message body that is not a valid envelope; it is dead-lettered, never dropped."""
 
 
 def now_iso() -> str:
@@ -169,49 +156,10 @@ class Envelope:
     @classmethod
     def from_json(cls, data: Any) -> Envelope:
         """An envelope from its wire form, validated; raises UndecodableMessage."""
-        if not isinstance(data, dict):
-            raise UndecodableMessage("body is not a JSON object")
-        try:
-            return cast(Envelope, _SCHEMA.load(data))
-        except ValidationError as error:
-            raise UndecodableMessage(f"invalid envelope: {error.messages}") from None
+        # marshmallow only here: a process that only sends envelopes never loads it
+        from schemas.envelope_wire import wire_fields
 
-
-class EnvelopeSchema(Schema):
-    """The wire form. Strict: an unknown field is an error, so a publisher's typo is caught at
-    once; loads into an Envelope."""
-
-    class Meta:
-        unknown = RAISE
-
-    format = fields.Integer(required=True, validate=validate.Equal(FORMAT_VERSION))
-    message_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    source = fields.String(required=True, validate=validate.OneOf(SOURCES))
-    entity = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    direction = fields.String(required=True, validate=validate.OneOf(DIRECTIONS))
-    action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
-    origin = fields.String(required=True, validate=validate.OneOf(ORIGINS))
-    tenant = fields.String(required=True, allow_none=True)
-    group_id = fields.String(required=True, allow_none=True)
-    account = fields.String(required=True, allow_none=True)
-    record = fields.Dict(required=True, keys=fields.String())
-    updated_at = fields.String(required=True, allow_none=True)
-    received_at = fields.String(required=True)
-    attempts = fields.Integer(required=True, validate=validate.Range(min=0))
-
-    @validates_schema
-    def _source_matches_direction(self, data: dict[str, Any], **_: Any) -> None:
-        source, direction = data.get("source"), data.get("direction")
-        if source in SOURCES and direction in DIRECTIONS and direction_for(source) != direction:
-            raise ValidationError(f"source {source!r} travels {direction_for(source)}", "direction")
-
-    @post_load
-    def _envelope(self, data: dict[str, Any], **_: Any) -> Envelope:
-        del data["format"], data["source"]
-        return Envelope(**data)
-
-
-_SCHEMA = EnvelopeSchema()
+        return cls(**wire_fields(data))
 
 
 def decode(body: bytes | str) -> Envelope:
@@ -225,7 +173,6 @@ def decode(body: bytes | str) -> Envelope:
 
 __all__ = [
     "Envelope",
-    "EnvelopeSchema",
     "UndecodableMessage",
     "decode",
     "new_message_id",

@@ -20,7 +20,7 @@ from producers.receiver.organizations import OrganizationCache
 from producers.receiver.partner import EventsResource
 from producers.receiver.service import HealthResource, ReadyResource
 from producers.signatures import SignatureVerifier
-from providers.registry import configured
+from providers.registry import configured_names
 
 NOTIFICATIONS_PATH = "/maestrano/connec/notifications/{tenant}"
 EVENTS_PATH = "/app/events"
@@ -42,7 +42,7 @@ def create_app(
         settings.connec.tenants, organizations, forwarder, metrics, limit
     )
     verifier = SignatureVerifier(settings.partner.webhook_secrets)
-    entities = configured(settings).entities
+    entities = configured_names(settings)
     events = EventsResource(
         verifier, store.deliveries, organizations, forwarder, metrics, limit, entities
     )

@@ -10,13 +10,13 @@ from typing import Any
 import falcon
 
 from connec_sync import logs
-from mappers.registry import REFERENCE, EntityTable
 from producers.events import InvalidEvents, parse_events, split_events
 from producers.receiver.bodies import parse_json, read_body, require_json_content
 from producers.receiver.forwarding import Forwarder
 from producers.receiver.metrics import ReceiverMetrics
 from producers.receiver.organizations import OrganizationCache
 from producers.signatures import InvalidSignature, SignatureVerifier
+from schemas.entity_names import REFERENCE, EntityNames
 
 #: how long a webhook-id is remembered: the partner retries for up to 3 days
 DELIVERY_RETENTION = timedelta(days=3, hours=1)
@@ -37,7 +37,7 @@ class EventsResource:
         forwarder: Forwarder,
         metrics: ReceiverMetrics,
         max_body_bytes: int,
-        entities: EntityTable = REFERENCE,
+        entities: EntityNames = REFERENCE,
     ) -> None:
         self._verifier = verifier
         self._deliveries = deliveries

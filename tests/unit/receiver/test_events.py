@@ -115,6 +115,6 @@ def test_events_name_resources_as_the_configured_partner_app_does() -> None:
             {"resource": "contacts", "action": "updated", "record": {"id": "8"}},
         ],
     }
-    envelopes, ignored = split_events(parse_events(body), ORG, renamed)
+    envelopes, ignored = split_events(parse_events(body), ORG, renamed.names)
     assert [(e.entity, e.record["id"]) for e in envelopes] == [("people", "7")]
     assert ignored == {"unknown_resource": 1}

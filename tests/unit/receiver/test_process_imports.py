@@ -1,7 +1,9 @@
 """What the receiver's processes import (README "Receiver memory"): gunicorn forks the workers
 from the master, so what the master imports is resident in each of them. The master imports
 neither the webhooks' modules nor the broker client; a worker neither SQLAlchemy, nor `requests`,
-nor kombu, until an operator page is asked for."""
+nor kombu, until an operator page is asked for, and never marshmallow, the mapping rules nor a
+provider's package: it reads the entities' names alone (schemas/entity_names.py,
+providers.registry.ENTITY_NAMES)."""
 
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ import commands.receiver_server as server
 import producers.gunicorn_app
 
 HEAVY = ("sqlalchemy", "requests", "kombu", "amqp", "waitress", "falcon", "pika",
-         "prometheus_client", "mappers", "providers")
+         "prometheus_client", "mappers", "providers", "marshmallow")
 
 def loaded():
     return sorted({name.split(".")[0] for name in sys.modules} & set(HEAVY))
@@ -41,7 +43,8 @@ app, closables = server._build_worker_app(Settings.from_file(sys.argv[1]))
 worker = loaded()
 for closable in closables:
     closable.close()
-print(json.dumps({"master": master, "worker": worker}))
+domain = sorted(name for name in sys.modules if name.split(".")[0] in ("providers", "schemas"))
+print(json.dumps({"master": master, "worker": worker, "domain": domain}))
 """
 
 
@@ -57,7 +60,11 @@ def test_the_master_and_its_workers_import_only_what_they_serve_with(tmp_path: P
     )
     loaded = json.loads(done.stdout.strip().splitlines()[-1])
     assert loaded["master"] == []
-    assert set(loaded["worker"]) == {"falcon", "pika", "prometheus_client", "mappers", "providers"}
+    assert set(loaded["worker"]) == {"falcon", "pika", "prometheus_client", "providers"}
+    assert loaded["domain"] == [
+        *("providers", "providers.registry"),
+        *("schemas", "schemas.entity_names", "schemas.envelope", "schemas.envelope_terms"),
+    ]
 
 
 def test_the_master_is_started_with_the_commands_options() -> None:
