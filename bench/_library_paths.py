@@ -22,6 +22,12 @@ def _prepared_off() -> None:
     RequestPreparation.prepared = RequestPreparation.library  # type: ignore[method-assign]
 
 
+def _sending_off() -> None:
+    from connec_sync.clients.direct_sending import DirectSending
+
+    DirectSending.send = DirectSending.library  # type: ignore[method-assign]
+
+
 def _coalescing_off() -> None:
     from connec_sync.broker.rabbitmq import coalescing
 
@@ -41,6 +47,7 @@ def _lineage_off() -> None:
 SWITCHES: dict[str, Callable[[], None]] = {
     "driver_statements": _direct_off,
     "prepared_requests": _prepared_off,
+    "direct_sending": _sending_off,
     "frame_coalescing": _coalescing_off,
     "lineage": _lineage_off,
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import subprocess
 import threading
 import time
@@ -34,12 +35,28 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children (a gunicorn master and its workers)."""
-    pids = [str(pid)]
+def _tree(pid: int) -> list[str]:
+    """A process and its children (a gunicorn master and its workers)."""
     children = ["pgrep", "-P", str(pid)]
     done = subprocess.run(children, capture_output=True, text=True, check=False)  # noqa: S603,S607
-    pids += done.stdout.split()
+    return [str(pid), *done.stdout.split()]
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process and its children have used so far."""
+    ticks = 0
+    for each in _tree(pid):
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (a gunicorn master and its workers)."""
+    pids = _tree(pid)
     total_kb = 0
     for each in pids:
         try:

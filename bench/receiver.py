@@ -1,11 +1,17 @@
 """Receiver benchmark: records/s accepted for 1- and 50-record notifications, and latency at a
 paced 200 requests/s, for `connec-sync receiver` and for a raw pika baseline on the same gunicorn
-setup (same workers and threads), against the shared RabbitMQ in a namespace of its own."""
+setup (same workers and threads), against a private RabbitMQ node (the receiver declares every
+entity's queues: too many for the shared broker).
+
+`BENCH_RECEIVER_BEFORE=<source tree>` adds a third server, the receiver of another checkout of
+connec-sync (e.g. `git worktree add /tmp/before main`), taking its turns with the other two: a
+change is measured against what it changes in the same run, each as a ratio of the baseline."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -14,15 +20,25 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.common import Client, closed_loop, paced, percentile, rss_mb, wait_ready, write_results
+from bench.common import (
+    Client,
+    closed_loop,
+    cpu_s,
+    paced,
+    percentile,
+    rss_mb,
+    wait_ready,
+    write_results,
+)
 from connec_sync.broker import BrokerUnavailable, declare_all, open_broker
 from connec_sync.broker.setup import names_for
 from connec_sync.settings import Settings
 from mappers.registry import COLLECTIONS
+from tests.private_broker import PrivateBroker
 
 #: seconds of each measurement; senders in the closed-loop runs; the paced rate
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
@@ -30,7 +46,8 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONCURRENCY = 16
 PACED_RATE = 200
 WORKERS = 2
-BROKER_URL = os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+#: the source tree of an earlier receiver to measure beside this one (optional)
+BEFORE_TREE = os.environ.get("BENCH_RECEIVER_BEFORE")
 PATH = "/maestrano/connec/notifications/default"
 CONFIG = """
 [broker]
@@ -70,8 +87,12 @@ def notification(records: int) -> bytes:
 
 
 @contextmanager
-def server(command: list[str], port: int) -> Iterator[subprocess.Popen]:
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+def server(command: list[str], port: int, cwd: str | None = None) -> Iterator[subprocess.Popen]:
+    """A server; `cwd`: the source tree it runs from (its modules first on the path)."""
+    env = {**os.environ, "PYTHONPATH": cwd} if cwd else None
+    process = subprocess.Popen(  # noqa: S603
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd, env=env
+    )
     try:
         wait_ready(f"http://127.0.0.1:{port}")
         yield process
@@ -80,7 +101,9 @@ def server(command: list[str], port: int) -> Iterator[subprocess.Popen]:
         process.wait(timeout=15)
 
 
-def measure_phase(phase: str, port: int) -> dict[str, float]:
+def measure_phase(phase: str, port: int, pid: int) -> dict[str, float]:
+    """One phase on one server; for closed loops, also the CPU its processes spent per record
+    (holds under other load, where records/s does not)."""
     url = f"http://127.0.0.1:{port}"
     if phase == "paced":
         run = paced(lambda: Client(url, PATH, notification(1), AUTH), PACED_RATE, SECONDS)
@@ -91,18 +114,27 @@ def measure_phase(phase: str, port: int) -> dict[str, float]:
         }
     records = int(phase)
     body = notification(records)
+    used = cpu_s(pid)
     run = closed_loop(lambda: Client(url, PATH, body, AUTH), CONCURRENCY, SECONDS)
-    return {f"records_per_s_{records}": run.per_second() * records, "failed": run.failed}
+    cpu_us = (cpu_s(pid) - used) * 1e6 / max(1, run.ok * records)
+    return {
+        f"records_per_s_{records}": run.per_second() * records,
+        f"cpu_us_per_record_{records}": cpu_us,
+        "failed": run.failed,
+    }
 
 
-def measure_both(ports: dict[str, int], settings: Settings) -> dict[str, dict[str, Any]]:
-    """Each phase runs on both servers in turn, ROUNDS times, so background load on a shared
-    machine hits both alike; the best throughput and the median latencies are kept."""
-    runs: dict[str, list[dict[str, float]]] = {name: [] for name in ports}
+def measure_both(
+    servers: dict[str, tuple[int, int]], settings: Settings
+) -> dict[str, dict[str, Any]]:
+    """Each phase runs on every server (name: port, pid) in turn, ROUNDS times, so background
+    load on a shared machine hits them alike; the best throughput and the median latencies and
+    CPU are kept."""
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in servers}
     for _round in range(ROUNDS):
         for phase in ("1", "50", "paced"):
-            for name, port in ports.items():
-                runs[name].append(measure_phase(phase, port))
+            for name, (port, pid) in servers.items():
+                runs[name].append(measure_phase(phase, port, pid))
                 purge(settings)
     return {name: summarise(results) for name, results in runs.items()}
 
@@ -111,7 +143,7 @@ def summarise(results: list[dict[str, float]]) -> dict[str, Any]:
     summary: dict[str, Any] = {"failed": sum(r.pop("failed") for r in results)}
     for key in ("records_per_s_1", "records_per_s_50"):
         summary[key] = max(r[key] for r in results if key in r)
-    for key in ("p50_ms", "p99_ms"):
+    for key in ("p50_ms", "p99_ms", "cpu_us_per_record_1", "cpu_us_per_record_50"):
         summary[key] = statistics.median(r[key] for r in results if key in r)
     summary["all_runs"] = results
     return summary
@@ -137,6 +169,8 @@ def table(ours: dict[str, Any], baseline: dict[str, Any]) -> str:
         ("records/s, 50-record notifications", "records_per_s_50"),
     ]
     rows += [
+        ("server CPU per record, 1-record (us)", "cpu_us_per_record_1"),
+        ("server CPU per record, 50-record (us)", "cpu_us_per_record_50"),
         (f"p50 latency at {PACED_RATE} req/s (ms)", "p50_ms"),
         (f"p99 latency at {PACED_RATE} req/s (ms)", "p99_ms"),
     ]
@@ -154,40 +188,60 @@ def table(ours: dict[str, Any], baseline: dict[str, Any]) -> str:
 
 
 def main() -> int:
+    if shutil.which("rabbitmq-server") is None and not Path("/usr/lib/rabbitmq/bin").exists():
+        print("skipped: rabbitmq-server is not installed")
+        return 0
     work = Path(tempfile.mkdtemp(prefix="bench-receiver-"))
-    config = work / "config.toml"
-    namespace = f"bench-{uuid.uuid4().hex[:8]}"
-    config.write_text(
-        CONFIG.format(url=BROKER_URL, namespace=namespace, store=work / "store.db", workers=WORKERS)
-    )
-    settings = Settings.from_file(config)
-    declare_all(settings.broker, COLLECTIONS)
+    broker = PrivateBroker(work / "rabbit")
+    broker.base.mkdir(parents=True)
     try:
+        broker.start()
+        config = work / "config.toml"
+        namespace = f"bench-{uuid.uuid4().hex[:8]}"
+        values = {"url": broker.url, "namespace": namespace, "store": work / "store.db"}
+        config.write_text(CONFIG.format(**values, workers=WORKERS))
+        settings = Settings.from_file(config)
+        declare_all(settings.broker, COLLECTIONS)
         results = measure_servers(config, settings)
     finally:
-        remove_topology(settings)
-    report_results(results["receiver"], results["baseline"])
+        broker.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    report_results(results)
     return 0
 
 
+def receiver_command(config: Path, port: int) -> list[str]:
+    command = [sys.executable, "-m", "commands", "--config", str(config)]
+    command += ["--log-level", "warning", "receiver", "--port", str(port)]
+    return command + ["--operator-port", str(port + 10)]
+
+
 def measure_servers(config: Path, settings: Settings) -> dict[str, Any]:
-    """Start our receiver and the baseline on the same gunicorn setup, and measure both."""
-    ours_cmd = [sys.executable, "-m", "commands", "--config", str(config)]
-    ours_cmd += ["--log-level", "warning", "receiver", "--port", "18181"]
-    ours_cmd += ["--operator-port", "18183"]
+    """Start our receiver, the baseline (and an earlier receiver) on the same gunicorn setup,
+    and measure them in turns."""
     base_cmd = [sys.executable, "-m", "bench.baseline_receiver", "--config", str(config)]
-    with (
-        server(ours_cmd, 18181) as ours_process,
-        server(base_cmd + ["--port", "18182"], 18182) as base_process,
-    ):
-        results = measure_both({"receiver": 18181, "baseline": 18182}, settings)
-        results["receiver"]["rss_mb"] = rss_mb(ours_process.pid)
-        results["baseline"]["rss_mb"] = rss_mb(base_process.pid)
+    ports = {"receiver": 18181, "baseline": 18182}
+    with ExitStack() as stack:
+        processes = {
+            "receiver": stack.enter_context(server(receiver_command(config, 18181), 18181)),
+            "baseline": stack.enter_context(server(base_cmd + ["--port", "18182"], 18182)),
+        }
+        if BEFORE_TREE:
+            command = receiver_command(config, 18184)
+            processes["before"] = stack.enter_context(server(command, 18184, BEFORE_TREE))
+            ports["before"] = 18184
+        servers = {name: (port, processes[name].pid) for name, port in ports.items()}
+        results = measure_both(servers, settings)
+        for name, process in processes.items():
+            results[name]["rss_mb"] = rss_mb(process.pid)
     return results
 
 
-def report_results(ours: dict[str, Any], baseline: dict[str, Any]) -> None:
+def report_results(results: dict[str, Any]) -> None:
+    ours, baseline = results["receiver"], results["baseline"]
     report = table(ours, baseline)
+    if "before" in results:
+        report += "\n\nbefore (BENCH_RECEIVER_BEFORE):\n" + table(results["before"], baseline)
     print(report)
     meta = {
         "rounds": ROUNDS,
@@ -197,15 +251,8 @@ def report_results(ours: dict[str, Any], baseline: dict[str, Any]) -> None:
         "paced_rate": PACED_RATE,
         "cpus": os.cpu_count(),
     }
-    path = write_results(
-        "receiver", {"receiver": ours, "baseline": baseline, "settings": meta, "table": report}
-    )
+    path = write_results("receiver", {**results, "settings": meta, "table": report})
     print(f"results: {path}")
-
-
-def remove_topology(settings: Settings) -> None:
-    with open_broker(settings.broker, COLLECTIONS) as broker:
-        broker.delete_topology()
 
 
 if __name__ == "__main__":

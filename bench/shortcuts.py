@@ -36,11 +36,12 @@ from connec_sync import logs
 from connec_sync.store import Store
 from connec_sync.store.sqlalchemy_execution import EngineStatements
 from mappers.registry import COLLECTIONS
+from sandboxes import testing
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 KEEP_ABOVE = 0.05
 #: consumer shortcuts switched off one at a time (pinning is the setting broker.pin_cpu)
-CONSUMER_SHORTCUTS = ("driver_statements", "prepared_requests", "pin_cpu")
+CONSUMER_SHORTCUTS = ("driver_statements", "prepared_requests", "direct_sending", "pin_cpu")
 RECEIVER_SHORTCUTS = ("frame_coalescing",)
 
 
@@ -108,6 +109,31 @@ def prepared_alone(calls: int = 3000) -> dict[str, float]:
     }
     session.close()
     return _ratio(timings, "request")
+
+
+def sending_alone(bench: Bench, calls: int = 1500) -> dict[str, float]:
+    """One create sent to the partner sandbox and its answer read: the CPU of the sending
+    thread only (the sandbox answers from this process's other threads)."""
+    from connec_sync.clients.http import JsonSession, RateGate
+
+    session = JsonSession("partner", 30, RateGate(), headers={"Authorization": "Bearer t"})
+    url = f"{bench.partner.url}/v1/accounts/{testing.ACCOUNT}/contacts"
+    prepared = session.preparation.prepared("POST", url, json={"first_name": "Ann"})
+    sending = session.sending
+
+    def thread_cpu_per_call(send: Callable[[], Any]) -> float:
+        started = time.thread_time()
+        for _ in range(calls):
+            send()
+        return (time.thread_time() - started) / calls
+
+    timings = {
+        "shortcut": best_of(3, lambda: thread_cpu_per_call(lambda: sending.send(prepared, 30))),
+        "library": best_of(3, lambda: thread_cpu_per_call(lambda: sending.library(prepared, 30))),
+    }
+    session.close()
+    bench.partner.state.reset()
+    return _ratio(timings, "request sent and answer read")
 
 
 def coalescing_alone(bench: Bench, batches: int = 200) -> dict[str, float]:
@@ -229,6 +255,7 @@ def alone(bench: Bench) -> dict[str, dict[str, Any]]:
         "driver_statements (SQLite)": statements_alone(f"sqlite:///{bench.work / 'alone.db'}"),
         "driver_statements (PostgreSQL)": statements_alone(pg_url),
         "prepared_requests": prepared_alone(),
+        "direct_sending": sending_alone(bench),
         "frame_coalescing": coalescing_alone(bench),
     }
 

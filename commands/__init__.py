@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from connec_sync import logs, stopping
 from connec_sync.settings import Settings, SettingsError
 from connec_sync.stopping import enable_stack_dumps
-from providers.registry import UnknownProvider, configured
 
 #: modules under commands that each add subcommands with `register(subparsers)`
 COMMAND_MODULES = (
@@ -55,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     enable_stack_dumps()  # `kill -ABRT <pid>`: a stuck process prints every thread's stack
     args = build_parser().parse_args(argv)
+    # here, not at the top: `python -m commands.receiver_server` imports this package and no
+    # provider (the receiver's master stays lean: commands/receiver_server.py)
+    from providers.registry import UnknownProvider, configured
+
     try:
         settings = Settings.from_file(args.config)
         configured(settings)

@@ -1,4 +1,6 @@
-"""Serving a WSGI app on loopback in a thread (sandboxes, the all-in-one demo, tests)."""
+"""Serving a WSGI app on loopback in a thread (sandboxes, the all-in-one demo, tests), and one
+app per port for a server bound to several (the receiver under gunicorn, which imports no
+waitress: it is imported where a server is started here)."""
 
 from __future__ import annotations
 
@@ -6,9 +8,6 @@ import contextlib
 import threading
 from dataclasses import dataclass
 from typing import Any
-
-from waitress import wasyncore
-from waitress.server import create_server
 
 
 @dataclass
@@ -29,6 +28,8 @@ class RunningServer:
     def stop(self, timeout_s: float = 5.0) -> None:
         """Stop at once: waitress's own loop thread closes every socket (an open keep-alive
         connection would otherwise hold the loop for seconds), then its worker threads end."""
+        from waitress import wasyncore
+
         server = self.server
         with contextlib.suppress(OSError):  # the trigger is already closed: stopped before
             server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map, ignore_all=True))
@@ -41,6 +42,8 @@ def serve_in_thread(
     app: Any, host: str = "127.0.0.1", port: int = 0, threads: int = 8
 ) -> RunningServer:
     """Start serving `app`; port 0 picks a free ephemeral port."""
+    from waitress.server import create_server
+
     server = create_server(
         app, host=host, port=port, threads=threads, clear_untrusted_proxy_headers=True
     )

@@ -90,10 +90,16 @@ def applied_version(link: IdLink, direction: str) -> Version | None:
 
 def in_conflict(link: IdLink, direction: str, version: Version) -> bool:
     """Whether the other direction applied a change newer than this one, compared to the second
-    (Connec! keeps whole seconds, the partner microseconds: a tie is not a conflict)."""
-    other = TO_CONNEC if direction == TO_APP else TO_APP
-    applied = applied_version(link, other)
+    (Connec! keeps whole seconds, the partner microseconds: a tie is `in_same_second`)."""
+    applied = applied_version(link, TO_CONNEC if direction == TO_APP else TO_APP)
     return applied is not None and applied.at[:19] > version.at[:19]
+
+
+def in_same_second(link: IdLink, direction: str, version: Version) -> bool:
+    """Whether the other direction applied a change in this one's second: which of the two came
+    first is unknown (Connec! keeps whole seconds), so this message may be a stale copy."""
+    applied = applied_version(link, TO_CONNEC if direction == TO_APP else TO_APP)
+    return applied is not None and applied.at[:19] == version.at[:19]
 
 
 def conflict_skips(winner: str, direction: str) -> bool:
@@ -128,9 +134,14 @@ class Hold:
             raise Skip(STALE, applied_version=applied.at)
         return True
 
-    def admit(self, direction: str, version: Version, fingerprint: str, winner: str) -> None:
+    def admit(
+        self, direction: str, version: Version, fingerprint: str, winner: str, current: bool = False
+    ) -> bool:
         """Skip (recording the version) an echo of our own write, content the target already
-        holds, or a change in conflict that the organization's rule says loses."""
+        holds, or a change in conflict that the organization's rule says loses. Returns True
+        when the other direction applied a change in the same second (`in_same_second`): the
+        caller then reads the source's current record, which our write there, if it came
+        later, has replaced, and admits that one with `current=True`."""
         echo_column, target_column = FINGERPRINT_COLUMNS[direction]
         if fingerprint == getattr(self.link, echo_column):
             self.skip(ECHO, direction, version)
@@ -138,6 +149,7 @@ class Hold:
             self.skip(UNCHANGED, direction, version)
         if in_conflict(self.link, direction, version) and conflict_skips(winner, direction):
             self.skip(CONFLICT, direction, version)
+        return not current and in_same_second(self.link, direction, version)
 
     def attempt(self, direction: str, version: Version) -> None:
         """Write-ahead: record `version` as being written, keeping the lease, before the write.

@@ -24,6 +24,8 @@ from schemas.envelope import Envelope
 from schemas.tolerance import Dropped
 
 T = TypeVar("T")
+M = TypeVar("M")
+R = TypeVar("R")
 
 #: the crash point between the target's answer and the ack (fault tests switch it on)
 AFTER_WRITE = "after_write_before_ack"
@@ -127,6 +129,28 @@ def checked(step: Callable[[], T]) -> T:
         raise Rejected(INVALID, json.dumps(invalid.errors, sort_keys=True, default=str)) from None
     except MissingReference as missing:
         raise Deferred(MISSING_REFERENCE, str(missing)) from None
+
+
+def admitted(
+    hold: Hold,
+    direction: str,
+    winner: str,
+    offered: tuple[R, Version],
+    read_current: Callable[[], tuple[R, Version]],
+    mapped: Callable[[R], tuple[M, str]],
+) -> tuple[R, Version, M, str]:
+    """The record, its version, its mapping and fingerprint, once the guard admits them
+    (`Hold.admit`). When the other direction applied a change in the same second, which came
+    first is unknown (Connec! keeps whole seconds): the source's current record decides, read
+    with `read_current()`; our own write there, if it came later, is an echo."""
+    record, version = offered
+    mapping, fingerprint = mapped(record)
+    if hold.admit(direction, version, fingerprint, winner):
+        record, version = read_current()
+        hold.check_version(direction, version)
+        mapping, fingerprint = mapped(record)
+        hold.admit(direction, version, fingerprint, winner, current=True)
+    return record, version, mapping, fingerprint
 
 
 def version_of(envelope: Envelope, record: Any) -> Version:

@@ -11,7 +11,7 @@ from consumers.fingerprints import body_fingerprint
 from consumers.guard import INACTIVE, Hold, Version
 from consumers.link_backs import pending_link_back
 from consumers.outcomes import Outcome, Rejected
-from consumers.steps import RecordPipeline, checked, display_name, version_of
+from consumers.steps import RecordPipeline, admitted, checked, display_name, version_of
 from mappers import ConnecRecord, PartnerWrite, connec_id, own_partner_id
 from schemas.envelope import Envelope
 
@@ -38,9 +38,14 @@ def apply_to_partner(pipeline: RecordPipeline, envelope: Envelope) -> Outcome:
         if hold.link.connec_id is None:
             hold.join(connec_id=own_id)
         ctx = pipeline.context(organization, hold.link)
-        write = checked(lambda: mapper.to_partner(name, record, ctx))
-        fingerprint = body_fingerprint(name, write.body, mapper.entities)
-        hold.admit(TO_APP, version, fingerprint, organization.conflict_winner)
+        record, version, write, fingerprint = admitted(
+            hold,
+            TO_APP,
+            organization.conflict_winner,
+            (record, version),
+            lambda: _current(pipeline, organization, own_id),
+            lambda current: _mapped(pipeline, current, ctx),
+        )
         hold.attempt(TO_APP, version)
         partner_record, status = _write(pipeline, organization, hold, write, version)
         changes = _recorded(pipeline, record, partner_record, status, ctx)
@@ -50,6 +55,12 @@ def apply_to_partner(pipeline: RecordPipeline, envelope: Envelope) -> Outcome:
         shown = display_name(write.body)
         trail = _trail(organization.account, name, own_id, status, write)
         return pipeline.applied(hold, version, details, trail, dropped, name=shown, **changes)
+
+
+def _mapped(pipeline: RecordPipeline, record: ConnecRecord, ctx: Any) -> tuple[PartnerWrite, str]:
+    """The partner write for the record, and its body's fingerprint."""
+    write = checked(lambda: pipeline.mapper.to_partner(pipeline.entity, record, ctx))
+    return write, body_fingerprint(pipeline.entity, write.body, pipeline.mapper.entities)
 
 
 def _trail(account: str, name: str, own_id: str, status: str, write: PartnerWrite) -> dict:

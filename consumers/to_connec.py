@@ -10,8 +10,15 @@ from connec_sync.naming import TO_CONNEC
 from consumers.fingerprints import body_fingerprint
 from consumers.guard import STALE, Hold, Version
 from consumers.outcomes import Deferred, Outcome, Rejected, Skip
-from consumers.steps import MISSING_REFERENCE, RecordPipeline, checked, display_name, version_of
-from mappers import PartnerRecord, connec_id
+from consumers.steps import (
+    MISSING_REFERENCE,
+    RecordPipeline,
+    admitted,
+    checked,
+    display_name,
+    version_of,
+)
+from mappers import ConnecPush, PartnerRecord, connec_id
 from providers.interface import CREATED_BY_SYNC
 from schemas.envelope import Envelope
 
@@ -44,19 +51,34 @@ def apply_to_connec(pipeline: RecordPipeline, envelope: Envelope) -> Outcome:
             record, version = _current(pipeline, organization, record["id"])
             hold.check_version(TO_CONNEC, version)
         ctx = pipeline.context(organization, hold.link)
-        pushed = checked(lambda: mapper.to_connec(name, record, ctx))
-        view = checked(lambda: mapper.partner_view(name, record))
-        fingerprint = body_fingerprint(name, view, mapper.entities)
-        hold.admit(TO_CONNEC, version, fingerprint, organization.conflict_winner)
+        record, version, (pushed, view), fingerprint = admitted(
+            hold,
+            TO_CONNEC,
+            organization.conflict_winner,
+            (record, version),
+            lambda: _current(pipeline, organization, record["id"]),
+            lambda current: _mapped(pipeline, current, ctx),
+        )
         _require_references(pipeline, organization, pushed)
         hold.attempt(TO_CONNEC, version)
-        status, answer = _upsert(pipeline, organization, hold, pushed)
-        details = {"connec_id": hold.link.connec_id, "partner_id": record["id"], "status": status}
-        changes = {"connec_fingerprint": fingerprint, "partner_fingerprint": None}
+        status, joined = _upsert(pipeline, organization, hold, pushed)
+        own_id = joined.get("connec_id", hold.link.connec_id)
+        details = {"connec_id": own_id, "partner_id": record["id"], "status": status}
+        changes = {"connec_fingerprint": fingerprint, "partner_fingerprint": None, **joined}
         dropped = (*record.dropped, *pushed.dropped)
         shown = display_name(view)
         trail = {"target": "connec", "method": "POST", "body": pushed}
         return pipeline.applied(hold, version, details, trail, dropped, name=shown, **changes)
+
+
+def _mapped(
+    pipeline: RecordPipeline, record: PartnerRecord, ctx: Any
+) -> tuple[tuple[ConnecPush, dict[str, Any]], str]:
+    """The record as pushed to Connec! and its partner view; the view's fingerprint."""
+    name, mapper = pipeline.entity, pipeline.mapper
+    pushed = checked(lambda: mapper.to_connec(name, record, ctx))
+    view = checked(lambda: mapper.partner_view(name, record))
+    return (pushed, view), body_fingerprint(name, view, mapper.entities)
 
 
 def _wait_for_own_create(pipeline: RecordPipeline, organization: Any, record: dict) -> None:
@@ -105,11 +127,13 @@ def _archive(
         ctx = pipeline.context(organization, hold.link)
         hold.attempt(TO_CONNEC, version)
         retired = pipeline.mapper.archive_payload(name, partner_id, ctx)
-        status, _ = _upsert(pipeline, organization, hold, retired)
-        details = {"connec_id": hold.link.connec_id, "partner_id": partner_id, "status": status}
+        status, joined = _upsert(pipeline, organization, hold, retired)
+        own_id = joined.get("connec_id", hold.link.connec_id)
+        details = {"connec_id": own_id, "partner_id": partner_id, "status": status}
         error = f"partner record {partner_id} deleted in the app; archived in Connec!"
         trail = {"target": "connec", "method": "POST", "body": retired}
-        return pipeline.applied(hold, version, details, trail, inactive=True, last_error=error)
+        changes: dict[str, Any] = {"inactive": True, "last_error": error, **joined}
+        return pipeline.applied(hold, version, details, trail, **changes)
 
 
 def _require_references(pipeline: RecordPipeline, organization: Any, pushed: dict) -> None:
@@ -125,8 +149,11 @@ def _require_references(pipeline: RecordPipeline, organization: Any, pushed: dic
 
 def _upsert(
     pipeline: RecordPipeline, organization: Any, hold: Hold, pushed: dict[str, Any]
-) -> tuple[str, dict[str, Any]]:
-    """POST upsert (with the Connec! id too when we know it), then store the Connec! id."""
+) -> tuple[str, dict[str, str]]:
+    """POST upsert (with the Connec! id too when we know it); returns `created` or `updated`,
+    and the Connec! id to join when the link lacks it. The caller joins it in the commit that
+    records the version (one write, not two): should the process stop before it, the
+    redelivered message upserts again by our id, which Connec! answers with the same record."""
     if hold.link.connec_id is not None:
         pushed = {
             **pushed,
@@ -141,9 +168,8 @@ def _upsert(
             raise Deferred(MISSING_REFERENCE, f"{error.status} {error.body}") from None
         raise
     new_id = connec_id(answer.get("id"))
-    if new_id is not None:
-        hold.join(connec_id=new_id)
-    return ("created" if status == 201 else "updated"), answer
+    joined = {"connec_id": new_id} if new_id not in (None, hold.link.connec_id) else {}
+    return ("created" if status == 201 else "updated"), joined
 
 
 def _names_a_reference(pipeline: RecordPipeline, body: str) -> bool:

@@ -15,13 +15,15 @@ import datetime
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from connec_sync.clients.http import RateGate
 from connec_sync.naming import DIRECTIONS
 from connec_sync.settings import Settings
 from mappers.api import Mapper
 from mappers.registry import EntityTable
+
+if TYPE_CHECKING:  # the API clients (and requests) are imported by the processes that call apps
+    from connec_sync.clients.http import RateGate
 
 #: change sources: the app sends signed events (receiver), or `connec-sync poll` reads it
 PUSH, POLL = "push", "poll"
@@ -61,7 +63,7 @@ class PartnerApi(Protocol):
 
 
 #: makes the provider's client for a process: its settings and its one rate gate
-ClientFactory = Callable[[Settings, RateGate], PartnerApi]
+ClientFactory = Callable[[Settings, "RateGate"], PartnerApi]
 
 
 @dataclass(frozen=True)

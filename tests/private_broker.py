@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -37,10 +38,27 @@ def _tool(name: str) -> str:
     return str(direct) if direct.exists() else name
 
 
+#: ports a private node may take: below the kernel's ephemeral range (32768-60999 on Linux),
+#: which every outgoing connection on the machine draws from, so that no client socket takes
+#: a port between our check and the node's bind (seen as `dist_port_already_used`)
+PRIVATE_PORTS = range(20000, 32000)
+#: the services' own ports, never handed out
+SERVICE_PORTS = {25672, 27017}
+
+
 def free_port() -> int:
-    with contextlib.closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port nothing listens on, outside the ephemeral range (PRIVATE_PORTS)."""
+    rng = random.SystemRandom()
+    while True:
+        port = rng.choice(PRIVATE_PORTS)
+        if port in SERVICE_PORTS:
+            continue
+        with contextlib.closing(socket.socket()) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
 
 
 @dataclass

@@ -46,14 +46,19 @@ def open_broker(settings: BrokerSettings, entities: Sequence[str] = ()) -> Broke
         from connec_sync.broker.memory import MemoryBroker  # a memory:// process needs no kombu
 
         return MemoryBroker(settings, entities)
-    from connec_sync.broker.rabbitmq import RabbitBroker
+    from connec_sync.broker.rabbitmq.broker import RabbitBroker
 
     return RabbitBroker(settings, entities)
 
 
 def make_publisher(settings: BrokerSettings) -> Publisher:
-    """A publisher for the configured broker (windowed confirms on RabbitMQ)."""
-    return open_broker(settings).publisher()
+    """A publisher for the configured broker (windowed confirms on RabbitMQ); on RabbitMQ it
+    imports pika only, no kombu (the receiver's workers publish and do nothing else)."""
+    if settings.is_memory:
+        return open_broker(settings).publisher()
+    from connec_sync.broker.rabbitmq.confirms import ConfirmingPublisher
+
+    return ConfirmingPublisher.for_settings(settings)
 
 
 def declare_all(settings: BrokerSettings, entities: Sequence[str]) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 import requests
 from prometheus_client import Histogram
 
+from connec_sync.clients.direct_sending import DirectSending
 from connec_sync.clients.errors import (
     PermanentTargetError,
     RecordNotFound,
@@ -160,6 +161,7 @@ class JsonSession:
         self.session.auth = auth
         self.session.headers.update({"Accept": "application/json", **(headers or {})})
         self.preparation = RequestPreparation(self.session)
+        self.sending = DirectSending(self.session)
 
     def request(self, method: str, url: str, *, account: str | None, **kwargs: Any) -> Answer:
         """Send one request; raises TransientTargetError, PermanentTargetError or RecordNotFound."""
@@ -171,11 +173,13 @@ class JsonSession:
             if probe:
                 self.gate.answered(key)
 
-    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+    def _send(self, method: str, url: str, **kwargs: Any) -> Any:
+        """The answer: a `requests.Response`, or what connec_sync.clients.direct_sending
+        reads of one."""
         started = time.monotonic()
         try:
             prepared = self.preparation.prepared(method, url, **kwargs)
-            response = self.session.send(prepared, timeout=self.timeout_s, allow_redirects=True)
+            response = self.sending.send(prepared, self.timeout_s)
         except requests.Timeout as error:
             self._observe("timeout", started)
             raise TransientTargetError(None, None, f"timed out: {error}") from None
@@ -191,7 +195,7 @@ class JsonSession:
     def _observe(self, status: str, started: float) -> None:
         _child(REQUEST_SECONDS, self.target, status).observe(time.monotonic() - started)
 
-    def _classify(self, response: requests.Response, key: tuple[str, str | None]) -> Answer:
+    def _classify(self, response: Any, key: tuple[str, str | None]) -> Answer:
         status = response.status_code
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         if status == 429:
@@ -211,7 +215,7 @@ def _ca_bundle() -> str | None:
     return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
 
 
-def _json_body(response: requests.Response) -> Any:
+def _json_body(response: Any) -> Any:
     if not response.content:
         return None
     try:

@@ -1,82 +1,81 @@
 """The SQL store (the only place that imports SQLAlchemy): organizations, id map, sync runs,
-dead letters, records applied with dropped fields, the poller's cursors and leases, lineage."""
+dead letters, records applied with dropped fields, the poller's cursors and leases, lineage.
+
+Importing the package imports no SQLAlchemy: each name below is imported from its module when
+first asked for. The receiver's workers use `connec_sync.store.receiving` alone (its two
+tables on the database driver) and so never load SQLAlchemy (12 MB in each process).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from connec_sync.store.dead_letters import DeadLetter, DeadLetterFilter, DeadLetters
-from connec_sync.store.deliveries import Deliveries
-from connec_sync.store.dropped_fields import DroppedFields, DroppedFieldsExample
-from connec_sync.store.engine import lineage_url, make_engine
-from connec_sync.store.idmap import IdLink, IdMap
-from connec_sync.store.lineage import Lineage, LineageActivity
-from connec_sync.store.link_backs import PendingLinkBack, PendingLinkBacks
-from connec_sync.store.migrations import LINEAGE_FILE, upgrade
-from connec_sync.store.organizations import Organization, Organizations
-from connec_sync.store.polls import Polls, PollState
-from connec_sync.store.runs import RunAlreadyGoing, SyncRun, SyncRuns
-from connec_sync.store.sqlalchemy_execution import Direct
+if TYPE_CHECKING:
+    from connec_sync.store.dead_letters import DeadLetter, DeadLetterFilter, DeadLetters
+    from connec_sync.store.deliveries import Deliveries
+    from connec_sync.store.dropped_fields import DroppedFields, DroppedFieldsExample
+    from connec_sync.store.handle import Store
+    from connec_sync.store.idmap import IdLink, IdMap
+    from connec_sync.store.lineage import Lineage, LineageActivity
+    from connec_sync.store.link_backs import PendingLinkBack, PendingLinkBacks
+    from connec_sync.store.organization import Organization
+    from connec_sync.store.organizations import Organizations
+    from connec_sync.store.polls import Polls, PollState
+    from connec_sync.store.runs import RunAlreadyGoing, SyncRun, SyncRuns
 
 __all__ = [
     "DeadLetter",
     "DeadLetterFilter",
+    "DeadLetters",
+    "Deliveries",
+    "DroppedFields",
     "DroppedFieldsExample",
     "IdLink",
+    "IdMap",
+    "Lineage",
+    "LineageActivity",
     "Organization",
+    "Organizations",
     "PendingLinkBack",
+    "PendingLinkBacks",
     "PollState",
+    "Polls",
     "RunAlreadyGoing",
     "Store",
     "SyncRun",
+    "SyncRuns",
 ]
 
+#: the module of each name
+_HOMES = {
+    "DeadLetter": "dead_letters",
+    "DeadLetterFilter": "dead_letters",
+    "DeadLetters": "dead_letters",
+    "Deliveries": "deliveries",
+    "DroppedFields": "dropped_fields",
+    "DroppedFieldsExample": "dropped_fields",
+    "IdLink": "idmap",
+    "IdMap": "idmap",
+    "Lineage": "lineage",
+    "LineageActivity": "lineage",
+    "Organization": "organization",
+    "Organizations": "organizations",
+    "PendingLinkBack": "link_backs",
+    "PendingLinkBacks": "link_backs",
+    "PollState": "polls",
+    "Polls": "polls",
+    "RunAlreadyGoing": "runs",
+    "Store": "handle",
+    "SyncRun": "runs",
+    "SyncRuns": "runs",
+}
 
-class Store:
-    """One handle on the database; `open` creates or upgrades the schema first. Lineage is kept
-    in `lineage_engine`'s database: the store's, or on SQLite a file of its own
-    (connec_sync.store.engine.lineage_url)."""
 
-    def __init__(self, engine: Engine, lineage_engine: Engine | None = None) -> None:
-        self.engine = engine
-        self.lineage_engine = lineage_engine or engine
-        self.organizations = Organizations(engine)
-        self.id_map = IdMap(engine)
-        self.link_backs = PendingLinkBacks(engine)
-        self.runs = SyncRuns(engine)
-        self.deliveries = Deliveries(engine)
-        self.dead_letters = DeadLetters(engine)
-        self.polls = Polls(engine)
-        self.dropped_fields = DroppedFields(engine)
-        self.lineage = Lineage(self.lineage_engine, engine)
-        self.activity = LineageActivity(self.lineage_engine)
-
-    @classmethod
-    def open(cls, url: str) -> Store:
-        engine = make_engine(url)
-        with engine.begin() as conn:
-            upgrade(conn)
-        apart = lineage_url(url)
-        if apart is None:
-            return cls(engine)
-        lineage_engine = make_engine(apart)
-        with lineage_engine.begin() as conn:
-            upgrade(conn, steps=LINEAGE_FILE)
-        return cls(engine, lineage_engine)
-
-    def link_configured(self, organizations: tuple) -> None:
-        """Upsert the [[organizations]] of the settings file (done at every process start)."""
-        for org in organizations:
-            self.organizations.upsert(
-                tenant=org.tenant,
-                group_id=org.group_id,
-                account=org.account,
-                entities=dict(org.entities),
-                enabled=org.enabled,
-                conflict_winner=org.conflict_winner,
-            )
-
-    def close(self) -> None:
-        for engine in dict.fromkeys((self.engine, self.lineage_engine)):
-            Direct.of(engine).close()
-            engine.dispose()
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value

@@ -1,8 +1,7 @@
-"""Linked organizations: a Connec! group, its partner account, entity directions, switches."""
+"""Linked organizations in the store: link, change, find, forget (the row: organization.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -10,36 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from connec_sync.store import tables
 from connec_sync.store.clock import utcnow
-
-
-@dataclass(frozen=True)
-class Organization:
-    id: int
-    tenant: str
-    group_id: str
-    account: str
-    entities: dict[str, str] = field(default_factory=dict)
-    enabled: bool = True
-    conflict_winner: str = "recent"
-
-    def direction(self, entity: str) -> str:
-        """`both`, `to-app`, `to-connec` or `off`; an entity not listed is off."""
-        return self.entities.get(entity, "off")
-
-    def allows(self, entity: str, direction: str) -> bool:
-        """Whether records of `entity` travel in `direction` (`to-app` or `to-connec`)."""
-        return self.enabled and self.direction(entity) in ("both", direction)
-
-    def settings(self) -> dict[str, Any]:
-        """The link's settings as JSON-ready facts (`orgs` and `status` print them)."""
-        return {
-            "tenant": self.tenant,
-            "group_id": self.group_id,
-            "account": self.account,
-            "enabled": self.enabled,
-            "conflict_winner": self.conflict_winner,
-            "entities": self.entities,
-        }
+from connec_sync.store.organization import Organization, organization_of
 
 
 class Organizations:
@@ -109,21 +79,9 @@ class Organizations:
     def all(self) -> list[Organization]:
         with self._engine.connect() as conn:
             rows = conn.execute(select(tables.organizations).order_by(tables.organizations.c.id))
-            return [_organization(row._mapping) for row in rows]
+            return [organization_of(row._mapping) for row in rows]
 
     def _one(self, where: Any) -> Organization | None:
         with self._engine.connect() as conn:
             row = conn.execute(select(tables.organizations).where(where)).first()
-        return _organization(row._mapping) if row else None
-
-
-def _organization(row: Any) -> Organization:
-    return Organization(
-        id=row["id"],
-        tenant=row["tenant"],
-        group_id=row["group_id"],
-        account=row["account"],
-        entities=dict(row["entities"] or {}),
-        enabled=bool(row["enabled"]),
-        conflict_winner=row["conflict_winner"],
-    )
+        return organization_of(row._mapping) if row else None

@@ -12,25 +12,17 @@ from prometheus_client import (
     Counter,
     Histogram,
     generate_latest,
-    values,
 )
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from connec_sync.metric_children import Children
+from producers.receiver.multiprocess import MULTIPROCESS_ENV, enable_multiprocess
 
-MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+__all__ = ["CONTENT_TYPE", "MULTIPROCESS_ENV", "ReceiverMetrics", "enable_multiprocess"]
+
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 #: publish latency buckets, in seconds (a confirm usually takes a few milliseconds)
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-
-
-def enable_multiprocess(directory: str) -> None:
-    """Make metrics created from now on (in this process and its forks) write to `directory`.
-
-    prometheus-client picks its value class when first imported, which another command module
-    may already have done: set it again rather than depend on import order."""
-    os.environ[MULTIPROCESS_ENV] = directory
-    values.ValueClass = values.MultiProcessValue()
 
 
 class ReceiverMetrics:

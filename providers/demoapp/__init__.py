@@ -8,16 +8,22 @@ listed in `mappers.registry.ENTITIES`); it pushes signed change events to the re
 
 from __future__ import annotations
 
-from connec_sync.clients.http import RateGate
+from typing import TYPE_CHECKING
+
 from connec_sync.settings import Settings
 from mappers.registry import REFERENCE
-from providers.demoapp.client import PartnerClient
 from providers.interface import PUSH, Capability, Provider
+
+if TYPE_CHECKING:  # imported when a client is made: the receiver calls no app (no requests)
+    from connec_sync.clients.http import RateGate
+    from providers.demoapp.client import PartnerClient
 
 NAME = "demoapp"
 
 
 def client(settings: Settings, gate: RateGate) -> PartnerClient:
+    from providers.demoapp.client import PartnerClient
+
     return PartnerClient.from_settings(settings, gate)
 
 

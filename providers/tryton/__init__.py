@@ -12,16 +12,19 @@ customer account (the account is the database name), one company in each.
 
 from __future__ import annotations
 
-from connec_sync.clients.http import RateGate
+from typing import TYPE_CHECKING
+
 from connec_sync.naming import TO_APP, TO_CONNEC
 from connec_sync.settings import Settings
 from mappers.registry import COLLECTIONS
 from providers.interface import POLL, Capability, PollTiming, Provider
-from providers.tryton.changes import TrytonChanges
-from providers.tryton.client import TrytonClient
 from providers.tryton.mapping import ENTITIES
 from providers.tryton.options import TrytonOptions, options_of
-from providers.tryton.partner import TrytonPartner
+
+if TYPE_CHECKING:  # imported when a client is made: the receiver calls no app (no requests)
+    from connec_sync.clients.http import RateGate
+    from providers.tryton.changes import TrytonChanges
+    from providers.tryton.partner import TrytonPartner
 
 NAME = "tryton"
 BOTH = frozenset({TO_APP, TO_CONNEC})
@@ -75,6 +78,9 @@ def options(settings: Settings) -> TrytonOptions:
 
 
 def client(settings: Settings, gate: RateGate) -> TrytonPartner:
+    from providers.tryton.client import TrytonClient
+    from providers.tryton.partner import TrytonPartner
+
     partner, chosen = settings.partner, options(settings)
     rest = TrytonClient(
         partner.base_url,
@@ -89,6 +95,8 @@ def client(settings: Settings, gate: RateGate) -> TrytonPartner:
 
 
 def changes(settings: Settings, gate: RateGate) -> TrytonChanges:
+    from providers.tryton.changes import TrytonChanges
+
     return TrytonChanges(client(settings, gate))
 
 

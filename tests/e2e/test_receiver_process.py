@@ -80,8 +80,8 @@ def receiver_process(
 def _ready(url: str) -> bool:
     try:
         return requests.get(url + "/readyz", timeout=1).status_code == 200
-    except requests.ConnectionError:
-        return False
+    except (requests.ConnectionError, requests.Timeout):  # Timeout: waiting for a worker that
+        return False  # is still importing its modules (after the fork: commands/receiver_server.py)
 
 
 def test_the_receiver_process_publishes_notifications_and_stops_gracefully_mid_request(

@@ -23,14 +23,14 @@ from connec_sync.broker.errors import PublishFailed
 from connec_sync.broker.messages import Message
 from connec_sync.broker.rabbitmq.batches import Batch, InFlight
 from connec_sync.broker.rabbitmq.coalescing import CoalescingConnection
+from connec_sync.broker.rabbitmq.parameters import message_properties, node_parameters
 from connec_sync.setting_checks import split_urls
+from connec_sync.settings import BrokerSettings
 
 #: longest a publish waits for a connection that is not up yet, in seconds
 CONNECT_WAIT_S = 2.0
 #: first and longest pause between reconnection attempts, in seconds
 RECONNECT_DELAY_S, RECONNECT_DELAY_MAX_S = 0.2, 5.0
-#: pika drops a connection blocked (broker alarm) for this long, and reconnects
-BLOCKED_CONNECTION_TIMEOUT_S = 120
 
 log = logs.get_logger(__name__)
 
@@ -45,7 +45,7 @@ class ConfirmingPublisher:
         urls = split_urls(url) if isinstance(url, str) else tuple(url)
         self._nodes = failover.NodeRotation(urls)
         self._heartbeat_s = heartbeat_s
-        self._parameters = self._node_parameters(self._nodes.next())
+        self._parameters = node_parameters(self._nodes.next(), self._heartbeat_s)
         self._confirm_timeout_s = confirm_timeout_s
         self._ioloop = IOLoop()
         self._thread: threading.Thread | None = None
@@ -58,6 +58,14 @@ class ConfirmingPublisher:
         self._problem = "not connected yet"
         self._backoff = failover.Backoff(RECONNECT_DELAY_S, RECONNECT_DELAY_MAX_S)
         self._in_flight = InFlight()
+
+    @classmethod
+    def for_settings(cls, settings: BrokerSettings) -> ConfirmingPublisher:
+        return cls(
+            settings.urls,
+            confirm_timeout_s=settings.confirm_timeout_s,
+            heartbeat_s=settings.heartbeat_s,
+        )
 
     # -- any thread -------------------------------------------------------------------------
 
@@ -139,15 +147,6 @@ class ConfirmingPublisher:
         with contextlib.suppress(Exception):
             broken.close()
 
-    def _node_parameters(self, url: str) -> pika.URLParameters:
-        parameters = pika.URLParameters(url)
-        parameters.heartbeat = self._heartbeat_s
-        parameters.blocked_connection_timeout = BLOCKED_CONNECTION_TIMEOUT_S
-        parameters.connection_attempts = 1
-        parameters.socket_timeout = 5
-        parameters.stack_timeout = 10
-        return parameters
-
     def _connect(self) -> None:
         if self._closing:
             return
@@ -201,7 +200,7 @@ class ConfirmingPublisher:
             self._ioloop.stop()
             return
         self._hold_pending()
-        self._parameters = self._node_parameters(self._nodes.next())
+        self._parameters = node_parameters(self._nodes.next(), self._heartbeat_s)
         pause = self._backoff.pause()
         log.warning(
             "publisher_disconnected",
@@ -253,7 +252,7 @@ class ConfirmingPublisher:
                         message.exchange,
                         message.routing_key,
                         message.body,
-                        _properties(message),
+                        message_properties(message),
                         mandatory=True,
                     )
         except Exception as error:  # noqa: BLE001 - any pika failure fails this batch only
@@ -295,12 +294,3 @@ class ConfirmingPublisher:
             connection.close()  # _on_connection_closed stops the loop
         elif connection is None or connection.is_closed:
             self._ioloop.stop()
-
-
-def _properties(message: Message) -> pika.BasicProperties:
-    return pika.BasicProperties(
-        content_type="application/json",
-        delivery_mode=2,
-        message_id=message.message_id,
-        headers=message.headers or None,
-    )

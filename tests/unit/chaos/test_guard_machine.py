@@ -23,6 +23,7 @@ from connec_sync.store import Store
 from consumers.fingerprints import digest
 from consumers.guard import Guard, Version
 from consumers.outcomes import Skip
+from consumers.steps import admitted
 
 pytestmark = pytest.mark.timeout(300)
 _records = itertools.count()
@@ -51,6 +52,7 @@ class GuardMachine(RuleBasedStateMachine):
         self.connec_id = f"c-{next(_records)}"
         self.second, self.written, self.echoes = 0, [], set()
         self.applied: list[Version] = []
+        self.superseded: set[Version] = set()
 
     def _content(self, version: Version) -> str:
         return next(content for v, content in self.written if v == version)
@@ -60,14 +62,17 @@ class GuardMachine(RuleBasedStateMachine):
         self.second += gap
         self.written.append((Version.of(stamp(self.second), {"first_name": content}), content))
 
-    @rule(content=st.sampled_from("xyz"))
-    def our_write_comes_back(self, content: str) -> None:
-        """We write `content` to the source (direction to-connec); the source notifies it."""
+    @rule(content=st.sampled_from("xyz"), same_second=st.booleans())
+    def our_write_comes_back(self, content: str, same_second: bool) -> None:
+        """A partner edit (its time in microseconds, maybe in the second of the source's last
+        write) is written to the source (direction to-connec), which notifies it; every
+        version the source held before it is superseded."""
         fingerprint = digest({"first_name": content})
-        self.second += 1
-        ours = Version.of(stamp(self.second), {"partner": content})
+        self.second += 0 if same_second else 1
+        ours = Version.of(stamp(self.second).replace("Z", ".917Z"), {"partner": content})
         with self.guard.holding(self.org, "people", connec_id=self.connec_id) as hold:
             hold.record(TO_CONNEC, ours, connec_fingerprint=fingerprint)
+        self.superseded |= {version for version, _ in self.written}
         self.second += 1
         echo = Version.of(stamp(self.second), {"first_name": content})
         self.written.append((echo, content))
@@ -83,12 +88,19 @@ class GuardMachine(RuleBasedStateMachine):
                 if hold.check_version(TO_APP, offered):  # a tie: the source's current record
                     offered, content = self.written[-1]
                     hold.check_version(TO_APP, offered)
-                fingerprint = digest({"first_name": content})
-                hold.admit(TO_APP, offered, fingerprint, "recent")
+                content, offered, _, fingerprint = admitted(
+                    hold,
+                    TO_APP,
+                    "recent",
+                    (content, offered),
+                    lambda: tuple(reversed(self.written[-1])),
+                    lambda current: (current, digest({"first_name": current})),
+                )
                 hold.record(TO_APP, offered, partner_fingerprint=fingerprint)
                 self.applied.append(offered)
         except Skip:
-            pass
+            return
+        assert offered not in self.superseded, "a copy older than our write was applied over it"
 
     @invariant()
     def never_backwards_never_twice_never_an_echo(self) -> None:

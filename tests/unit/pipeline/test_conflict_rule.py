@@ -7,7 +7,7 @@ import pytest
 
 from connec_sync.naming import TO_APP, TO_CONNEC
 from connec_sync.store import IdLink
-from consumers.guard import Version, conflict_skips, in_conflict
+from consumers.guard import Version, conflict_skips, in_conflict, in_same_second
 
 EARLY, LATE = "2026-11-27T10:00:00.000000+00:00", "2026-11-27T10:05:00.000000+00:00"
 
@@ -46,3 +46,12 @@ def test_changes_within_the_same_second_are_no_conflict_as_connec_keeps_whole_se
     partner_change = "2026-11-27T10:00:00.700000+00:00"
     connec_change = "2026-11-27T10:00:00.000000+00:00"
     assert not in_conflict(link(to_connec=partner_change), TO_APP, Version(connec_change, "x"))
+
+
+def test_a_change_in_the_second_of_the_other_sides_last_applied_one_is_read_again() -> None:
+    """Which of the two came first is unknown: the source's current record decides."""
+    partner_change = "2026-11-27T10:00:00.700000+00:00"
+    assert in_same_second(link(to_connec=partner_change), TO_APP, Version(EARLY, "x"))
+    assert in_same_second(link(to_app=EARLY), TO_CONNEC, Version(partner_change, "x"))
+    assert not in_same_second(link(to_connec=LATE), TO_APP, Version(EARLY, "x"))
+    assert not in_same_second(link(), TO_APP, Version(EARLY, "x"))

@@ -158,3 +158,60 @@ def test_a_partner_record_referring_to_a_record_not_in_connec_yet_waits(
     assert (waiting.reason, applied.outcome) == ("missing_reference", "applied")
     [person] = both.connec_records("people")
     assert any(entry["id"] == company["id"] for entry in person["organization_id"])
+
+
+def test_a_stale_connec_copy_in_the_second_of_a_partner_edit_is_read_again_and_skipped_as_echo(
+    both: Sides, direct: Direct
+) -> None:
+    """A full sync reads both sides: Connec!'s copy from before a partner edit carries a whole
+    second that ties with the edit's time in microseconds, so which came first is unknown."""
+    company = both.partner.state.user_create(ACCOUNT, "companies", {"name": "Globex"})
+    direct.from_partner("organizations", {**company, "updated_at": "2026-11-27T10:00:01.200Z"})
+    [record] = both.connec_records("organizations")
+    stale = {**record, "updated_at": "2026-11-27T10:00:03Z"}
+    edited = both.partner.state.user_edit(
+        ACCOUNT, "companies", company["id"], {"name": "Globex Corp"}
+    )
+    edit = direct.from_partner(
+        "organizations", {**edited, "updated_at": "2026-11-27T10:00:03.917Z"}
+    )
+
+    late = direct.from_connec("organizations", stale)
+
+    assert (edit.outcome, late.outcome, late.reason) == ("applied", "skipped", "echo")
+    assert both.partner_records("companies")[0]["name"] == "Globex Corp"
+    assert both.connec_records("organizations")[0]["name"] == "Globex Corp"
+
+
+def test_a_stale_partner_copy_in_the_second_of_a_connec_edit_is_read_again_and_skipped_as_echo(
+    both: Sides, direct: Direct
+) -> None:
+    record = other_app(both, "organizations", {"id": "o1", "name": "Initech"})
+    direct.from_connec("organizations", {**record, "updated_at": "2026-11-27T10:00:01Z"})
+    [company] = both.partner_records("companies")
+    stale = {**company, "updated_at": "2026-11-27T10:00:03.100Z"}
+    connec_id = record["id"][0]["id"]
+    edited = both.connec.state.user_edit(GROUP, "organizations", connec_id, {"name": "Initech Ltd"})
+    edit = direct.from_connec("organizations", {**edited, "updated_at": "2026-11-27T10:00:03Z"})
+
+    late = direct.from_partner("organizations", stale)
+
+    assert (edit.outcome, late.outcome, late.reason) == ("applied", "skipped", "echo")
+    assert both.connec_records("organizations")[0]["name"] == "Initech Ltd"
+    assert both.partner_records("companies")[0]["name"] == "Initech Ltd"
+
+
+def test_a_connec_edit_in_the_second_of_a_partner_edit_that_came_after_it_is_applied(
+    both: Sides, direct: Direct
+) -> None:
+    """The same tie, but Connec!'s current record is a user's later edit: it is applied."""
+    company = both.partner.state.user_create(ACCOUNT, "companies", {"name": "Hooli"})
+    direct.from_partner("organizations", {**company, "updated_at": "2026-11-27T10:00:03.100Z"})
+    [record] = both.connec_records("organizations")
+    connec_id = record["id"][0]["id"]
+    edited = both.connec.state.user_edit(GROUP, "organizations", connec_id, {"name": "Hooli XYZ"})
+
+    later = direct.from_connec("organizations", {**edited, "updated_at": "2026-11-27T10:00:03Z"})
+
+    assert later.outcome == "applied"
+    assert both.partner_records("companies")[0]["name"] == "Hooli XYZ"
