@@ -49,10 +49,12 @@ entities = {{people = "both"}}
 
 
 class Bench:
-    def __init__(self, work: Path, entities: tuple[str, ...] = ("people",)) -> None:
+    def __init__(
+        self, work: Path, entities: tuple[str, ...] = ("people",), broker_url: str = BROKER_URL
+    ) -> None:
         """`entities`: those whose queues this process declares (the benchmarks move people; a
         consumer process declares every entity's, and `close` deletes them all)."""
-        self.work, self.entities = work, entities
+        self.work, self.entities, self.broker_url = work, entities, broker_url
         self.connec, self.partner = testing.start_connec(window_s=0.2), testing.start_partner()
         self.namespace = f"bench-{uuid.uuid4().hex[:8]}"
         self.schemas: list[str] = []
@@ -63,7 +65,7 @@ class Bench:
 
     def configure(self, run: int, store: str) -> Settings:
         text = CONFIG.format(
-            url=BROKER_URL,
+            url=self.broker_url,
             namespace=self.namespace,
             store=f"sqlite:///{self.work / f'store-{run}.db'}"
             if store == "sqlite"

@@ -8,13 +8,18 @@ dispatched (handed to an applying thread), picked (that thread starts it), guard
 version checked), mapped, write_ahead (the version being written, committed), written (the
 partner answered the create), recorded (the version and the pending link-back committed),
 judged (the verdict handed back), acked, linked_back (Connec! accepted the link-back).
+
+With `BENCH_GC_LOG=FILE` in its environment, the process also writes each garbage collection's
+generation, end and duration to FILE (consumers/runtime/collecting.py says why).
 """
 
 from __future__ import annotations
 
 import atexit
 import functools
+import gc
 import json
+import os
 import sys
 import threading
 import time
@@ -155,11 +160,30 @@ def breakdown(
     return out
 
 
+def _log_collections(path: Path) -> None:
+    """Write each garbage collection's (generation, wall-clock end, seconds) to `path` (JSON)
+    when the process ends: every thread stands still while the collector runs."""
+    pauses: list[tuple[int, float, float]] = []
+    began = [0.0]
+
+    def timed(phase: str, info: dict[str, int]) -> None:
+        now = time.perf_counter()
+        if phase == "start":
+            began[0] = now
+        else:
+            pauses.append((info["generation"], time.time(), now - began[0]))
+
+    gc.callbacks.append(timed)
+    atexit.register(lambda: path.write_text(json.dumps(pauses)))
+
+
 def main(argv: list[str]) -> int:
     split = argv.index("--")
     path = Path(argv[0])
     install()
     atexit.register(write, path)
+    if os.environ.get("BENCH_GC_LOG"):
+        _log_collections(Path(os.environ["BENCH_GC_LOG"]))
     from commands import main as connec_sync
 
     return connec_sync(argv[split + 1 :])

@@ -7,10 +7,12 @@ publishing with confirms; bench/_raw_pipeline.py: pika consume, `requests` POST,
 Both receivers are served from this process by the same WSGI server, both publish to the same
 queue, and the partner sandbox (here too) stamps each write; the two pipelines take turns,
 BENCH_ROUNDS rounds per rate, so a busy moment of the shared machine hits both alike. Ours also
-reports where the time goes, per step (bench/_stamps.py)."""
+reports where the time goes, per step (bench/_stamps.py). It runs on a private RabbitMQ node
+unless RABBITMQ_URL names a broker."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import statistics
@@ -19,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +38,7 @@ from connec_sync.store import Store
 from producers.receiver import create_app
 from producers.receiver.metrics import ReceiverMetrics
 from sandboxes import testing
+from tests.private_broker import PrivateBroker
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
@@ -69,7 +73,7 @@ class Pipelines:
         bench = self.bench
         if name == "raw":
             queue = names_for(bench.settings.broker).route("people", "to-app").work_queue()
-            args = [BROKER_URL, queue, bench.partner.url, testing.API_TOKEN, testing.ACCOUNT]
+            args = [bench.broker_url, queue, bench.partner.url, testing.API_TOKEN, testing.ACCOUNT]
             command = [sys.executable, "-m", "bench._raw_pipeline", *args]
         else:
             command = [sys.executable, "-m", "bench._stamps", str(self.stamps), "--"]
@@ -258,17 +262,35 @@ def _step_order(step: str) -> int:
     return order.index(step) if step in order else len(order)
 
 
+@contextlib.contextmanager
+def broker_url(work: Path) -> Iterator[str]:
+    """RABBITMQ_URL's broker when it is set, else a private node for this run: our consumer
+    process declares every entity's queues (182), more than the shared broker holds."""
+    if "RABBITMQ_URL" in os.environ:
+        yield BROKER_URL
+        return
+    node = PrivateBroker(work / "rabbit")
+    node.base.mkdir(parents=True)
+    node.start()
+    try:
+        yield node.url
+    finally:
+        node.stop()
+
+
 def main() -> int:
     logs.configure("warning")
-    bench = Bench(Path(tempfile.mkdtemp(prefix="bench-latency-")))
-    try:
-        pipes = Pipelines(bench)
+    work = Path(tempfile.mkdtemp(prefix="bench-latency-"))
+    with broker_url(work) as url:
+        bench = Bench(work, broker_url=url)
         try:
-            measured = rounds(pipes)
+            pipes = Pipelines(bench)
+            try:
+                measured = rounds(pipes)
+            finally:
+                pipes.close()
         finally:
-            pipes.close()
-    finally:
-        bench.close()
+            bench.close()
     results = summary(measured)
     print(table(results))
     print(f"results: {write_results('latency', results)}")

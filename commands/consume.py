@@ -19,6 +19,7 @@ from consumers import metrics
 from consumers.pipeline import ConsumerServices, consumer_parts
 from consumers.runtime import Worker, run_until_signalled
 from consumers.runtime.affinity import pin_to_free_cpu
+from consumers.runtime.collecting import freeze_start_up_objects
 from mappers.registry import COLLECTIONS
 
 #: exit status for a usage error (unknown entity)
@@ -71,6 +72,7 @@ def _consume(
             metrics.serve(args.metrics_port)
         broker = open_broker(settings.broker, COLLECTIONS)  # every process declares it all
         worker = Worker(settings.broker, handlers, broker=broker, background=background)
+        freeze_start_up_objects()  # full collections scan only what consuming makes
         return run_until_signalled(worker, stop)
     finally:
         store.close()

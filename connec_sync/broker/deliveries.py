@@ -7,7 +7,8 @@ and ack only once that publish is confirmed. A failed publish raises and leaves 
 unacked; a lost connection raises ConnectionLost and the broker redelivers it.
 
 Like kombu's objects, a consumer and its deliveries belong to the thread that opened the
-consumer: receive, take, and every settling call happen on it.
+consumer: receive, take, and every settling call happen on it; only `wake` may come from any
+thread.
 """
 
 from __future__ import annotations
@@ -114,6 +115,12 @@ class Consumer(ABC):
     def receive(self, wait_s: float) -> None:
         """Read the deliveries the broker sent, waiting up to `wait_s` for the first one; raises
         ConnectionLost (the consumer is then void: close it and open another)."""
+
+    @abstractmethod
+    def wake(self) -> None:
+        """Make the `receive` waiting now, or else the next one, return at once (e.g. when a
+        record being applied on another thread is done). The one call any thread may make,
+        also on a closed consumer (it does nothing then)."""
 
     @abstractmethod
     def cancel(self) -> None:

@@ -58,7 +58,8 @@ def record_key(envelope: Envelope | None) -> str:
 
 class Applier:
     """`concurrency` handler threads; finished jobs come back through `finished` (call `start`
-    and `finished` from the worker's thread only).
+    and `finished` from the worker's thread only), and `done` is called (on the handler's
+    thread) after each comes back, to wake the worker's thread.
 
     A job whose record has no job in progress goes to the shared queue, which any idle thread
     takes from; one whose record is in progress waits behind it, and the thread applying that
@@ -70,8 +71,10 @@ class Applier:
         max_attempts: int,
         concurrency: int,
         judging: Callable[..., Verdict] = judge,
+        done: Callable[[], None] = lambda: None,
     ) -> None:
         self.handlers, self.max_attempts, self._judge = dict(handlers), max_attempts, judging
+        self._on_done = done
         self.concurrency = concurrency
         self._ready: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._done: queue.SimpleQueue[Job] = queue.SimpleQueue()
@@ -145,6 +148,8 @@ class Applier:
             self._waiting_behind -= 1 + len(superseded)
         for older in superseded:
             self._done.put(older)
+        if superseded:
+            self._on_done()
         return job
 
     def _apply(self, job: Job) -> None:
@@ -161,3 +166,4 @@ class Applier:
                 job.verdict = self._judge(self.handlers[route], envelope, self.max_attempts)
             finally:  # even when a BaseException ends the thread: the job is not lost
                 self._done.put(job)
+                self._on_done()

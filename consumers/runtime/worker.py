@@ -35,8 +35,6 @@ from consumers.verdicts import RETRIED, Verdict, opened
 POLL_S = 1.0
 #: longest wait for an applying thread to finish while every thread is busy
 BUSY_WAIT_S = 0.05
-#: wait for the broker while records are being applied and none is waiting to start
-APPLYING_POLL_S = 0.005
 #: after a stop request, seconds spent finishing deliveries already received
 STOP_DRAIN_S = 7.0
 #: after a stop request, seconds before the process exits whatever it is doing (unacked
@@ -110,6 +108,7 @@ class Worker:
         if not self._stopping.is_set():
             self._stop_requested_at = time.monotonic()
             self._stopping.set()
+            self._wake()
 
     def run(self) -> None:
         """Consume until `stop()`, reconnecting after every lost connection; the background
@@ -118,7 +117,9 @@ class Worker:
         for service in services:
             service.start()
         settings = self.settings
-        self.applier = Applier(self.handlers, settings.max_attempts, settings.concurrency)
+        self.applier = Applier(
+            self.handlers, settings.max_attempts, settings.concurrency, done=self._wake
+        )
         try:
             self._consume()
         finally:
@@ -171,24 +172,26 @@ class Worker:
         self._finish(consumer)
 
     def _step(self, consumer: Consumer) -> None:
-        self._dispatch(consumer)
+        """Receive, collect the records applied meanwhile, start the deliveries received, then
+        settle what was collected (a delivery does not wait for the acks to start). Every
+        `receive` is followed by `finished`: a wake it used up is never for a job left behind."""
         applier = self._applier
         if applier.in_flight and not applier.has_room:
             # every thread busy: wake when one is done (deliveries wait at the broker meanwhile)
-            done = applier.finished(BUSY_WAIT_S)
             consumer.receive(0.0)
-        else:
-            consumer.receive(self._wait_s(consumer))
+            done = applier.finished(BUSY_WAIT_S)
+        else:  # the wait ends with a delivery, or when an applying thread wakes the consumer
+            consumer.receive(0.0 if len(consumer) else POLL_S)
             done = applier.finished()
+        self._dispatch(consumer)
         for job in done:
             self._settle(job)
 
-    def _wait_s(self, consumer: Consumer) -> float:
-        """How long to wait for the broker: not at all with deliveries waiting, briefly while
-        records are being applied, else until the next poll."""
-        if len(consumer):
-            return 0.0
-        return APPLYING_POLL_S if self._applier.in_flight else POLL_S
+    def _wake(self) -> None:
+        """Called on an applying thread once its record is done: `receive` returns."""
+        consumer = self.consumer
+        if consumer is not None:
+            consumer.wake()
 
     @property
     def _applier(self) -> Applier:

@@ -75,6 +75,7 @@ class MemoryConsumer(Consumer):
         self.node = node
         self._arrived = threading.Condition(node.lock)
         self._closed = False
+        self._woken = False
         #: deliveries not settled yet, in the order they were delivered
         self._unsettled: dict[MemoryDelivery, None] = {}
         self._subscriptions = [
@@ -91,7 +92,7 @@ class MemoryConsumer(Consumer):
             self.check_open()
             node.tick()
             deadline = node.clock() + wait_s
-            while not len(self):
+            while not len(self) and not self._woken:
                 remaining = deadline - node.clock()
                 if remaining <= 0:
                     return
@@ -100,6 +101,12 @@ class MemoryConsumer(Consumer):
                     remaining if due is None else max(min(remaining, due), _MIN_WAIT_S)
                 )
                 node.tick()
+            self._woken = False
+
+    def wake(self) -> None:
+        with self.node.lock:
+            self._woken = True
+            self._arrived.notify_all()
 
     def cancel(self) -> None:
         for subscription in self._subscriptions:

@@ -3,6 +3,8 @@ prefetch, cancel and close."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from connec_sync.broker import Broker, Consumer
@@ -129,3 +131,26 @@ def test_closing_a_consumer_gives_its_unacked_deliveries_back_redelivered(
     assert (again.body, again.redelivered, again.lane) == (b"held", True, LIVE)
     again.ack()
     assert next_delivery(second).body == b"waiting"
+
+
+def test_a_wake_from_another_thread_ends_a_receive_and_a_wake_before_one_ends_the_next(
+    broker: Broker, route: Route, consumers: list[Consumer]
+) -> None:
+    consumer = open_consumer(broker, [route], consumers)
+    waker = threading.Timer(0.2, consumer.wake)
+    waker.start()
+    consumer.receive(60.0)  # the test's timeout is 30 s: only the wake ends it in time
+    waker.join()
+    consumer.wake()
+    consumer.receive(60.0)
+    assert len(consumer) == 0
+    broker.publish([message(route, b"after")])
+    assert next_delivery(consumer).body == b"after"
+
+
+def test_a_wake_of_a_closed_consumer_does_nothing(
+    broker: Broker, route: Route, consumers: list[Consumer]
+) -> None:
+    consumer = open_consumer(broker, [route], consumers)
+    consumer.close()
+    consumer.wake()
