@@ -22,6 +22,7 @@ from connec_sync.settings import Settings
 from connec_sync.store import Store
 from mappers.registry import COLLECTIONS
 from sandboxes import testing
+from tests.private_broker import PrivateBroker
 
 BROKER_URL = os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 POSTGRES_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -50,11 +51,20 @@ entities = {{people = "both"}}
 
 class Bench:
     def __init__(
-        self, work: Path, entities: tuple[str, ...] = ("people",), broker_url: str = BROKER_URL
+        self, work: Path, entities: tuple[str, ...] = ("people",), broker_url: str | None = None
     ) -> None:
         """`entities`: those whose queues this process declares (the benchmarks move people; a
-        consumer process declares every entity's, and `close` deletes them all)."""
-        self.work, self.entities, self.broker_url = work, entities, broker_url
+        consumer process declares every entity's, and `close` deletes them all). `broker_url`:
+        the broker to run on; none: RABBITMQ_URL's when it is set, else a private node started
+        here for the run and stopped by `close` (every entity's queues, 182, are more than a
+        shared development broker should be given)."""
+        self.work, self.entities = work, entities
+        self.node: PrivateBroker | None = None
+        if broker_url is None and "RABBITMQ_URL" not in os.environ:
+            self.node = PrivateBroker(work / "rabbit")
+            self.node.base.mkdir(parents=True)
+            self.node.start()
+        self.broker_url = broker_url or (self.node.url if self.node else BROKER_URL)
         self.connec, self.partner = testing.start_connec(window_s=0.2), testing.start_partner()
         self.namespace = f"bench-{uuid.uuid4().hex[:8]}"
         self.schemas: list[str] = []
@@ -147,6 +157,8 @@ class Bench:
             self.connec.stop()
             self.partner.stop()
             self._drop_schemas()
+            if self.node is not None:
+                self.node.stop()
 
     def _schema(self, run: int) -> str:
         schema = f"bench_{self.namespace[6:]}_{run}"

@@ -23,7 +23,6 @@ from typing import Any
 
 from bench import _raw_consumer
 from bench._consumer_setup import (
-    BROKER_URL,
     Bench,
     consumer,
     cpu_seconds,
@@ -56,9 +55,10 @@ def raw_baseline(bench: Bench, run: int, records: int = RECORDS) -> dict[str, fl
     people = bench.people(f"raw{run}-", records)
     bodies = [json.dumps(_partner_body(p, ctx)).encode() for p in people]
     queue = f"{bench.namespace}.raw"
-    _raw_consumer.declare(BROKER_URL, queue)
+    _raw_consumer.declare(bench.broker_url, queue)
     bench.publish(queue, bodies, exchange="")
-    args = [BROKER_URL, queue, bench.partner.url, testing.API_TOKEN, testing.ACCOUNT, str(records)]
+    url, partner = bench.broker_url, bench.partner.url
+    args = [url, queue, partner, testing.API_TOKEN, testing.ACCOUNT, str(records)]
     command = [sys.executable, "-m", "bench._raw_consumer", *args]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)  # noqa: S603
     bench.wait_posts(records)

@@ -190,13 +190,13 @@ def consumer_whole(bench: Bench) -> dict[str, dict[str, list[dict[str, float]]]]
     return measured
 
 
-def receiver_whole(work: Path) -> dict[str, list[dict[str, float]]]:
+def receiver_whole(work: Path, broker_url: str) -> dict[str, list[dict[str, float]]]:
     """The receiver (50-record notifications), all on and each shortcut off."""
     config = work / "receiver.toml"
     namespace = f"bench-{uuid.uuid4().hex[:8]}"
     config.write_text(
         receiver_bench.CONFIG.format(
-            url=receiver_bench.BROKER_URL,
+            url=broker_url,
             namespace=namespace,
             store=work / "receiver.db",
             workers=receiver_bench.WORKERS,
@@ -291,9 +291,9 @@ def main() -> int:
     try:
         results: dict[str, Any] = {"alone": alone(bench)}
         consumer = consumer_whole(bench)
+        receiver = receiver_whole(work, bench.broker_url)
     finally:
         bench.close()
-    receiver = receiver_whole(work)
     results["whole"] = {"consumer": consumer, "receiver": receiver}
     results["gains"] = {f"consumer {store}": gains(rates) for store, rates in consumer.items()}
     results["gains"]["receiver"] = gains(receiver)

@@ -45,7 +45,7 @@ def main() -> int:
     try:
         _consumer_setup.BROKER_URL = node.url  # bench.consumer's runs on the private node too
         os.environ |= {"PEER_BROKER_URL": node.url, "PEER_QUEUE": f"peer-{uuid.uuid4().hex[:8]}"}
-        measured = _measure(_consumer_setup.Bench(work))
+        measured = _measure(_consumer_setup.Bench(work, broker_url=node.url))
     finally:
         node.stop()
         shutil.rmtree(work, ignore_errors=True)
