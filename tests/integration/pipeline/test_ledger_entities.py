@@ -72,6 +72,11 @@ def test_tax_rates_and_ledger_accounts_of_the_partner_reach_connec_and_a_deleted
     assert ours(item["sale_tax_code_id"]) == rate["id"]
     assert ours(invoice["lines"][0]["tax_code_id"]) == rate["id"]
 
+    # Connec! gave the account a code of its own: it comes back to the app as a change (no
+    # echo), and the app's edit is made once that round trip has settled; an edit made while
+    # it is under way can be overwritten by it (a known race, docs/consumers-pipeline.md)
+    settled = account["code"]
+    wait(lambda: sides.partner_records("ledger_accounts")[0].get("code") == settled, what="code")
     sides.partner.state.user_edit(ACCOUNT, "ledger_accounts", ledger["id"], {"code": "6100"})
     wait(lambda: sides.connec_records("accounts")[0].get("code") == "6100", what="account edit")
     sides.partner.state.user_delete(ACCOUNT, "tax_rates", rate["id"])
