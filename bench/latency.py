@@ -12,7 +12,6 @@ unless RABBITMQ_URL names a broker."""
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
 import statistics
@@ -21,14 +20,13 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import requests
 
 from bench import baseline_receiver
-from bench._consumer_setup import BROKER_URL, Bench, _ts, machine_cpu, stop
+from bench._consumer_setup import Bench, _ts, machine_cpu, stop
 from bench.common import percentile, write_results
 from connec_sync import logs
 from connec_sync.broker import make_publisher
@@ -38,7 +36,6 @@ from connec_sync.store import Store
 from producers.receiver import create_app
 from producers.receiver.metrics import ReceiverMetrics
 from sandboxes import testing
-from tests.private_broker import PrivateBroker
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
@@ -262,35 +259,18 @@ def _step_order(step: str) -> int:
     return order.index(step) if step in order else len(order)
 
 
-@contextlib.contextmanager
-def broker_url(work: Path) -> Iterator[str]:
-    """RABBITMQ_URL's broker when it is set, else a private node for this run: our consumer
-    process declares every entity's queues (182), more than the shared broker holds."""
-    if "RABBITMQ_URL" in os.environ:
-        yield BROKER_URL
-        return
-    node = PrivateBroker(work / "rabbit")
-    node.base.mkdir(parents=True)
-    node.start()
-    try:
-        yield node.url
-    finally:
-        node.stop()
-
-
 def main() -> int:
     logs.configure("warning")
     work = Path(tempfile.mkdtemp(prefix="bench-latency-"))
-    with broker_url(work) as url:
-        bench = Bench(work, broker_url=url)
+    bench = Bench(work)  # a private RabbitMQ node unless RABBITMQ_URL names a broker
+    try:
+        pipes = Pipelines(bench)
         try:
-            pipes = Pipelines(bench)
-            try:
-                measured = rounds(pipes)
-            finally:
-                pipes.close()
+            measured = rounds(pipes)
         finally:
-            bench.close()
+            pipes.close()
+    finally:
+        bench.close()
     results = summary(measured)
     print(table(results))
     print(f"results: {write_results('latency', results)}")

@@ -46,9 +46,10 @@ PRIVATE_PORTS = range(20000, 32000)
 SERVICE_PORTS = {25672, 27017}
 
 
-def free_port() -> int:
-    """A loopback port nothing listens on, outside the ephemeral range (PRIVATE_PORTS)."""
-    rng = random.SystemRandom()
+def free_port(rng: random.Random | None = None) -> int:
+    """A loopback port nothing listens on, outside the ephemeral range (PRIVATE_PORTS), drawn
+    with `rng` (a seeded run's own) or the system's randomness."""
+    rng = rng or random.SystemRandom()
     while True:
         port = rng.choice(PRIVATE_PORTS)
         if port in SERVICE_PORTS:

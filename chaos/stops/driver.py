@@ -8,7 +8,6 @@ import math
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 from collections import Counter
@@ -129,19 +128,6 @@ def _second_sigterm(process: subprocess.Popen[bytes], after_s: float) -> int:
     with contextlib.suppress(ProcessLookupError):
         process.send_signal(signal.SIGTERM)
     return process.wait(AT_ONCE_S)
-
-
-def private_port(rng: random.Random) -> int:
-    """A free port below the kernel's ephemeral range (32768 and up), so that no `bind(0)`
-    elsewhere (free_port, the fault suite's cluster) takes it between now and the bind."""
-    while True:
-        port = rng.randrange(20000, 32000)
-        with contextlib.closing(socket.socket()) as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
 
 
 def _hung(command: str, moment: str, process: subprocess.Popen[bytes], log_path: Path) -> str:

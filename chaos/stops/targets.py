@@ -28,14 +28,13 @@ from chaos.stops.driver import (
     TWICE,
     Figures,
     Stop,
-    private_port,
     sigterm_and_measure,
     startup_delay,
 )
 from chaos.stops.polled import PolledApp, leases_left, slow_partner
 from chaos.stops.polled import arguments as poll_arguments
 from providers.tryton.server import TrytonServer
-from tests.private_broker import wait_until
+from tests.private_broker import free_port, wait_until
 
 #: seconds a command gets to say it is ready (start-up on a busy 2-core machine)
 READY_S = 90.0
@@ -80,7 +79,7 @@ class Bench:
         return f"http://127.0.0.1:{self.ports[kind]}"
 
     def start(self) -> Bench:
-        self.ports = {kind: private_port(self.rng) for kind in ("connec", "partner")}
+        self.ports = {kind: free_port(self.rng) for kind in ("connec", "partner")}
         ports = {f"{kind}_port": port for kind, port in self.ports.items()}
         store = f"sqlite:///{self.run_dir / 'bench.db'}"
         text = cluster.CONFIG.format(**SETTINGS, **ports, store_url=store)
@@ -235,12 +234,12 @@ def _runs_left_running(bench: Bench, _stop: Stop) -> str:
 
 def _sandbox_arguments(bench: Bench) -> list[str]:
     kind = bench.rng.choice(("connec", "partner"))
-    port = private_port(bench.rng)
+    port = free_port(bench.rng)
     return ["--config", str(bench.config), "sandbox", kind, "--port", str(port)]
 
 
 def _demo_arguments(bench: Bench) -> list[str]:
-    ports = [str(private_port(bench.rng)) for _ in range(4)]
+    ports = [str(free_port(bench.rng)) for _ in range(4)]
     return ["run", "--receiver-port", ports[0], "--operator-port", ports[1]] + [
         *("--connec-port", ports[2], "--partner-port", ports[3])
     ]
