@@ -4,14 +4,53 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Mapping
+from contextvars import ContextVar
+from types import MappingProxyType
 from typing import Any
 
 import structlog
 
-#: context bound per message (message id, entity, ...) lives in contextvars
-bind = structlog.contextvars.bind_contextvars
-clear = structlog.contextvars.clear_contextvars
-bound = structlog.contextvars.bound_contextvars
+#: the context bound per message (message id, entity, ...): one variable holds all its keys
+_context: ContextVar[Mapping[str, Any]] = ContextVar(
+    "connec_sync_log_context", default=MappingProxyType({})
+)
+
+
+class bound:  # noqa: N801  (a context manager named as a function: `with logs.bound(...)`)
+    """Adds key-values to every line logged in this thread (or task) until the block ends;
+    an inner block adds to the outer one's and overrides its keys. structlog's
+    `bound_contextvars` sets a context variable per key and copies the whole context to restore
+    them: 5 µs a block here, where one variable for all the keys costs 0.7 (a consumer enters
+    two blocks per message)."""
+
+    __slots__ = ("_token", "_values")
+
+    def __init__(self, **values: Any) -> None:
+        self._values = values
+
+    def __enter__(self) -> bound:
+        self._token = _context.set({**_context.get(), **self._values})
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        _context.reset(self._token)
+
+
+def bind(**values: Any) -> None:
+    """Add key-values to every later line of this thread (or task)."""
+    _context.set({**_context.get(), **values})
+
+
+def clear() -> None:
+    """Forget what `bind` and `bound` added in this thread (or task)."""
+    _context.set(MappingProxyType({}))
+
+
+def _merge_bound(_logger: Any, _name: str, event: Any) -> Any:
+    """The bound key-values first, the line's own over them."""
+    values = _context.get()
+    return {**values, **event} if values else event
 
 
 def configure(level: str = "info", *, json_lines: bool | None = None) -> None:
@@ -26,7 +65,7 @@ def configure(level: str = "info", *, json_lines: bool | None = None) -> None:
     )
     structlog.configure(
         processors=[
-            structlog.contextvars.merge_contextvars,
+            _merge_bound,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.StackInfoRenderer(),

@@ -1,49 +1,57 @@
-"""Prepared requests sent on urllib3's connection pool directly, in place of requests'
-`Session.send`.
+"""Prepared requests sent on keep-alive `http.client` connections directly, in place of
+requests' `Session.send`.
 
 For every request the session resolves proxies, picks its adapter, which parses the URL again,
 looks its pool up, checks the CA bundle path on disk (`os.path.isdir`), wraps the answer in a
 `Response` (a case-insensitive copy of the headers, cookies read into two jars) and looks for a
-redirect: 60-90 µs of CPU per request on the development machine (1.46x alone: 176 against 257
-µs per create sent and answered), a twentieth of what a consumer spends on a record. These APIs
-need none of it (no proxy, no cookies, no hooks, no redirects), so the request goes to the pool
-the session's adapter made for its origin (made, and its TLS settings set, by the adapter
-itself, once per origin), with the adapter's retries and the same timeout, and errors raised
-as the same requests exceptions the adapter raises. The answer is read whole, as requests
-reads it.
+redirect; urllib3's pool then checks the request again, keeps a retry object per request and
+wraps the answer once more: together about 190 µs of client CPU per request here, where
+`http.client` alone spends about 70. These APIs need none of it (no proxy, no cookies, no
+hooks), so the request is written on a connection kept alive per origin
+(connec_sync.clients.keep_alive, TLS set as the adapter sets it for the session's `verify`), with
+the same timeout, and its answer read whole, decoded as urllib3 decodes it. Errors are the
+requests exceptions the adapter raises: a connection that cannot be made (nothing was sent yet)
+is left to the library's own attempt, which gives its error; a timeout or a broken connection
+after the request was written is raised as requests raises it.
 
 Whatever the shortcut does not cover goes the library way: a session with proxies, a client
-certificate, hooks, another adapter, or a URL with a fragment; and an answer that redirects is
-followed by the session's own `resolve_redirects`. `library` is that way for any request:
-tests/unit/clients/test_direct_sending.py checks that both give the same answers and errors,
-and `make bench` (bench/shortcuts.py) measures one against the other.
+certificate, hooks, another adapter or one that retries, a URL with credentials or a fragment,
+a body streamed in chunks, an `Accept-Encoding` other than gzip and deflate; and an answer that
+redirects is followed by the session's own `resolve_redirects`. `library` is that way for any
+request: tests/unit/clients/test_direct_sending.py checks that both give the same answers and
+errors, and `make bench` (bench/shortcuts.py) measures one against the other.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
+import warnings
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
-from urllib3 import Timeout
-from urllib3.exceptions import (
-    ClosedPoolError,
-    ConnectTimeoutError,
-    DecodeError,
-    MaxRetryError,
-    NewConnectionError,
-    ProtocolError,
-    ReadTimeoutError,
-    ResponseError,
+from urllib3 import HTTPHeaderDict
+from urllib3.exceptions import InsecureRequestWarning, ProtocolError
+
+from connec_sync.clients.keep_alive import Origin
+
+#: statuses requests follows (with a Location)
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+#: content codings decoded here (those requests asks for without brotli or zstandard)
+_CODINGS = frozenset({"gzip", "x-gzip", "deflate", "identity"})
+#: urllib3's warning for a request over TLS left unverified
+_UNVERIFIED = (
+    "Unverified HTTPS request is being made to host '%s'. Adding certificate verification is"
+    " strongly advised. See: https://urllib3.readthedocs.io/en/latest/advanced-usage.html"
+    "#tls-warnings"
 )
-from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.exceptions import InvalidHeader as Urllib3InvalidHeader
-from urllib3.exceptions import ProxyError as Urllib3ProxyError
-from urllib3.exceptions import SSLError as Urllib3SSLError
 
 
 @dataclass(frozen=True)
@@ -74,107 +82,92 @@ class Received:
         """The answer as a `requests.Response` (its text and JSON decoded the library's way)."""
         response = requests.Response()
         response.status_code, response._content = self.status_code, self.content
-        response.headers = requests.structures.CaseInsensitiveDict(self.headers)
+        response._content_consumed = True  # type: ignore[attr-defined]
+        response.headers = CaseInsensitiveDict(self.headers)
         response.encoding = get_encoding_from_headers(response.headers)
+        return response
+
+    def as_response(self, prepared: requests.PreparedRequest, adapter: Any) -> requests.Response:
+        """The answer as the adapter builds a `requests.Response` of it, for `prepared`."""
+        response = self._as_response()
+        response.url, response.request, response.connection = str(prepared.url), prepared, adapter
+        response.reason = http.client.responses.get(self.status_code, "")
         return response
 
 
 class DirectSending:
-    """Sends `session`'s prepared requests (its settings read at each send, its pools kept)."""
+    """Sends `session`'s prepared requests (its settings read at each send, its connections
+    kept per origin until `close`)."""
 
     def __init__(self, session: requests.Session) -> None:
         self.session = session
-        self._pools: dict[tuple[str, Any], tuple[Any, Any]] = {}
-        self._timeouts: dict[float, Timeout] = {}
+        self._origins: dict[str, Origin] = {}
 
     def send(self, prepared: requests.PreparedRequest, timeout_s: float) -> Any:
         """The answer (a `Received`, or a `requests.Response` the library way)."""
         url = str(prepared.url)
         adapter = self.session.get_adapter(url)
-        if not self._covered(url, adapter):
+        if not self._covered(url, adapter, prepared):
             return self.library(prepared, timeout_s)
         scheme, _, rest = url.partition("://")
-        origin, _, path = rest.partition("/")
-        key = (f"{scheme}://{origin}", self.session.verify)
-        path = "/" + path
-        try:
-            raw = self._urlopen(self._pool(key, prepared, adapter), prepared, path, timeout_s)
-        except ClosedPoolError:  # the session was closed since: its adapter makes a new pool
-            self._pools.pop(key, None)
-            raw = self._urlopen(self._pool(key, prepared, adapter), prepared, path, timeout_s)
-        if raw.get_redirect_location():
-            return self._followed(adapter, prepared, raw, timeout_s)
-        return Received(raw.status, raw.headers, _read(raw))
+        netloc, _, path = rest.partition("/")
+        origin = self._origin(scheme, netloc, url, adapter)
+        if origin.unverified:
+            warnings.warn(_UNVERIFIED % origin.host, InsecureRequestWarning, stacklevel=2)
+        connection = origin.take(timeout_s)
+        if connection.sock is None:
+            try:
+                connection.connect()
+            except OSError:  # nothing was sent: the library's own attempt gives its error
+                connection.close()
+                return self.library(prepared, timeout_s)
+        received = _exchange(origin, connection, prepared, "/" + path, timeout_s)
+        if received.status_code in _REDIRECTS and "location" in received.headers:
+            return self._followed(adapter, prepared, received, timeout_s)
+        return received
 
     def library(self, prepared: requests.PreparedRequest, timeout_s: float) -> requests.Response:
         """The request sent as requests' own `Session.send` sends it."""
         return self.session.send(prepared, timeout=timeout_s, allow_redirects=True)
 
-    def _covered(self, url: str, adapter: Any) -> bool:
+    def close(self) -> None:
+        """Close the kept connections (the next request opens new ones)."""
+        for origin in list(self._origins.values()):
+            origin.close()
+
+    def _covered(self, url: str, adapter: Any, prepared: requests.PreparedRequest) -> bool:
         """Whether requests would do nothing more than the shortcut does for this request."""
         session = self.session
         plain = not (session.proxies or session.trust_env or session.cert or session.stream)
         hooked = any(session.hooks.values())
-        return plain and not hooked and type(adapter) is HTTPAdapter and "#" not in url
+        retries = adapter.max_retries if type(adapter) is HTTPAdapter else None
+        once = retries is not None and retries.total == 0 and not retries.status_forcelist
+        whole = prepared.body is None or isinstance(prepared.body, bytes | str)
+        codings = prepared.headers.get("Accept-Encoding", "identity")
+        known = {c.strip().lower() for c in codings.split(",")} <= _CODINGS
+        simple_url = "#" not in url and "@" not in url.partition("?")[0]
+        return plain and not hooked and once and whole and known and simple_url
 
-    def _pool(
-        self, key: tuple[str, Any], prepared: requests.PreparedRequest, adapter: Any
-    ) -> tuple[Any, Any]:
-        """The adapter's pool for the request's origin, TLS set as the adapter sets it, and
-        the adapter's retries."""
-        opened = self._pools.get(key)
-        if opened is None:
-            verify = self.session.verify
-            pool = adapter.get_connection_with_tls_context(prepared, verify, proxies={})
-            adapter.cert_verify(pool, prepared.url, verify, None)
-            opened = self._pools[key] = (pool, adapter.max_retries)
-        return opened
-
-    def _urlopen(
-        self,
-        opened: tuple[Any, Any],
-        prepared: requests.PreparedRequest,
-        path: str,
-        timeout_s: float,
-    ) -> Any:
-        """The answer's head (its body still to read); errors as `HTTPAdapter.send` raises
-        them."""
-        pool, retries = opened
-        timeout = self._timeouts.get(timeout_s)
-        if timeout is None:
-            timeout = self._timeouts[timeout_s] = Timeout(connect=timeout_s, read=timeout_s)
-        chunked = not (prepared.body is None or "Content-Length" in prepared.headers)
-        try:
-            return pool.urlopen(
-                method=prepared.method,
-                url=path,
-                body=prepared.body,
-                headers=prepared.headers,
-                redirect=False,
-                assert_same_host=False,
-                preload_content=False,
-                decode_content=False,
-                retries=retries,
-                timeout=timeout,
-                chunked=chunked,
-            )
-        except ClosedPoolError:
-            raise
-        except (Urllib3Error, OSError) as error:
-            mapped = _sending_error(error, prepared)
-            if mapped is error:
-                raise
-            raise mapped from error
+    def _origin(self, scheme: str, netloc: str, url: str, adapter: Any) -> Origin:
+        key = f"{scheme}://{netloc}"
+        origin = self._origins.get(key)
+        if origin is None:
+            parts = urlsplit(url)
+            port = parts.port or (443 if scheme == "https" else 80)
+            size = getattr(adapter, "_pool_maxsize", 10)
+            origin = Origin(scheme, parts.hostname or "", port, self.session.verify, size)
+            self._origins[key] = origin
+        return origin
 
     def _followed(
-        self, adapter: Any, prepared: requests.PreparedRequest, raw: Any, timeout_s: float
+        self, adapter: Any, prepared: requests.PreparedRequest, received: Received, timeout_s: float
     ) -> requests.Response:
         """A redirect, followed as `Session.send` follows it (a request prepared by the
         clients carries no cookies: an empty jar, as the library prepares for a session
         without cookies)."""
         if prepared._cookies is None:  # type: ignore[attr-defined]
             prepared.prepare_cookies(requests.cookies.RequestsCookieJar())
-        response = adapter.build_response(prepared, raw)
+        response = received.as_response(prepared, adapter)
         session = self.session
         followed = session.resolve_redirects(
             response,
@@ -194,45 +187,63 @@ class DirectSending:
         return response
 
 
-def _read(raw: Any) -> bytes:
-    """The whole body, decoded; errors as requests' `Response.content` raises them."""
+def _exchange(
+    origin: Origin,
+    connection: http.client.HTTPConnection,
+    prepared: requests.PreparedRequest,
+    path: str,
+    timeout_s: float,
+) -> Received:
+    """Write the request, read its answer whole; the connection is kept unless the answer
+    closes it. Errors as urllib3 and requests raise them once the request is written."""
     try:
-        return bytes(raw.read(decode_content=True))
-    except ProtocolError as error:
-        raise requests.exceptions.ChunkedEncodingError(error) from error
-    except DecodeError as error:
-        raise requests.exceptions.ContentDecodingError(error) from error
-    except ReadTimeoutError as error:
-        raise requests.exceptions.ConnectionError(error) from error
-    except Urllib3SSLError as error:
-        raise requests.exceptions.SSLError(error) from error
-    finally:
-        raw.release_conn()
+        connection.request(str(prepared.method), path, prepared.body, prepared.headers)
+        answer = connection.getresponse()
+        content = answer.read()
+    except TimeoutError:
+        connection.close()
+        said = f"{origin.pool_name}: Read timed out. (read timeout={timeout_s})"
+        raise requests.exceptions.ReadTimeout(said, request=prepared) from None
+    except (http.client.HTTPException, OSError) as error:
+        connection.close()
+        aborted = ProtocolError("Connection aborted.", error)
+        raise requests.exceptions.ConnectionError(aborted, request=prepared) from error
+    if answer.will_close:
+        connection.close()
+    else:
+        origin.give(connection)
+    headers = HTTPHeaderDict(answer.msg.items())
+    return Received(answer.status, headers, _decoded(content, headers.get("content-encoding")))
 
 
-def _sending_error(error: Exception, request: Any) -> Exception:
-    """The requests exception `HTTPAdapter.send` raises for a urllib3 (or socket) error."""
-    exceptions = requests.exceptions
-    if isinstance(error, ProtocolError | OSError):
-        return exceptions.ConnectionError(error, request=request)
-    if isinstance(error, MaxRetryError):
-        reason = error.reason
-        if isinstance(reason, ConnectTimeoutError) and not isinstance(reason, NewConnectionError):
-            return exceptions.ConnectTimeout(error, request=request)
-        for theirs, ours in (
-            (ResponseError, exceptions.RetryError),
-            (Urllib3ProxyError, exceptions.ProxyError),
-            (Urllib3SSLError, exceptions.SSLError),
-        ):
-            if isinstance(reason, theirs):
-                return ours(error, request=request)
-        return exceptions.ConnectionError(error, request=request)
-    if isinstance(error, Urllib3ProxyError):
-        return exceptions.ProxyError(error)
-    if isinstance(error, Urllib3SSLError):
-        return exceptions.SSLError(error, request=request)
-    if isinstance(error, ReadTimeoutError):
-        return exceptions.ReadTimeout(error, request=request)
-    if isinstance(error, Urllib3InvalidHeader):
-        return exceptions.InvalidHeader(error, request=request)
-    return error  # raised as it is, as the adapter lets it through
+def _decoded(content: bytes, coding: str | None) -> bytes:
+    """The body with its content codings undone, last applied first (as urllib3 does)."""
+    for each in reversed((coding or "").split(",")):
+        each = each.strip().lower()
+        try:
+            if each in ("gzip", "x-gzip"):
+                content = _gunzipped(content)
+            elif each == "deflate":
+                content = _inflated(content)
+        except zlib.error as error:
+            decoding = requests.exceptions.ContentDecodingError
+            raise decoding(f"Received response with content-encoding: {coding}", error) from None
+    return content
+
+
+def _gunzipped(content: bytes) -> bytes:
+    """Every gzip member, one after the other (trailing zero padding ignored)."""
+    parts = []
+    while content.strip(b"\x00"):
+        decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        parts.append(decompressor.decompress(content))
+        content = decompressor.unused_data
+    return b"".join(parts)
+
+
+def _inflated(content: bytes) -> bytes:
+    """zlib-wrapped deflate, or the raw deflate some servers send."""
+    try:
+        return zlib.decompress(content)
+    except zlib.error:
+        return zlib.decompress(content, -zlib.MAX_WBITS)

@@ -190,6 +190,7 @@ class JsonSession:
         return response
 
     def close(self) -> None:
+        self.sending.close()
         self.session.close()
 
     def _observe(self, status: str, started: float) -> None:

@@ -1,7 +1,7 @@
 """The parity test of connec_sync.clients.direct_sending: each request JsonSession sends on
-urllib3's pool must give what requests gives (the library path: `Session.prepare_request`, then
-`Session.send`): the same answer, or the same error, for every kind of answer the targets
-give."""
+its keep-alive connections must give what requests gives (the library path:
+`Session.prepare_request`, then `Session.send`): the same answer, or the same error, for every
+kind of answer the targets give."""
 
 from __future__ import annotations
 
@@ -95,10 +95,14 @@ def test_a_refused_connection_fails_as_with_the_session() -> None:
 def test_a_plain_request_takes_the_shortcut_and_keeps_its_connection(target, closing) -> None:
     http = closing(_session(5.0, library=False))
     prepared = http.preparation.prepared("GET", f"{target.url}/c")
-    first, second = (http.sending.send(prepared, 5.0) for _ in range(2))
+    first = http.sending.send(prepared, 5.0)
+    (origin,) = http.sending._origins.values()  # one origin, its connection kept alive
+    (kept,) = origin._idle
+    second = http.sending.send(prepared, 5.0)
     assert isinstance(first, Received) and isinstance(second, Received)
-    assert len(http.sending._pools) == 1  # one pool for the origin, its connection kept alive
-    http.close()  # a closed session's pools are made again, as the library makes them
+    assert origin._idle == [kept]  # the second request went on the first one's connection
+    http.close()  # a closed session's connections are made again
+    assert origin._idle == []
     assert http.sending.send(prepared, 5.0).status_code == 200
 
 
