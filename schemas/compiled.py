@@ -15,7 +15,7 @@ compiled: `load` is then `schema.load`.
 
 Each field's value is turned by the field's own `_deserialize` (or, for the plain types, by the
 type test that `_deserialize` would pass and the value it would return), so the loaded output is
-marshmallow's own; tests/unit/foundation/test_compiled_schemas.py holds the two to the same
+marshmallow's own; tests/unit/mapping/test_compiled_schemas.py holds the two to the same
 output and the same refusals over every fixture and generated mutations of them.
 """
 
