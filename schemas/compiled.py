@@ -9,9 +9,9 @@ lists, id arrays, the unknown-field policy, and the schema's own `validates_sche
 `post_load` hooks. Whenever the input is not plainly valid (a field's value is refused, a
 required field is missing, an unknown field meets a strict schema, a hook raises) the checker
 gives up and `schema.load` runs, so refusals, their messages and every edge case come from
-marshmallow. A schema with anything the compiler does not know (a field kind outside `_KINDS`,
-`pre_load` hooks, `@validates` methods, data keys, `only`/`exclude`/`partial` options) is never
-compiled: `load` is then `schema.load`.
+marshmallow. A schema with anything the compiler does not know (a field kind outside `_KINDS`
+and schemas/compiled_leaves.py, `pre_load` hooks, `@validates` methods, data keys, `only`,
+`exclude` or `partial` options) is never compiled: `load` is then `schema.load`.
 
 Each field's value is turned by the field's own `_deserialize` (or, for the plain types, by the
 type test that `_deserialize` would pass and the value it would return), so the loaded output is
@@ -21,20 +21,16 @@ output and the same refusals over every fixture and generated mutations of them.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields
 from marshmallow.utils import missing
 
-from schemas.countries import Country
-from schemas.fields import Choice, IdArray, IdString, LooseDate, Money, Timestamp, _as_entry_list
+from schemas.compiled_leaves import LEAVES, Convert
+from schemas.fields import IdArray, _as_entry_list
 
-Convert = Callable[[Any], Any]
 ItemLoader = Callable[[Any], dict]
-#: the largest integer a float holds exactly: `float(n)` of a smaller one never overflows
-_EXACT_INT = 2**53
 
 
 class _Miss(Exception):
@@ -259,52 +255,6 @@ def _mapping(field: fields.Dict) -> Convert:
     return mapping
 
 
-def _own(field: fields.Field) -> Convert:
-    """The field's own conversion (a known kind whose `_deserialize` reads only the value)."""
-    deserialize = field._deserialize
-    return lambda value: deserialize(value, None, None)
-
-
-def _string(field: fields.String) -> Convert:
-    own = _own(field)
-    return lambda value: value if type(value) is str else own(value)
-
-
-def _id_string(field: IdString) -> Convert:
-    own = _own(field)
-    return lambda value: value if type(value) is str and value else own(value)
-
-
-def _boolean(field: fields.Boolean) -> Convert:
-    own = _own(field)
-    if True not in field.truthy or False not in field.falsy:
-        return own
-    return lambda value: value if value is True or value is False else own(value)
-
-
-def _float(field: fields.Float) -> Convert:
-    """A finite float as itself, a small int as its float (what `float()` gives; Money rounds
-    as its own `_format_num` does)."""
-    own, shape = _own(field), field._format_num
-    if field.allow_nan:
-        return own
-
-    def number(value: Any) -> Any:
-        kind = type(value)
-        if (kind is float and math.isfinite(value)) or (
-            kind is int and -_EXACT_INT < value < _EXACT_INT
-        ):
-            return shape(value)
-        return own(value)
-
-    return number
-
-
-def _integer(field: fields.Integer) -> Convert:
-    own = _own(field)
-    return lambda value: value if type(value) is int else own(value)
-
-
 #: the field kinds compiled, each with its converter maker (exact types: a subclass may
 #: change what its values mean, so it is compiled only when listed here)
 _KINDS: dict[type, Callable[[Any], Convert]] = {
@@ -312,14 +262,5 @@ _KINDS: dict[type, Callable[[Any], Convert]] = {
     fields.List: _listed,
     fields.Dict: _mapping,
     IdArray: _id_array,
-    fields.String: _string,
-    fields.Boolean: _boolean,
-    fields.Float: _float,
-    fields.Integer: _integer,
-    Money: _float,
-    IdString: _id_string,
-    Choice: _own,
-    Country: _own,
-    LooseDate: _own,
-    Timestamp: _own,
+    **LEAVES,
 }
