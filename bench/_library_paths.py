@@ -34,6 +34,13 @@ def _coalescing_off() -> None:
     coalescing.COALESCING = False
 
 
+def _compiled_off() -> None:
+    """Every schema loaded by marshmallow's own `load` (schemas/compiled.py compiles none)."""
+    from schemas import compiled
+
+    compiled.compiled = lambda _schema: None  # type: ignore[assignment]
+
+
 def _lineage_off() -> None:
     """Not a shortcut: the consumer without its lineage (bench/lineage.py measures its cost)."""
     from consumers import lineage
@@ -49,6 +56,7 @@ SWITCHES: dict[str, Callable[[], None]] = {
     "prepared_requests": _prepared_off,
     "direct_sending": _sending_off,
     "frame_coalescing": _coalescing_off,
+    "compiled_schemas": _compiled_off,
     "lineage": _lineage_off,
 }
 

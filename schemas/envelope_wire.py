@@ -10,6 +10,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from marshmallow.decorators import post_load, validates_schema
 
 from connec_sync.naming import direction_for
+from schemas.compiled import load
 from schemas.envelope_terms import (
     ACTIONS,
     DIRECTIONS,
@@ -62,6 +63,6 @@ def wire_fields(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise UndecodableMessage("body is not a JSON object")
     try:
-        return cast(dict[str, Any], _SCHEMA.load(data))
+        return cast(dict[str, Any], load(_SCHEMA, data))
     except ValidationError as error:
         raise UndecodableMessage(f"invalid envelope: {error.messages}") from None

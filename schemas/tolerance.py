@@ -17,6 +17,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError
 
+from schemas.compiled import load
+
 #: at most this many rounds of dropping and loading again (each round drops at least one field)
 MAX_ROUNDS = 20
 #: marshmallow's message for a field a strict schema does not know: our bug, never dropped
@@ -73,7 +75,7 @@ def load_tolerant(
     that are never dropped, nor anything inside them. Raises Unconvertible naming the fields
     that cannot be left out."""
     try:  # the common case: everything reads, and the input needs no copy
-        return schema.load(data), ()
+        return load(schema, data), ()
     except ValidationError as failure:
         problems = list(_leaves(failure.messages))
     current = copy.deepcopy(data)
@@ -81,7 +83,7 @@ def load_tolerant(
     for _ in range(MAX_ROUNDS):
         dropped += _drop(current, problems, essential, tuple(dropped))
         try:
-            return schema.load(current), tuple(dropped)
+            return load(schema, current), tuple(dropped)
         except ValidationError as failure:
             problems = list(_leaves(failure.messages))
     raise Unconvertible({"_schema": ["Too many unreadable fields."]}, tuple(dropped))
