@@ -21,6 +21,7 @@ missing.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -61,10 +62,9 @@ class CoalescingConnection(pika.SelectConnection):
         """Send `data` now if the socket takes it; else (or the rest) as pika would."""
         transport = self._transport
         if type(transport) is _PLAINTEXT and transport.get_write_buffer_size() == 0:
-            try:
+            # would block, or a broken socket: pika's own write finds out
+            with contextlib.suppress(OSError):
                 data = data[transport._sock.send(data) :]
-            except OSError:  # would block, or a broken socket: pika's own write finds out
-                pass
         if data:
             self._adapter_emit_data(data)
 
