@@ -142,11 +142,12 @@ class ConfirmingPublisher:
                 self._restart_io(loop, f"publisher IO failed: {error!r}", pause)
 
     def _restart_io(self, broken: LockedIOLoop, problem: str, pause: float) -> None:
-        self._ready.clear()
-        self._connection, self._channel, self._problem = None, None, problem
-        self._fail_pending("disconnected", problem)
-        self._ioloop = LockedIOLoop(self._lock)
-        self._ioloop.call_later(pause, self._connect)
+        with self._lock:  # outside the loop's handlers: publishing threads may be at work
+            self._ready.clear()
+            self._connection, self._channel, self._problem = None, None, problem
+            self._fail_pending("disconnected", problem)
+            self._ioloop = LockedIOLoop(self._lock)
+            self._ioloop.call_later(pause, self._connect)
         with contextlib.suppress(Exception):
             broken.close()
 
