@@ -66,7 +66,7 @@ class EventsResource:
         self._forwarder.forward(envelopes)
         self._deliveries.record(webhook_id)  # only now: a 503 above must not swallow the retry
         self._metrics.count_ignored(ignored)
-        log.info(
+        logs.cached_logger(__name__).info(
             "events_accepted",
             webhook_id=webhook_id,
             account=batch.account,

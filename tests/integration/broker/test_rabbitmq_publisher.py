@@ -123,3 +123,24 @@ def test_an_exception_escaping_the_io_loop_is_survived_by_reconnecting(
     assert wait_until(publisher.is_ready, timeout=15)
     publisher.publish_batch(messages(names, 5))
     assert ready_count(broker_settings, names.route("people", "to-app").work_queue()) == 10
+
+
+def test_a_batch_is_published_by_the_calling_thread_not_handed_to_the_io_thread(
+    broker_settings: BrokerSettings,
+    declared: tuple[Names, ConfirmingPublisher],
+) -> None:
+    # The hand-over woke the IO thread and turned its loop once per request: the caller now
+    # publishes on the connection itself, holding its lock, and the IO thread reads the confirms.
+    names, publisher = declared
+    publisher.publish_batch(messages(names, 1))
+    handed: list[object] = []
+    loop = publisher._ioloop
+    add_callback = loop.add_callback_threadsafe
+    loop.add_callback_threadsafe = lambda callback: (
+        handed.append(callback),
+        add_callback(callback),
+    )  # type: ignore[method-assign]
+    for _ in range(5):
+        publisher.publish_batch(messages(names, 3))
+    assert handed == []
+    assert ready_count(broker_settings, names.route("people", "to-app").work_queue()) == 16
