@@ -15,11 +15,12 @@ from tests.private_broker import free_port
 
 pytestmark = pytest.mark.timeout(60)
 
-#: a child that starts a grandchild of its own and prints the grandchild's pid
+#: a child that starts a grandchild of its own; the grandchild prints its pid once it runs (a
+#: process between fork and exec may show no environment yet: it would not be found)
 PARENT = (
     "import subprocess, sys, time\n"
-    "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'])\n"
-    "print(child.pid, flush=True)\n"
+    "grandchild = 'import os, time; print(os.getpid(), flush=True); time.sleep(120)'\n"
+    "subprocess.Popen([sys.executable, '-c', grandchild])\n"
     "time.sleep(120)\n"
 )
 
