@@ -17,14 +17,22 @@ from sqlalchemy import Delete, Select, Update, bindparam, case, select
 from connec_sync.store import tables
 
 _T = tables.id_map
+#: what a link holds (connec_sync.store.idmap.IdLink), all a statement returns of one: every
+#: column but the link-back's and the row's times (on SQLite each time read back is parsed)
+LINK = tuple(
+    column
+    for column in _T.c
+    if column.name
+    not in ("pending_link_back", "link_back_due", "link_back_tries", "created_at", "updated_at")
+)
 _SCOPE = (_T.c.organization_id == bindparam("b_org")) & (_T.c.entity == bindparam("b_entity"))
 
 #: the link holding an id: FIND["connec_id"] or FIND["partner_id"], with b_org, b_entity, b_value
 FIND: dict[str, Select[Any]] = {
-    column: select(_T).where(_SCOPE & (_T.c[column] == bindparam("b_value")))
+    column: select(*LINK).where(_SCOPE & (_T.c[column] == bindparam("b_value")))
     for column in ("connec_id", "partner_id")
 }
-BY_ID: Select[Any] = select(_T).where(_T.c.id == bindparam("b_id"))
+BY_ID: Select[Any] = select(*LINK).where(_T.c.id == bindparam("b_id"))
 DELETE: Delete = _T.delete().where(_T.c.id == bindparam("b_id"))
 #: lease b_id to b_owner until b_until if free, expired (before b_now) or b_owner's already
 ACQUIRE: Update = (
@@ -38,7 +46,7 @@ ACQUIRE: Update = (
         )
     )
     .values(lease_owner=bindparam("b_owner"), lease_until=bindparam("b_until"))
-    .returning(*_T.c)
+    .returning(*LINK)
 )
 RELEASE: Update = (
     _T.update()
@@ -60,14 +68,14 @@ def update(columns: tuple[str, ...], releasing: bool, returning: bool | str) -> 
     statement = _T.update().where(_T.c.id == bindparam("b_id")).values(values)
     if returning == "id":
         return statement.returning(_T.c.id)
-    return statement.returning(*_T.c) if returning else statement
+    return statement.returning(*LINK) if returning else statement
 
 
 @functools.lru_cache(maxsize=16)
 def insert(columns: tuple[str, ...]) -> Any:
     """INSERT a link from the parameters `v_<column>`, returning it."""
     values: dict[str, Any] = {column: bindparam(f"v_{column}") for column in columns}
-    return _T.insert().values(values).returning(*_T.c)
+    return _T.insert().values(values).returning(*LINK)
 
 
 @functools.lru_cache(maxsize=64)
@@ -92,7 +100,7 @@ def claim_or_lease(dialect: str, columns: tuple[str, ...], key: str) -> Any:
         index_elements=[_T.c.organization_id, _T.c.entity, _T.c[key]],
         set_={"lease_owner": new.lease_owner, "lease_until": new.lease_until},
         where=free,
-    ).returning(*_T.c)
+    ).returning(*LINK)
 
 
 def params(changes: dict[str, Any], **bound: Any) -> tuple[tuple[str, ...], dict[str, Any]]:

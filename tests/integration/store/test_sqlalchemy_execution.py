@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Integer, column, select, text
 from sqlalchemy.exc import IntegrityError
 
-from connec_sync.store import Store, tables
+from connec_sync.store import IdLink, Store, tables
 from connec_sync.store import idmap_sql as sql
 from connec_sync.store.sqlalchemy_execution import Direct, EngineStatements
 
@@ -181,3 +181,7 @@ def test_the_driver_path_answers_as_sqlalchemys_own_execution(store: Store) -> N
     new, again, held, taken, unmade = ours[6:11]
     assert new["to_app_pending"] is True and new["lease_owner"] == "me"
     assert again == new and (held, taken, unmade) == (None, None, None)
+
+
+def test_the_id_map_statements_return_what_a_link_holds() -> None:
+    assert {column.name for column in sql.LINK} == set(IdLink.__dataclass_fields__)
