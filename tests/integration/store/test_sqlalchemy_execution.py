@@ -158,6 +158,8 @@ def a_record_applied(store: Store, statements: object, group: str, until: dateti
     answers = [claimed, found, leased, busy, joined, id_map.by_id(link.id), new, again, held, taken]
     answers.append(id_map.find(org.id, "people", partner_id="p-3"))
     answers += [(back.entity, back.connec_id, back.body, back.tries) for back in claimed_backs]
+    store.link_backs.sent([(back.link_id, back.body) for back in claimed_backs])
+    answers.append(store.link_backs.count())
     return [_without_identity(answer) for answer in answers]
 
 
@@ -177,7 +179,7 @@ def test_the_driver_path_answers_as_sqlalchemys_own_execution(store: Store) -> N
     ours = a_record_applied(store, Direct.of(store.engine), "cld-driver", until)
     library = a_record_applied(store, EngineStatements(store.engine), "cld-library", until)
     assert ours == library
-    assert ours[0] is True and ours[3] is None and ours[-1][0] == "people"
+    assert ours[0] is True and ours[3] is None and ours[-2][0] == "people" and ours[-1] == 0
     new, again, held, taken, unmade = ours[6:11]
     assert new["to_app_pending"] is True and new["lease_owner"] == "me"
     assert again == new and (held, taken, unmade) == (None, None, None)
