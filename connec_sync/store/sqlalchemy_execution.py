@@ -72,9 +72,9 @@ class Direct:
     quarter of its throughput) is replaced by a retry: a statement that finds its kept
     connection dead (the server restarted) runs once more on a new one. Usually it never reached
     the server; if it was cut off midway it may have been applied, and every statement run here
-    is safe to repeat: a repeated claim finds its row (IntegrityError, then found), an update
-    sets the same values, a lease already ours stays ours, a repeated link-back claim returns
-    fewer rows (the others are sent once the claim expires)."""
+    is safe to repeat: a repeated claim finds its row (IntegrityError, then found) or leases it
+    (ours already), an update sets the same values, a lease already ours stays ours, a repeated
+    link-back claim returns fewer rows (the others are sent once the claim expires)."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
