@@ -192,7 +192,11 @@ class Hold:
         `changes` in the same commit; nothing is changed when it raises."""
         try:
             self.link = self.id_map.join_ids(
-                self.link.id, connec_id=connec_id, partner_id=partner_id, **changes
+                self.link.id,
+                connec_id=connec_id,
+                partner_id=partner_id,
+                known=self.link,
+                **changes,
             )
         except LinkBusy as busy:
             raise Deferred(RECORD_BUSY, str(busy)) from None
@@ -273,20 +277,30 @@ class Guard:
         partner_id: str | None,
         claimed_with: dict[str, Any],
     ) -> IdLink | None:
+        """The link, leased to us; None while another owner holds it. Usually one statement:
+        claimed if new, else leased (IdMap.claim_or_lease); a link held by another owner, or a
+        new one whose Connec! id another link holds, is found, then leased."""
         now = self._clock()
         until = datetime.fromtimestamp(now.timestamp() + self.lease_s, UTC)
-        found = None
-        if partner_id is not None:
-            found = self.id_map.find(organization_id, entity, partner_id=partner_id)
-        if found is None and connec_id is not None and partner_id is not None:
-            found = self.id_map.find(organization_id, entity, connec_id=connec_id)
-        if found is None:  # by the Connec! id alone: claim it, or else find it (one step)
-            ids = {"connec_id": connec_id, "partner_id": partner_id}
-            found, claimed = self.id_map.claim(
-                organization_id, entity, **ids, lease=(self.owner, until), **claimed_with
-            )
-            if claimed:
-                return found
+        ids = {"connec_id": connec_id, "partner_id": partner_id}
+        link = self.id_map.claim_or_lease(
+            organization_id, entity, **ids, lease=(self.owner, until), now=now, **claimed_with
+        )
+        if link is not None:
+            return link
+        found = self._found(organization_id, entity, connec_id, partner_id)
+        if found is None:  # gone meanwhile (merged into another link): try again
+            return None
         if owner_is_dead(found.lease_owner):  # a crashed process on this host: free it now
             now = datetime.max.replace(tzinfo=UTC)
         return self.id_map.acquire_lease(found.id, self.owner, until, now)
+
+    def _found(
+        self, organization_id: int, entity: str, connec_id: str | None, partner_id: str | None
+    ) -> IdLink | None:
+        """The link holding our partner id, else the Connec! id."""
+        if partner_id is not None:
+            found = self.id_map.find(organization_id, entity, partner_id=partner_id)
+            if found is not None:
+                return found
+        return self.id_map.find(organization_id, entity, connec_id=connec_id) if connec_id else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -85,12 +86,7 @@ class IdMap:
         (the existing link, False) if a replica or an earlier delivery got there first.
         With `lease` (owner, until), a link this call creates is leased to that owner; the
         columns of `initial` are set on a link this call creates."""
-        now = utcnow()
-        row = {**initial, "organization_id": organization_id, "entity": entity, "inactive": False}
-        row |= {"connec_id": connec_id, "partner_id": partner_id}
-        row |= {"created_at": now, "updated_at": now, "link_back_tries": 0}
-        if lease is not None:
-            row |= {"lease_owner": lease[0], "lease_until": lease[1]}
+        row = _new(organization_id, entity, connec_id, partner_id, lease, initial)
         columns, bound = sql.params(row)
         link: IdLink | None
         try:
@@ -101,6 +97,33 @@ class IdMap:
             claimed = False
         assert link is not None
         return link, claimed
+
+    def claim_or_lease(
+        self,
+        organization_id: int,
+        entity: str,
+        *,
+        connec_id: str | None = None,
+        partner_id: str | None = None,
+        lease: tuple[str, datetime],
+        now: datetime,
+        **initial: Any,
+    ) -> IdLink | None:
+        """The link holding `partner_id` (else `connec_id`), leased to `lease` (owner, until), in
+        one statement: created with both ids and the columns of `initial` when no link holds
+        it, else leased as `acquire_lease` does (free, expired before `now`, or the owner's
+        already; `initial` is not applied then). None, with nothing changed, when another owner
+        holds an unexpired lease on it, or when the link to create would take a `connec_id`
+        that another link holds: `find` the link then."""
+        key = "partner_id" if partner_id is not None else "connec_id"
+        row = _new(organization_id, entity, connec_id, partner_id, lease, initial)
+        columns, bound = sql.params(row, b_now=now)
+        statement = sql.claim_or_lease(self._engine.dialect.name, columns, key)
+        try:
+            found = self._direct.write(statement, bound)
+        except IntegrityError:  # by our partner id a new link; by its Connec! id, another one
+            return None
+        return _link(found) if found is not None else None
 
     def update(self, link_id: int, **changes: Any) -> None:
         self._update(link_id, None, changes)
@@ -136,27 +159,35 @@ class IdMap:
         connec_id: str | None = None,
         partner_id: str | None = None,
         owner: str | None = None,
+        known: IdLink | None = None,
         **changes: Any,
     ) -> IdLink:
         """Set the link's other id, with `changes` (and `owner`'s lease released, as `record`)
         in the same transaction. A bare link holding that id (made by the other direction,
         with no counterpart id) is merged into this one: its versions fill this link's empty
         ones, then it is deleted. Raises LinkConflict when the holder is linked to another
-        record, LinkBusy when another owner leases it (nothing is changed then)."""
+        record, LinkBusy when another owner leases it (nothing is changed then). `known`: the
+        link as its lease holder last read or wrote it; the usual case then reads nothing back
+        and returns it with the changes."""
         column = "connec_id" if connec_id else "partner_id"
         changes = {**changes, column: connec_id or partner_id, "updated_at": utcnow()}
         try:  # the usual case: no other link holds the id
-            return self._joined(link_id, owner, changes)
+            return self._joined(link_id, owner, changes, known)
         except IntegrityError:
             return self._merge_into(link_id, column, owner, changes)
 
-    def _joined(self, link_id: int, owner: str | None, changes: dict[str, Any]) -> IdLink:
+    def _joined(
+        self, link_id: int, owner: str | None, changes: dict[str, Any], known: IdLink | None
+    ) -> IdLink:
         columns, bound = sql.params(changes, b_id=link_id, b_owner=owner)
-        statement = sql.update(columns, releasing=owner is not None, returning=True)
+        returning = "id" if known is not None else True
+        statement = sql.update(columns, releasing=owner is not None, returning=returning)
         row = self._direct.write(statement, bound)
         if row is None:
             raise NoResultFound(f"no link {link_id}")
-        return _link(row)
+        if known is None:
+            return _link(row)
+        return _with(known, changes, released=owner if owner == known.lease_owner else None)
 
     def _merge_into(
         self, link_id: int, column: str, owner: str | None, changes: dict[str, Any]
@@ -196,6 +227,33 @@ class IdMap:
 def _link(row: Any) -> IdLink:
     names = IdLink.__dataclass_fields__
     return IdLink(**{name: row[name] for name in names})
+
+
+def _new(
+    organization_id: int,
+    entity: str,
+    connec_id: str | None,
+    partner_id: str | None,
+    lease: tuple[str, datetime] | None,
+    initial: dict[str, Any],
+) -> dict[str, Any]:
+    """The row of a new link: `initial`'s columns, its ids, leased when `lease` is given."""
+    now = utcnow()
+    row = {**initial, "organization_id": organization_id, "entity": entity, "inactive": False}
+    row |= {"connec_id": connec_id, "partner_id": partner_id}
+    row |= {"created_at": now, "updated_at": now, "link_back_tries": 0}
+    if lease is not None:
+        row |= {"lease_owner": lease[0], "lease_until": lease[1]}
+    return row
+
+
+def _with(link: IdLink, changes: dict[str, Any], released: str | None) -> IdLink:
+    """`link` as an update of `changes` left it (its lease released if `released` held it)."""
+    fields = IdLink.__dataclass_fields__
+    known = {name: value for name, value in changes.items() if name in fields}
+    if released is not None:
+        known |= {"lease_owner": None, "lease_until": None}
+    return dataclasses.replace(link, **known)
 
 
 #: what a bare link merged into another may bring: its versions and fingerprints

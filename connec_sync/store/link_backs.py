@@ -67,7 +67,12 @@ _CLAIM = (
 _CLEARED = (
     _T.update()
     .where((_T.c.id == bindparam("b_id")) & (_T.c.pending_link_back == bindparam("b_body")))
-    .values(pending_link_back=None, link_back_due=None, link_back_tries=0)
+    .values(
+        pending_link_back=None,
+        link_back_due=None,
+        link_back_tries=0,
+        updated_at=bindparam("b_now", type_=_T.c.updated_at.type),
+    )
 )
 #: an organization's tenant and group (its unique key: they never change once it exists)
 _GROUP = select(_ORGS.c.tenant, _ORGS.c.group_id).where(_ORGS.c.id == bindparam("b_id"))
@@ -98,13 +103,12 @@ class PendingLinkBacks:
 
     def sent(self, accepted: list[tuple[int, str]]) -> None:
         """Connec! accepted these (link id, body): clear each body, unless a newer one replaced
-        it meanwhile (one transaction for all)."""
+        it meanwhile (one transaction for all, on the driver)."""
         if not accepted:
             return
         now = utcnow()
-        rows = [{"b_id": link_id, "b_body": body, "updated_at": now} for link_id, body in accepted]
-        with self._engine.begin() as conn:
-            conn.execute(_CLEARED, rows)
+        rows = [{"b_id": link_id, "b_body": body, "b_now": now} for link_id, body in accepted]
+        self._direct.write_many(_CLEARED, rows)
 
     def refused(self, link_id: int, body: str, error: str) -> None:
         """Connec! refused `body` for good (e.g. 404): clear it and keep the error on the link."""

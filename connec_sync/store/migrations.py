@@ -19,7 +19,8 @@ def _v1_initial(conn: Connection) -> None:
     tables.sync_runs.create(conn)
     v1 = MetaData()
     Table("organizations", v1, Column("id", Integer, primary_key=True))  # the key id_map refers to
-    tables.id_map_table(v1, leases=False, link_backs=False, attempts=False).create(conn)
+    v1_id_map = tables.id_map_table(v1, leases=False, link_backs=False, attempts=False, wide=False)
+    v1_id_map.create(conn)
 
 
 def _v2_record_leases(conn: Connection) -> None:
@@ -103,6 +104,19 @@ def _v11_lineage_in_its_own_file(conn: Connection) -> None:
         tables.lineage_events.drop(conn)
 
 
+def _v12_wide_id_map_ids(conn: Connection) -> None:
+    """On PostgreSQL, id map ids are 64-bit: a consumer claims or leases a link in one upsert
+    (IdMap.claim_or_lease), which draws an id from the sequence even when it leases an existing
+    link, so ids are drawn per delivery, not per link (2^31 of them: 250 days at 100/s).
+    SQLite's rowids are 64-bit already and are not drawn by a conflicting insert."""
+    if conn.dialect.name != "postgresql":
+        return
+    conn.execute(text("ALTER TABLE id_map ALTER COLUMN id TYPE BIGINT"))
+    sequence = conn.execute(text("SELECT pg_get_serial_sequence('id_map', 'id')")).scalar()
+    if sequence is not None:
+        conn.execute(text(f"ALTER SEQUENCE {sequence} AS BIGINT"))
+
+
 #: (version, step), oldest first; append, never edit a released step
 MIGRATIONS: tuple[tuple[int, Step], ...] = (
     (1, _v1_initial),
@@ -116,6 +130,7 @@ MIGRATIONS: tuple[tuple[int, Step], ...] = (
     (9, _v9_poll_state),
     (10, _v10_lineage),
     (11, _v11_lineage_in_its_own_file),
+    (12, _v12_wide_id_map_ids),
 )
 LATEST = MIGRATIONS[-1][0]
 #: the schema of lineage's own SQLite file (engine.lineage_url), upgraded as the store's is

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -95,14 +96,21 @@ def _attempt_columns() -> list[Column[Any]]:
 
 
 def id_map_table(
-    meta: MetaData, *, leases: bool = True, link_backs: bool = True, attempts: bool = True
+    meta: MetaData,
+    *,
+    leases: bool = True,
+    link_backs: bool = True,
+    attempts: bool = True,
+    wide: bool = True,
 ) -> Table:
     """One row per linked record pair; per direction the last applied version and our write's
-    fingerprint. With every flag False it is the table as schema version 1 created it."""
+    fingerprint. With every flag False it is the table as schema version 1 created it (`wide`:
+    64-bit ids on PostgreSQL, schema step 12)."""
+    id_type = Integer().with_variant(BigInteger(), "postgresql") if wide else Integer()
     return Table(
         "id_map",
         meta,
-        Column("id", Integer, primary_key=True),
+        Column("id", id_type, primary_key=True),
         Column("organization_id", ForeignKey("organizations.id"), nullable=False),
         Column("entity", String(100), nullable=False),
         Column("connec_id", String(200)),

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Integer, column, select, text
 from sqlalchemy.exc import IntegrityError
 
-from connec_sync.store import Store, tables
+from connec_sync.store import IdLink, Store, tables
 from connec_sync.store import idmap_sql as sql
 from connec_sync.store.sqlalchemy_execution import Direct, EngineStatements
 
@@ -133,6 +133,18 @@ def a_record_applied(store: Store, statements: object, group: str, until: dateti
     leased = id_map.acquire_lease(link.id, "me", until + timedelta(seconds=5))
     busy = id_map.acquire_lease(link.id, "other", until)
     joined = id_map.join_ids(link.id, partner_id="p-1", owner="me", name="Ann", to_app_pending=True)
+    now = until - timedelta(seconds=60)
+    new = id_map.claim_or_lease(
+        org.id, "people", partner_id="p-2", lease=("me", until), now=now, to_app_pending=True
+    )
+    again = id_map.claim_or_lease(org.id, "people", partner_id="p-2", lease=("me", until), now=now)
+    held = id_map.claim_or_lease(
+        org.id, "people", partner_id="p-2", lease=("other", until), now=now
+    )
+    # a new link by its partner id, whose Connec! id another link holds: nothing is written
+    taken = id_map.claim_or_lease(
+        org.id, "people", connec_id="c-1", partner_id="p-3", lease=("me", until), now=now
+    )
     id_map.record(
         link.id,
         "me",
@@ -143,8 +155,11 @@ def a_record_applied(store: Store, statements: object, group: str, until: dateti
         link_back_tries=0,
     )
     claimed_backs = store.link_backs.claim_due(until)
-    answers = [claimed, found, leased, busy, joined, id_map.by_id(link.id)]
+    answers = [claimed, found, leased, busy, joined, id_map.by_id(link.id), new, again, held, taken]
+    answers.append(id_map.find(org.id, "people", partner_id="p-3"))
     answers += [(back.entity, back.connec_id, back.body, back.tries) for back in claimed_backs]
+    store.link_backs.sent([(back.link_id, back.body) for back in claimed_backs])
+    answers.append(store.link_backs.count())
     return [_without_identity(answer) for answer in answers]
 
 
@@ -164,4 +179,11 @@ def test_the_driver_path_answers_as_sqlalchemys_own_execution(store: Store) -> N
     ours = a_record_applied(store, Direct.of(store.engine), "cld-driver", until)
     library = a_record_applied(store, EngineStatements(store.engine), "cld-library", until)
     assert ours == library
-    assert ours[0] is True and ours[3] is None and ours[-1][0] == "people"
+    assert ours[0] is True and ours[3] is None and ours[-2][0] == "people" and ours[-1] == 0
+    new, again, held, taken, unmade = ours[6:11]
+    assert new["to_app_pending"] is True and new["lease_owner"] == "me"
+    assert again == new and (held, taken, unmade) == (None, None, None)
+
+
+def test_the_id_map_statements_return_what_a_link_holds() -> None:
+    assert {column.name for column in sql.LINK} == set(IdLink.__dataclass_fields__)

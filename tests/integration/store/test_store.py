@@ -170,3 +170,19 @@ def test_a_version_1_database_upgrades_without_losing_data(store_url: str) -> No
             assert upgrade(conn) == []  # opening again changes nothing
     finally:
         store.close()
+
+
+def test_id_map_ids_outlast_2_to_the_31_on_postgresql(postgres_store_url: str) -> None:
+    # a lease is an upsert (IdMap.claim_or_lease): PostgreSQL draws an id for each one
+    store = Store.open(postgres_store_url)
+    try:
+        org = store.organizations.upsert(
+            tenant="default", group_id="cld-w", account="acct-w", entities={"people": "both"}
+        )
+        with store.engine.begin() as conn:
+            conn.execute(text("SELECT setval(pg_get_serial_sequence('id_map', 'id'), 2147483647)"))
+        link, claimed = store.id_map.claim(org.id, "people", connec_id="c-wide")
+        assert claimed and link.id == 2**31
+        assert store.id_map.find(org.id, "people", connec_id="c-wide").id == 2**31
+    finally:
+        store.close()
