@@ -204,9 +204,7 @@ def _listed(field: fields.List) -> Convert:
     item = _value(field.inner)
 
     def listed(value: Any) -> list:
-        if type(value) is not list:
-            raise _Miss
-        return [item(each) for each in value]
+        return [item(each) for each in _a_list(value)]
 
     return listed
 

@@ -101,7 +101,7 @@ class DirectSending:
 
     def __init__(self, session: requests.Session) -> None:
         self.session = session
-        self._origins: dict[str, Origin] = {}
+        self._origins: dict[tuple[str, Any], Origin] = {}
 
     def send(self, prepared: requests.PreparedRequest, timeout_s: float) -> Any:
         """The answer (a `Received`, or a `requests.Response` the library way)."""
@@ -149,13 +149,16 @@ class DirectSending:
         return plain and not hooked and once and whole and known and simple_url
 
     def _origin(self, scheme: str, netloc: str, url: str, adapter: Any) -> Origin:
-        key = f"{scheme}://{netloc}"
+        """The connections to the URL's origin for the session's current `verify` (a changed
+        `verify` gets connections of its own, with its TLS settings)."""
+        verify = self.session.verify
+        key = (f"{scheme}://{netloc}", verify)
         origin = self._origins.get(key)
         if origin is None:
             parts = urlsplit(url)
             port = parts.port or (443 if scheme == "https" else 80)
             size = getattr(adapter, "_pool_maxsize", 10)
-            origin = Origin(scheme, parts.hostname or "", port, self.session.verify, size)
+            origin = Origin(scheme, parts.hostname or "", port, verify, size)
             self._origins[key] = origin
         return origin
 

@@ -187,7 +187,7 @@ class IdMap:
             raise NoResultFound(f"no link {link_id}")
         if known is None:
             return _link(row)
-        return _with(known, changes, released=owner if owner == known.lease_owner else None)
+        return _with(known, changes, released=owner is not None and owner == known.lease_owner)
 
     def _merge_into(
         self, link_id: int, column: str, owner: str | None, changes: dict[str, Any]
@@ -247,11 +247,11 @@ def _new(
     return row
 
 
-def _with(link: IdLink, changes: dict[str, Any], released: str | None) -> IdLink:
-    """`link` as an update of `changes` left it (its lease released if `released` held it)."""
+def _with(link: IdLink, changes: dict[str, Any], released: bool) -> IdLink:
+    """`link` as an update of `changes` left it (its lease released when `released`)."""
     fields = IdLink.__dataclass_fields__
     known = {name: value for name, value in changes.items() if name in fields}
-    if released is not None:
+    if released:
         known |= {"lease_owner": None, "lease_until": None}
     return dataclasses.replace(link, **known)
 

@@ -7,6 +7,7 @@ is a transaction of its own; nothing is read back."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -37,6 +38,17 @@ def direct(both: Sides, counter: StatementCounter) -> Direct:
     return made
 
 
+def _created_in_two_statements(
+    both: Sides, counter: StatementCounter, counts: dict, verdict: Any
+) -> None:
+    """A create applied in two statements, one INSERT and one UPDATE, each its own transaction."""
+    assert (verdict.outcome, verdict.details["status"]) == ("applied", "created")
+    assert counter.statements() == 2, counts
+    assert (counts["INSERT"], counts["UPDATE"]) == (1, 1), counts
+    if both.store.engine.dialect.name == "sqlite":
+        assert (counts["BEGIN"], counts["COMMIT"]) == (2, 2), counts
+
+
 def test_a_record_created_in_connec_costs_the_partner_two_statements_in_two_transactions(
     both: Sides, direct: Direct, counter: StatementCounter
 ) -> None:
@@ -45,11 +57,7 @@ def test_a_record_created_in_connec_costs_the_partner_two_statements_in_two_tran
     with counter.counting() as counts:
         verdict = direct.from_connec("people", person)
 
-    assert (verdict.outcome, verdict.details["status"]) == ("applied", "created")
-    assert counter.statements() == 2, counts
-    assert (counts["INSERT"], counts["UPDATE"]) == (1, 1), counts
-    if both.store.engine.dialect.name == "sqlite":
-        assert (counts["BEGIN"], counts["COMMIT"]) == (2, 2), counts
+    _created_in_two_statements(both, counter, counts, verdict)
     [link] = [link for link in both.links("people") if link.connec_id == person["id"][0]["id"]]
     assert link.partner_id is not None and link.lease_owner is None
     assert link.to_app_version is not None and link.to_app_pending is False
@@ -63,11 +71,7 @@ def test_a_record_created_in_the_app_costs_connec_two_statements_in_two_transact
     with counter.counting() as counts:
         verdict = direct.from_partner("people", contact)
 
-    assert (verdict.outcome, verdict.details["status"]) == ("applied", "created")
-    assert counter.statements() == 2, counts
-    assert (counts["INSERT"], counts["UPDATE"]) == (1, 1), counts
-    if both.store.engine.dialect.name == "sqlite":
-        assert (counts["BEGIN"], counts["COMMIT"]) == (2, 2), counts
+    _created_in_two_statements(both, counter, counts, verdict)
     [link] = [link for link in both.links("people") if link.partner_id == str(contact["id"])]
     assert link.connec_id == verdict.details["connec_id"] and link.lease_owner is None
     assert link.to_connec_version is not None and link.to_connec_pending is False

@@ -240,3 +240,14 @@ def test_tls_the_session_would_not_trust_fails_as_with_the_session(serve, certif
     ours, theirs = _both(server.url, verify=True)  # certifi's bundle: not our certificate
     assert ours == theirs
     assert ours[0] is TransientTargetError and "CERTIFICATE_VERIFY_FAILED" in ours[1]
+
+
+def test_a_changed_verify_is_used_for_the_next_request(serve, certificate) -> None:
+    server = _tls_server(serve, certificate)
+    http = JsonSession("partner", 2.0, RateGate())
+    http.session.verify = str(certificate)
+    assert http.request("GET", f"{server.url}/c", account="a").body == {"a": 1}
+    http.session.verify = True  # certifi's bundle: the kept connection's TLS no longer holds
+    with pytest.raises(TransientTargetError, match="CERTIFICATE_VERIFY_FAILED"):
+        http.request("GET", f"{server.url}/c", account="a")
+    http.close()
